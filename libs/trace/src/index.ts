@@ -1,0 +1,21 @@
+/** libs/trace, browser-safe entry: format, codecs, wrapper, bus, recorder core, reader. */
+export * from './format/spec.ts';
+export * from './model.ts';
+export { MsgpackWriter, encodeConstStr } from './format/msgpack-writer.ts';
+export { MsgpackReader, MsgpackDecodeError } from './format/msgpack-reader.ts';
+export { encodeHeaderFrame, RecordFrameEncoder, type HeaderFields } from './format/frame-writer.ts';
+export { PyFloat, pythonJsonDumps, pyFloatRepr, encodeConfig, digestMatches, type ConfigValue, type EncodedConfig } from './format/config-json.ts';
+export { sha256, sha256Hex } from './util/sha256.ts';
+export { CodecRegistry, createDefaultRegistry, EncodeError, type DecodedArgs } from './codec/registry.ts';
+export { CodecPayloadError, type Codec, type ValueEncoder } from './codec/codec.ts';
+export { EventBus, type BusOptions, type BusStats, type Subscription } from './publish/bus.ts';
+export { TraceGate, tracedFunction, traceMethods, useScope, captureArg, type MethodSpec, type ParamSpec, type Scope, type Tracer } from './publish/traced.ts';
+export { Recorder, type RecorderOptions, type RecorderStats } from './record/recorder.ts';
+export { MemorySink, type FrameSink } from './record/sink.ts';
+export { FrameSplitter, type FrameSink as FrameCallback } from './read/frame-splitter.ts';
+export { TraceHeaderError, parseHeader, pyBytesRepr, type HeaderErrorKind } from './read/header.ts';
+export { readEnvelope, QualnameInterner, MalformedRecordError, type RecordEnvelope } from './read/record-envelope.ts';
+export { RecordView } from './read/record-view.ts';
+export { TraceParser, type ParserOptions, type ReadReport } from './read/trace-parser.ts';
+export { TraceReader } from './read/trace-reader.ts';
+export { summarizeTrace, type TraceSummary } from './read/summary.ts';

@@ -1,0 +1,81 @@
+import { FRAME_PREFIX_BYTES } from '../format/spec.ts';
+import type { TruncationReport } from '../model.ts';
+
+/** Called for each complete frame: body bytes are buf[start, end); `offset` is the prefix's file offset. */
+export type FrameSink = (buf: Uint8Array, start: number, end: number, offset: number) => void;
+
+/**
+ * Cuts a byte stream, in any chunking, into length-prefixed frames. A frame lying inside one chunk is
+ * handed over in place (no copy); a frame spanning chunks is assembled once, when all its bytes have
+ * arrived, so memory follows the bytes actually received, never a claimed length.
+ */
+export class FrameSplitter {
+  /** File offset of the first byte not yet handed out as part of a frame. */
+  private offset = 0;
+  private parts: Uint8Array[] = [];
+  private partsLen = 0;
+
+  constructor(private readonly onFrame: FrameSink) {}
+
+  get consumed(): number {
+    return this.offset;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.parts.length === 0) {
+      this.scan(chunk);
+      return;
+    }
+    this.parts.push(chunk);
+    this.partsLen += chunk.length;
+    if (this.partsLen < FRAME_PREFIX_BYTES) return;
+    const need = FRAME_PREFIX_BYTES + this.peekLength();
+    if (this.partsLen < need) return;
+    const merged = new Uint8Array(this.partsLen);
+    let o = 0;
+    for (const p of this.parts) {
+      merged.set(p, o);
+      o += p.length;
+    }
+    this.parts = [];
+    this.partsLen = 0;
+    this.scan(merged);
+  }
+
+  /** The tail after the last complete frame, as a report; null when the stream ended on a boundary. */
+  finish(): TruncationReport | null {
+    if (this.partsLen === 0) return null;
+    if (this.partsLen < FRAME_PREFIX_BYTES) return { offset: this.offset, claimed: null, available: this.partsLen };
+    return { offset: this.offset, claimed: this.peekLength(), available: this.partsLen - FRAME_PREFIX_BYTES };
+  }
+
+  private scan(buf: Uint8Array): void {
+    let p = 0;
+    const n = buf.length;
+    while (n - p >= FRAME_PREFIX_BYTES) {
+      const len = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
+      const end = p + FRAME_PREFIX_BYTES + len;
+      if (end > n) break;
+      const at = this.offset;
+      this.offset += FRAME_PREFIX_BYTES + len;
+      this.onFrame(buf, p + FRAME_PREFIX_BYTES, end, at);
+      p = end;
+    }
+    if (p < n) {
+      // Keep a copy-free view of the tail; it is merged with later chunks once the frame is complete.
+      this.parts = [buf.subarray(p)];
+      this.partsLen = n - p;
+    }
+  }
+
+  private peekLength(): number {
+    let v = 0;
+    let got = 0;
+    for (const part of this.parts) {
+      for (let i = 0; i < part.length && got < FRAME_PREFIX_BYTES; i++, got++) v = v * 256 + part[i]!;
+      if (got === FRAME_PREFIX_BYTES) break;
+    }
+    return v;
+  }
+}

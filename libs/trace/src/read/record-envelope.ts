@@ -1,0 +1,162 @@
+import { MsgpackDecodeError, MsgpackReader, decodeUtf8, describe } from '../format/msgpack-reader.ts';
+import { encodeConstStr } from '../format/msgpack-writer.ts';
+import { RECORD_TYPE } from '../format/spec.ts';
+
+/** The fields a scan needs; args stay as bytes [argsStart, argsEnd) of the frame. */
+export interface RecordEnvelope {
+  t_mono: number;
+  t_wall: number;
+  qualname: string;
+  argsStart: number;
+  argsEnd: number;
+}
+
+export class MalformedRecordError extends Error {}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+// The exact bytes LMCache (and we) write before each variable field, for the fast path.
+const HEAD = concat(new Uint8Array([0x85]), encodeConstStr('type'), encodeConstStr(RECORD_TYPE), encodeConstStr('t_mono'), new Uint8Array([0xcb]));
+const T_WALL = concat(encodeConstStr('t_wall'), new Uint8Array([0xcb]));
+const QUALNAME = encodeConstStr('qualname');
+const ARGS = encodeConstStr('args');
+
+function matchAt(buf: Uint8Array, p: number, pat: Uint8Array): boolean {
+  for (let i = 0; i < pat.length; i++) if (buf[p + i] !== pat[i]) return false;
+  return true;
+}
+
+const isMapByte = (b: number | undefined): boolean => b !== undefined && ((b & 0xf0) === 0x80 || b === 0xde || b === 0xdf);
+
+/**
+ * Qualnames repeat on every record and there are few of them: compare bytes against the ones seen
+ * (length first, then from the end, where they differ) instead of decoding UTF-8 each time.
+ */
+export class QualnameInterner {
+  private readonly seen: { bytes: Uint8Array; text: string }[] = [];
+
+  get(buf: Uint8Array, p: number, len: number): string {
+    const seen = this.seen;
+    outer: for (let s = 0; s < seen.length; s++) {
+      const e = seen[s]!;
+      const b = e.bytes;
+      if (b.length !== len) continue;
+      for (let i = len - 1; i >= 0; i--) if (b[i] !== buf[p + i]) continue outer;
+      return e.text;
+    }
+    const text = decodeUtf8(buf, p, len);
+    if (seen.length < 512) seen.push({ bytes: buf.slice(p, p + len), text });
+    return text;
+  }
+}
+
+/**
+ * Reads a record's envelope from its frame body buf[start, end). Fast path: the exact layout LMCache
+ * writes (5 keys, `args` last), read at fixed positions without walking args. Anything else goes
+ * through the general path (keys in any order, ints for floats, unknown keys ignored). Throws
+ * MalformedRecordError with the reason when the frame is not a Record.
+ */
+export function readEnvelope(buf: Uint8Array, start: number, end: number, interner: QualnameInterner, view: DataView): RecordEnvelope {
+  let p = start;
+  if (end - start > HEAD.length + 40 && matchAt(buf, p, HEAD)) {
+    p += HEAD.length;
+    const t_mono = view.getFloat64(p);
+    p += 8;
+    if (matchAt(buf, p, T_WALL)) {
+      p += T_WALL.length;
+      const t_wall = view.getFloat64(p);
+      p += 8;
+      if (matchAt(buf, p, QUALNAME)) {
+        p += QUALNAME.length;
+        const b = buf[p]!;
+        let len = -1;
+        if ((b & 0xe0) === 0xa0) { len = b & 0x1f; p += 1; }
+        else if (b === 0xd9) { len = buf[p + 1]!; p += 2; }
+        else if (b === 0xda) { len = (buf[p + 1]! << 8) | buf[p + 2]!; p += 3; }
+        if (len >= 0 && p + len + ARGS.length < end) {
+          const qp = p;
+          p += len;
+          if (matchAt(buf, p, ARGS) && isMapByte(buf[p + ARGS.length])) {
+            return { t_mono, t_wall, qualname: interner.get(buf, qp, len), argsStart: p + ARGS.length, argsEnd: end };
+          }
+        }
+      }
+    }
+  }
+  return readEnvelopeGeneral(buf, start, end);
+}
+
+function readEnvelopeGeneral(buf: Uint8Array, start: number, end: number): RecordEnvelope {
+  const r = new MsgpackReader(buf, start, end);
+  let n: number;
+  try {
+    n = r.mapHeader();
+  } catch (e) {
+    if (e instanceof MsgpackDecodeError) {
+      r.pos = start;
+      let found = 'undecodable bytes';
+      try {
+        found = describe(r.value());
+      } catch {
+        /* keep the generic description */
+      }
+      throw new MalformedRecordError(`record frame is not a map (found ${found})`);
+    }
+    throw e;
+  }
+  const env: Partial<RecordEnvelope> = {};
+  let type: unknown;
+  try {
+    for (let i = 0; i < n; i++) {
+      const keyAt = r.pos;
+      const key = r.value();
+      const valueAt = r.pos;
+      switch (key) {
+        case 'type': type = r.value(); break;
+        case 't_mono': env.t_mono = numberField(r, 't_mono'); break;
+        case 't_wall': env.t_wall = numberField(r, 't_wall'); break;
+        case 'qualname': {
+          const q = r.value();
+          if (typeof q !== 'string') throw new MalformedRecordError(`record field qualname must be a str (found ${describe(q)})`);
+          env.qualname = q;
+          break;
+        }
+        case 'args':
+          if (!isMapByte(buf[valueAt])) {
+            const v = r.value();
+            throw new MalformedRecordError(`record field args must be a map (found ${describe(v)})`);
+          }
+          r.skip();
+          env.argsStart = valueAt;
+          env.argsEnd = r.pos;
+          break;
+        default:
+          if (typeof key !== 'string') throw new MalformedRecordError(`record has a non-str key at byte ${keyAt}`);
+          r.skip();
+      }
+    }
+  } catch (e) {
+    if (e instanceof MsgpackDecodeError) throw new MalformedRecordError(`record frame is not valid msgpack: ${e.message}`);
+    throw e;
+  }
+  if (r.pos !== end) throw new MalformedRecordError(`${end - r.pos} bytes after the record map`);
+  if (type !== RECORD_TYPE) throw new MalformedRecordError(`frame type is ${JSON.stringify(type ?? null)}, not "record"`);
+  for (const k of ['t_mono', 't_wall', 'qualname', 'argsStart'] as const)
+    if (env[k] === undefined) throw new MalformedRecordError(`record lacks ${k === 'argsStart' ? 'args' : k}`);
+  return env as RecordEnvelope;
+}
+
+function numberField(r: MsgpackReader, name: string): number {
+  const v = r.value();
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  throw new MalformedRecordError(`record field ${name} must be a number (found ${describe(v)})`);
+}

@@ -1,0 +1,38 @@
+import { FRAME_PREFIX_BYTES } from '../format/spec.ts';
+import type { CodecRegistry } from '../codec/registry.ts';
+import type { TraceRecord } from '../model.ts';
+
+/** A record whose arguments stay as bytes until args() is called. */
+export class RecordView implements TraceRecord {
+  private decoded: Record<string, unknown> | null = null;
+  unknownTags = 0;
+
+  constructor(
+    readonly index: number,
+    readonly offset: number,
+    readonly frameBytes: number,
+    readonly t_mono: number,
+    readonly t_wall: number,
+    readonly qualname: string,
+    private readonly buf: Uint8Array,
+    /** Index in buf of the frame body's first byte (file offset + 4). */
+    private readonly bodyStart: number,
+    private readonly argsStart: number,
+    private readonly argsEnd: number,
+    private readonly registry: CodecRegistry,
+  ) {}
+
+  /** Byte offset in the file where the args map starts (for Range reads by viewers). */
+  get argsOffset(): number {
+    return this.offset + FRAME_PREFIX_BYTES + (this.argsStart - this.bodyStart);
+  }
+
+  args(): Record<string, unknown> {
+    if (!this.decoded) {
+      const d = this.registry.decodeArgs(this.buf, this.argsStart, this.argsEnd, this.offset + FRAME_PREFIX_BYTES - this.bodyStart);
+      this.decoded = d.args;
+      this.unknownTags = d.unknownTags;
+    }
+    return this.decoded;
+  }
+}

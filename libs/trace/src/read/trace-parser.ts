@@ -1,0 +1,115 @@
+import { createDefaultRegistry, type CodecRegistry } from '../codec/registry.ts';
+import { MsgpackDecodeError } from '../format/msgpack-reader.ts';
+import { FRAME_PREFIX_BYTES } from '../format/spec.ts';
+import type { MalformedFrame, TraceHeader, TraceRecord, TruncationReport } from '../model.ts';
+import { FrameSplitter } from './frame-splitter.ts';
+import { TraceHeaderError, headerErrorForTruncation, parseHeader } from './header.ts';
+import { MalformedRecordError, QualnameInterner, readEnvelope } from './record-envelope.ts';
+import { RecordView } from './record-view.ts';
+
+export interface ReadReport {
+  /** Good records read so far. */
+  records: number;
+  /** Record frames skipped because they are not valid Records. */
+  malformed: number;
+  /** The first `maxMalformedListed` of them, with offsets and reasons. */
+  malformedFrames: MalformedFrame[];
+  /** Records with at least one unknown tag (only counted when arguments are decoded). */
+  argDecodeErrors: number;
+  truncated: TruncationReport | null;
+  bytesRead: number;
+}
+
+export interface ParserOptions {
+  registry?: CodecRegistry;
+  /** Decode every record's arguments while reading: bad args make the frame malformed, unknown tags are counted. */
+  decodeArgs?: boolean;
+  maxMalformedListed?: number;
+}
+
+/**
+ * The reader's synchronous core: push chunks, get records. TraceReader drives it from a
+ * ReadableStream; the inspector's worker drives it directly to avoid an await per record.
+ */
+export class TraceParser {
+  header: TraceHeader | null = null;
+  readonly report: ReadReport = { records: 0, malformed: 0, malformedFrames: [], argDecodeErrors: 0, truncated: null, bytesRead: 0 };
+  readonly registry: CodecRegistry;
+  private readonly splitter: FrameSplitter;
+  private readonly interner = new QualnameInterner();
+  private out: TraceRecord[] = [];
+  private headerError: TraceHeaderError | null = null;
+  private lastBuf: Uint8Array | null = null;
+  private lastView: DataView | null = null;
+  private readonly decodeArgs: boolean;
+  private readonly maxListed: number;
+
+  constructor(options: ParserOptions = {}) {
+    this.registry = options.registry ?? createDefaultRegistry();
+    this.decodeArgs = options.decodeArgs ?? false;
+    this.maxListed = options.maxMalformedListed ?? 1000;
+    this.splitter = new FrameSplitter((buf, start, end, offset) => this.onFrame(buf, start, end, offset));
+  }
+
+  /** Feeds a chunk; returns the records completed by it. Throws TraceHeaderError for a bad header. */
+  push(chunk: Uint8Array): TraceRecord[] {
+    if (this.headerError) throw this.headerError;
+    this.report.bytesRead += chunk.length;
+    this.splitter.push(chunk);
+    if (this.headerError) throw this.headerError;
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  /** Ends the stream: records the truncated tail, or throws if the header never completed. */
+  finish(): void {
+    const tail = this.splitter.finish();
+    if (!this.header) throw this.headerError ?? headerErrorForTruncation(tail, this.report.bytesRead);
+    this.report.truncated = tail;
+  }
+
+  private onFrame(buf: Uint8Array, start: number, end: number, offset: number): void {
+    if (this.headerError) return;
+    if (!this.header) {
+      try {
+        this.header = parseHeader(buf, start, end);
+      } catch (e) {
+        if (e instanceof TraceHeaderError) this.headerError = e;
+        else throw e;
+      }
+      return;
+    }
+    if (buf !== this.lastBuf) {
+      this.lastBuf = buf;
+      this.lastView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    try {
+      const env = readEnvelope(buf, start, end, this.interner, this.lastView!);
+      const rec = new RecordView(
+        this.report.records,
+        offset,
+        end - start + FRAME_PREFIX_BYTES,
+        env.t_mono,
+        env.t_wall,
+        env.qualname,
+        buf,
+        start,
+        env.argsStart,
+        env.argsEnd,
+        this.registry,
+      );
+      if (this.decodeArgs) {
+        rec.args();
+        if (rec.unknownTags > 0) this.report.argDecodeErrors++;
+      }
+      this.report.records++;
+      this.out.push(rec);
+    } catch (e) {
+      if (!(e instanceof MalformedRecordError || e instanceof MsgpackDecodeError)) throw e;
+      this.report.malformed++;
+      if (this.report.malformedFrames.length < this.maxListed)
+        this.report.malformedFrames.push({ offset, length: end - start, reason: e.message });
+    }
+  }
+}
