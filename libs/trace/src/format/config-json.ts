@@ -5,7 +5,7 @@ export class PyFloat {
   constructor(readonly value: number) {}
 }
 
-export type ConfigValue = string | number | boolean | null | PyFloat | ConfigValue[] | { [k: string]: ConfigValue };
+export type ConfigValue = string | number | bigint | boolean | null | PyFloat | ConfigValue[] | { [k: string]: ConfigValue };
 
 /**
  * `json.dumps(config, sort_keys=True)` exactly as Python writes it (", " and ": " separators,
@@ -19,7 +19,10 @@ export function pythonJsonDumps(v: ConfigValue): string {
   if (typeof v === 'string') return pyString(v);
   if (typeof v === 'number') return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : pyFloatRepr(v);
   if (v instanceof PyFloat) return pyFloatRepr(v.value);
+  if (typeof v === 'bigint') return String(v);
   if (Array.isArray(v)) return `[${v.map(pythonJsonDumps).join(', ')}]`;
+  const proto: unknown = typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
+  if (proto !== Object.prototype && proto !== null) throw new TypeError(`config value of type ${typeof v} is not JSON-serialisable`);
   const keys = Object.keys(v).sort(comparePyStr);
   return `{${keys.map((k) => `${pyString(k)}: ${pythonJsonDumps(v[k]!)}`).join(', ')}}`;
 }
