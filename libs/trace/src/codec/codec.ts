@@ -1,3 +1,4 @@
+import { concatBytes } from '../util/bytes.ts';
 import type { MsgpackWriter } from '../format/msgpack-writer.ts';
 import { encodeConstStr } from '../format/msgpack-writer.ts';
 import { TAG_KEY, TAG_VALUE_KEY } from '../format/spec.ts';
@@ -23,14 +24,7 @@ export class CodecPayloadError extends Error {}
 
 /** `{"__t__": tag, "v": ` pre-encoded once per codec. */
 export function tagPrefix(tag: string): Uint8Array {
-  const parts = [new Uint8Array([0x82]), encodeConstStr(TAG_KEY), encodeConstStr(tag), encodeConstStr(TAG_VALUE_KEY)];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(new Uint8Array([0x82]), encodeConstStr(TAG_KEY), encodeConstStr(tag), encodeConstStr(TAG_VALUE_KEY));
 }
 
 export function payloadMap(payload: unknown, tag: string): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { concatBytes } from '../util/bytes.ts';
 import type { CodecRegistry } from '../codec/registry.ts';
 import { MsgpackWriter, encodeConstStr } from './msgpack-writer.ts';
 import { FORMAT_VERSION, FRAME_PREFIX_BYTES, HEADER_TYPE, MAGIC, RECORD_TYPE, TRACE_SCHEMA_VERSION } from './spec.ts';
@@ -46,20 +47,11 @@ export function encodeHeaderFrame(h: HeaderFields, registry: CodecRegistry): Uin
 }
 
 // `{type: "record", t_mono: ` up to the float marker, and the keys between fields, encoded once.
-const REC_HEAD = concat(new Uint8Array([0x85]), encodeConstStr('type'), encodeConstStr(RECORD_TYPE), encodeConstStr('t_mono'));
+const REC_HEAD = concatBytes(new Uint8Array([0x85]), encodeConstStr('type'), encodeConstStr(RECORD_TYPE), encodeConstStr('t_mono'));
 const K_T_WALL = encodeConstStr('t_wall');
 const K_QUALNAME = encodeConstStr('qualname');
 const K_ARGS = encodeConstStr('args');
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /**
  * Encodes record frames into a caller-owned writer: the record's constant key strings, the

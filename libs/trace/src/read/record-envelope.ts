@@ -1,3 +1,4 @@
+import { concatBytes } from '../util/bytes.ts';
 import { MsgpackDecodeError, MsgpackReader, decodeUtf8, describe } from '../format/msgpack-reader.ts';
 import { encodeConstStr } from '../format/msgpack-writer.ts';
 import { RECORD_TYPE } from '../format/spec.ts';
@@ -13,19 +14,10 @@ export interface RecordEnvelope {
 
 export class MalformedRecordError extends Error {}
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 // The exact bytes LMCache (and we) write before each variable field, for the fast path.
-const HEAD = concat(new Uint8Array([0x85]), encodeConstStr('type'), encodeConstStr(RECORD_TYPE), encodeConstStr('t_mono'), new Uint8Array([0xcb]));
-const T_WALL = concat(encodeConstStr('t_wall'), new Uint8Array([0xcb]));
+const HEAD = concatBytes(new Uint8Array([0x85]), encodeConstStr('type'), encodeConstStr(RECORD_TYPE), encodeConstStr('t_mono'), new Uint8Array([0xcb]));
+const T_WALL = concatBytes(encodeConstStr('t_wall'), new Uint8Array([0xcb]));
 const QUALNAME = encodeConstStr('qualname');
 const ARGS = encodeConstStr('args');
 
