@@ -1,0 +1,172 @@
+import {
+  AttnWindowDesc,
+  EnumMember,
+  MemoryLayoutDesc,
+  ObjectKey,
+  PrefetchHandle,
+  PrefetchRequestSpec,
+  RawTagged,
+  TorchDtype,
+  TorchSize,
+  Tuple,
+  unpackKvRank,
+  toHex,
+  DTYPE_BYTES,
+} from '@kvtrace/trace';
+import { formatBytes } from './format.ts';
+import { layoutText, shortDtype, shortValue } from './summary.ts';
+
+/**
+ * The argument tree, as plain data: one node per value, children produced only when asked for
+ * (`children(from, to)`), so a 100,000-element array costs nothing until its page is opened.
+ */
+export interface ArgNode {
+  name: string;
+  /** What the value is: `ObjectKey`, `list`, `bytes`, `str`, a codec tag... */
+  kind: string;
+  /** One-line rendering. */
+  text: string;
+  /** Shown as a badge (unknown tags, decode errors). */
+  badge?: string;
+  /** Text for a copy button (the full chunk hash of a key). */
+  copy?: string;
+  childCount: number;
+  children?: (from: number, to: number) => ArgNode[];
+}
+
+export const PAGE_SIZE = 100;
+const HEX_LINE = 32;
+
+const fromEntries = (entries: [string, unknown][]): Pick<ArgNode, 'childCount' | 'children'> => ({
+  childCount: entries.length,
+  children: (from, to) => entries.slice(from, to).map(([k, v]) => argNode(k, v)),
+});
+
+const fromItems = (items: readonly unknown[]): Pick<ArgNode, 'childCount' | 'children'> => ({
+  childCount: items.length,
+  children: (from, to) => items.slice(from, to).map((v, i) => argNode(`[${from + i}]`, v)),
+});
+
+const leaf = (name: string, kind: string, text: string): ArgNode => ({ name, kind, text, childCount: 0 });
+
+export function rankText(kvRank: number): string {
+  const r = unpackKvRank(kvRank);
+  return `rank ${r.globalRank}/${r.world} · local ${r.localRank}/${r.localWorld}`;
+}
+
+export function argNode(name: string, v: unknown): ArgNode {
+  if (v === null || v === undefined) return leaf(name, 'None', 'None');
+  switch (typeof v) {
+    case 'string':
+      return leaf(name, 'str', JSON.stringify(v));
+    case 'number':
+      return leaf(name, Number.isInteger(v) ? 'int' : 'float', String(v));
+    case 'bigint':
+      return leaf(name, 'int', v.toString());
+    case 'boolean':
+      return leaf(name, 'bool', v ? 'True' : 'False');
+    default:
+      break;
+  }
+  if (v instanceof ObjectKey) {
+    return {
+      name,
+      kind: 'ObjectKey',
+      text: `#${v.hashHex.slice(0, 12)}  ${v.modelName}  ${rankText(v.kvRank)}${v.objectGroupId ? `  group ${v.objectGroupId}` : ''}${v.cacheSalt ? `  salt ${JSON.stringify(v.cacheSalt)}` : ''}`,
+      copy: v.hashHex,
+      ...fromEntries([
+        ['chunk_hash', v.chunkHash],
+        ['model_name', v.modelName],
+        ['kv_rank', v.kvRank],
+        ['object_group_id', v.objectGroupId],
+        ['cache_salt', v.cacheSalt],
+      ]),
+      children: (from, to) =>
+        [
+          { ...argNode('chunk_hash', v.chunkHash), copy: v.hashHex },
+          argNode('model_name', v.modelName),
+          leaf('kv_rank', 'int', `${v.kvRank} (${rankText(v.kvRank)})`),
+          argNode('object_group_id', v.objectGroupId),
+          argNode('cache_salt', v.cacheSalt),
+        ].slice(from, to),
+    };
+  }
+  if (v instanceof MemoryLayoutDesc) {
+    const tensors = v.shapes.map((shape, i) => {
+      const dtype = v.dtypes[i] ?? '?';
+      const bytes = shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[dtype] ?? 1);
+      return leaf(`[${i}]`, 'tensor', `${shape.join(' × ')}  ${shortDtype(dtype)}  ${formatBytes(bytes)}`);
+    });
+    return { name, kind: 'MemoryLayoutDesc', text: layoutText(v), childCount: tensors.length, children: (f, t) => tensors.slice(f, t) };
+  }
+  if (v instanceof EnumMember) return leaf(name, v.enumName, `${v.enumName}.${v.name}`);
+  if (v instanceof TorchDtype) return leaf(name, 'torch.dtype', v.name);
+  if (v instanceof TorchSize) return leaf(name, 'torch.Size', `torch.Size([${v.dims.join(', ')}])`);
+  if (v instanceof AttnWindowDesc)
+    return leaf(name, 'AttnWindowDesc', `[${v.windows.join(', ')}]  (${v.windows.map((w) => (w === -1 ? 'full' : `window ${w}`)).join(', ')})`);
+  if (v instanceof PrefetchRequestSpec)
+    return {
+      name,
+      kind: 'PrefetchRequestSpec',
+      text: shortValue(v),
+      ...fromEntries([
+        ['keys', v.keys],
+        ['layout_desc', v.layoutDesc],
+        ['extra_count', v.extraCount],
+        ['policy', v.policy],
+        ['attn_desc', v.attnDesc],
+        ['mode', v.mode],
+      ]),
+    };
+  if (v instanceof PrefetchHandle)
+    return {
+      name,
+      kind: 'PrefetchHandle',
+      text: `request ${v.prefetchRequestId}${v.prefetchRequestId === -1 ? ' (no L2)' : ''} · ${v.l1PrefixHitCount}/${v.totalRequestedKeys} L1 prefix hits`,
+      ...fromEntries([
+        ['prefetch_request_id', v.prefetchRequestId],
+        ['external_request_id', v.externalRequestId],
+        ['l1_found_indices', v.l1FoundIndices],
+        ['total_requested_keys', v.totalRequestedKeys],
+        ['submit_time', v.submitTime],
+        ['l2_orig_indices', v.l2OrigIndices],
+        ['l1_prefix_hit_count', v.l1PrefixHitCount],
+      ]),
+    };
+  if (v instanceof RawTagged) {
+    const inner = argNode('v', v.payload);
+    const entries: ArgNode[] = [inner];
+    if (v.error) entries.push(leaf('error', 'str', v.error));
+    return {
+      name,
+      kind: v.tag,
+      text: `raw ${shortValue(v.payload)}`,
+      badge: v.error ? 'bad payload' : 'unknown tag',
+      childCount: entries.length,
+      children: (f, t) => entries.slice(f, t),
+    };
+  }
+  if (v instanceof Uint8Array) {
+    const hex = toHex(v);
+    if (v.length <= HEX_LINE) return { ...leaf(name, 'bytes', hex || "b''"), copy: hex };
+    const lines = Math.ceil(v.length / HEX_LINE);
+    return {
+      name,
+      kind: 'bytes',
+      text: `${v.length} bytes  ${hex.slice(0, 16)}…`,
+      copy: hex,
+      childCount: lines,
+      children: (f, t) =>
+        Array.from({ length: Math.max(0, Math.min(t, lines) - f) }, (_, i) => {
+          const at = (f + i) * HEX_LINE;
+          return leaf(at.toString(16).padStart(6, '0'), 'hex', hex.slice(at * 2, (at + HEX_LINE) * 2).replace(/(.{8})/g, '$1 ').trim());
+        }),
+    };
+  }
+  if (v instanceof Tuple) return { name, kind: 'tuple', text: shortValue(v), ...fromItems(v.items) };
+  if (v instanceof Set) return { name, kind: 'set', text: shortValue(v), ...fromItems([...v]) };
+  if (Array.isArray(v)) return { name, kind: `list[${v.length}]`, text: shortValue(v), ...fromItems(v) };
+  if (v instanceof Map) return { name, kind: 'map', text: shortValue(v), ...fromEntries([...v].map(([k, val]) => [String(k), val])) };
+  if (typeof v === 'object') return { name, kind: 'map', text: shortValue(v), ...fromEntries(Object.entries(v)) };
+  return leaf(name, typeof v, String(v));
+}

@@ -1,0 +1,161 @@
+import { ObjectKey, createDefaultRegistry } from '@kvtrace/trace';
+import { describe, expect, it } from 'vitest';
+import { ArgsCache, type RangeSource } from './args-cache.ts';
+import { argNode } from './arg-nodes.ts';
+import { BYTES_PER_RECORD, RecordStore } from './record-store.ts';
+import { TraceSession } from './session.ts';
+import { keyCount, summarizeArgs } from './summary.ts';
+import { batchOf, testTrace, unknownValue } from './test-trace.ts';
+
+describe('RecordStore', () => {
+  it('appends batches, interns methods, trims to the exact size', () => {
+    const { batch } = batchOf(testTrace(5000));
+    const s = new RecordStore();
+    s.append({ ...batch, count: 3000 });
+    s.append({ ...batch, count: 0, newMethods: [] });
+    expect(s.length).toBe(3000);
+    expect(s.methods).toHaveLength(2);
+    expect(s.qualname(1)).toMatch(/finish_write$/);
+    expect(s.capacity).toBeGreaterThanOrEqual(3000);
+    s.trim();
+    expect(s.byteLength).toBe(3000 * BYTES_PER_RECORD);
+    expect(s.frameEnd(0)).toBe(s.offset[1]);
+    s.clear();
+    expect(s.length).toBe(0);
+  });
+});
+
+describe('TraceSession', () => {
+  it('goes loading → ready and counts records, with a new load id per load', () => {
+    let t = 0;
+    const session = new TraceSession(() => (t += 10));
+    const { batch, parser } = batchOf(testTrace(10));
+    const id = session.begin('a.lct', 100);
+    session.onHeader(parser.header!, 100);
+    session.onBatch(batch, { bytesRead: 100, records: 10, malformed: 0 });
+    expect(session.getSnapshot().state).toBe('loading');
+    expect(session.getSnapshot().firstRowAt).not.toBeNull();
+    session.finish({ bytesRead: 100, records: 10, malformed: 0, malformedFrames: [], truncated: null, argDecodeErrors: 0 });
+    expect(session.getSnapshot()).toMatchObject({ state: 'ready', loadId: id });
+    expect(session.begin('b.lct', null)).toBe(id + 1);
+    expect(session.store.length).toBe(0);
+  });
+
+  it('is partial for a truncated tail or malformed frames, failed for header errors, partial when cancelled', () => {
+    const session = new TraceSession();
+    const { batch, parser } = batchOf(testTrace(3));
+    session.begin('t.lct', 1);
+    session.onHeader(parser.header!, 1);
+    session.onBatch(batch, { bytesRead: 1, records: 3, malformed: 0 });
+    session.finish({ bytesRead: 1, records: 3, malformed: 0, malformedFrames: [], truncated: { offset: 9, claimed: 40, available: 2 }, argDecodeErrors: null });
+    expect(session.getSnapshot().state).toBe('partial');
+    session.begin('m.lct', 1);
+    session.fail({ kind: 'bad_magic', message: 'bad magic' });
+    expect(session.getSnapshot()).toMatchObject({ state: 'failed', error: { kind: 'bad_magic' } });
+    session.begin('c.lct', 1);
+    session.onHeader(parser.header!, 1);
+    session.onBatch(batch, { bytesRead: 1, records: 3, malformed: 0 });
+    session.cancel();
+    expect(session.getSnapshot()).toMatchObject({ state: 'partial', cancelled: true });
+    expect(session.store.length).toBe(3);
+  });
+
+  it('notifies subscribers with a new snapshot per change', () => {
+    const session = new TraceSession();
+    const seen: number[] = [];
+    const off = session.subscribe(() => seen.push(session.getSnapshot().version));
+    session.begin('x', 0);
+    session.reset();
+    off();
+    session.begin('y', 0);
+    expect(seen).toEqual([1, 2]);
+  });
+});
+
+describe('ArgsCache', () => {
+  const setup = (n: number) => {
+    const bytes = testTrace(n);
+    const { batch } = batchOf(bytes);
+    const store = new RecordStore();
+    store.append(batch);
+    const reads: [number, number][] = [];
+    const source: RangeSource = {
+      read: async (a, b) => {
+        reads.push([a, b]);
+        return bytes.slice(a, b);
+      },
+    };
+    const cache = new ArgsCache(store, createDefaultRegistry());
+    cache.setSource(source);
+    return { cache, reads, store };
+  };
+
+  it('decodes requested rows from byte ranges, merging neighbours into one read', async () => {
+    const { cache, reads } = setup(200);
+    cache.request([10, 11, 12, 13, 150]);
+    cache.request([11]);
+    await cache.idle();
+    expect(reads).toHaveLength(1);
+    const e = cache.get(12);
+    expect(e?.ok).toBe(true);
+    if (!e?.ok) return;
+    expect(e.args.i).toBe(12);
+    expect(e.keyCount).toBe(2);
+    expect(e.args.keys).toSatisfy((k: unknown) => Array.isArray(k) && k[0] instanceof ObjectKey);
+    expect(cache.get(150)?.ok).toBe(true);
+  });
+
+  it('reports unreadable ranges per row and drops answers for a replaced source', async () => {
+    const { cache } = setup(20);
+    cache.setSource({ read: () => Promise.reject(new Error('gone')) });
+    cache.request([1]);
+    await cache.idle();
+    expect(cache.get(1)).toMatchObject({ ok: false });
+    let resolve: (b: Uint8Array) => void = () => undefined;
+    cache.setSource({ read: () => new Promise((r) => (resolve = r)) });
+    cache.request([2]);
+    await new Promise((r) => setTimeout(r, 0));
+    cache.setSource(null);
+    resolve(new Uint8Array(0));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(cache.get(2)).toBeUndefined();
+  });
+});
+
+describe('summaries and argument nodes', () => {
+  it('summarizes all but the keys and counts keys', () => {
+    const args = { keys: [new ObjectKey(new Uint8Array(32), 'm')], mode: 'new', extra_count: 0, x: unknownValue };
+    expect(keyCount(args)).toBe(1);
+    expect(summarizeArgs(args)).toBe('mode="new"  extra_count=0  x=⚠Future');
+    expect(keyCount({ mode: 'x' })).toBeNull();
+  });
+
+  it('pages long lists and hex-dumps long bytes lazily', () => {
+    const list = argNode('xs', Array.from({ length: 1000 }, (_, i) => i));
+    expect(list.childCount).toBe(1000);
+    expect(list.children?.(100, 200).map((c) => c.name)[0]).toBe('[100]');
+    const bytes = argNode('b', new Uint8Array(100).fill(0xab));
+    expect(bytes.kind).toBe('bytes');
+    expect(bytes.childCount).toBe(4);
+    expect(bytes.children?.(0, 1)[0]?.text).toMatch(/^abababab abababab/);
+    const key = argNode('k', new ObjectKey(new Uint8Array(32).fill(1), 'model', 0x02010100));
+    expect(key.text).toContain('#010101010101');
+    expect(key.text).toContain('rank 1/2');
+    expect(key.copy).toBe('01'.repeat(32));
+    const raw = argNode('r', unknownValue);
+    expect(raw.badge).toBe('unknown tag');
+    expect(raw.kind).toBe('Future');
+  });
+});
+
+describe('layering', () => {
+  it('model/ imports neither views/ nor load/', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('.', import.meta.url);
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith('.ts')) continue;
+      const src = readFileSync(new URL(f, dir), 'utf8');
+      expect(src, f).not.toMatch(/from '\.\.\/(views|load)\//);
+    }
+  });
+});

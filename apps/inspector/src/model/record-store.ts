@@ -1,0 +1,93 @@
+/** One batch of records as the worker sends it: parallel columns, `count` entries used. */
+export interface RecordBatch {
+  count: number;
+  tMono: Float64Array;
+  tWall: Float64Array;
+  method: Uint16Array;
+  /** Byte offset of each frame's length prefix (float64: files may exceed 4 GiB). */
+  offset: Float64Array;
+  /** Frame size including its prefix. */
+  frameBytes: Uint32Array;
+  /** Qualnames first seen in this batch, in method-id order after the known ones. */
+  newMethods: string[];
+}
+
+/** Bytes per record held by the store's columns (8 + 8 + 2 + 8 + 4). */
+export const BYTES_PER_RECORD = 30;
+
+/**
+ * The columnar record store: one typed array per field, grown by doubling, so ten million records
+ * cost ~300 MB of flat memory and no per-record objects. Arguments are not kept: they are read back
+ * from the source by offset (see ArgsCache). Method ids and offsets stay, so later indexes (filters,
+ * key lifecycles) can be built over these columns without reparsing.
+ */
+export class RecordStore {
+  length = 0;
+  tMono = new Float64Array(0);
+  tWall = new Float64Array(0);
+  method = new Uint16Array(0);
+  offset = new Float64Array(0);
+  frameBytes = new Uint32Array(0);
+  /** Qualname by method id. */
+  readonly methods: string[] = [];
+
+  get capacity(): number {
+    return this.tMono.length;
+  }
+
+  /** Bytes held by the columns (capacity, not length: what the heap actually pays). */
+  get byteLength(): number {
+    return this.tMono.byteLength + this.tWall.byteLength + this.method.byteLength + this.offset.byteLength + this.frameBytes.byteLength;
+  }
+
+  append(b: RecordBatch): void {
+    for (const q of b.newMethods) this.methods.push(q);
+    if (b.count === 0) return;
+    this.reserve(this.length + b.count);
+    const n = this.length;
+    this.tMono.set(b.tMono.subarray(0, b.count), n);
+    this.tWall.set(b.tWall.subarray(0, b.count), n);
+    this.method.set(b.method.subarray(0, b.count), n);
+    this.offset.set(b.offset.subarray(0, b.count), n);
+    this.frameBytes.set(b.frameBytes.subarray(0, b.count), n);
+    this.length = n + b.count;
+  }
+
+  /** Releases the doubling slack once loading is over. */
+  trim(): void {
+    if (this.capacity !== this.length) this.resize(this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.methods.length = 0;
+    this.resize(0);
+  }
+
+  qualname(index: number): string {
+    return this.methods[this.method[index]!] ?? '?';
+  }
+
+  /** End of a record's frame in the file (exclusive). */
+  frameEnd(index: number): number {
+    return this.offset[index]! + this.frameBytes[index]!;
+  }
+
+  private reserve(n: number): void {
+    if (n <= this.capacity) return;
+    this.resize(Math.max(n, this.capacity * 2, 4096));
+  }
+
+  private resize(cap: number): void {
+    const grow = <T extends Float64Array | Uint16Array | Uint32Array>(old: T, make: (n: number) => T): T => {
+      const next = make(cap);
+      next.set(old.subarray(0, Math.min(this.length, cap)));
+      return next;
+    };
+    this.tMono = grow(this.tMono, (k) => new Float64Array(k));
+    this.tWall = grow(this.tWall, (k) => new Float64Array(k));
+    this.method = grow(this.method, (k) => new Uint16Array(k));
+    this.offset = grow(this.offset, (k) => new Float64Array(k));
+    this.frameBytes = grow(this.frameBytes, (k) => new Uint32Array(k));
+  }
+}

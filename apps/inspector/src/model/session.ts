@@ -1,0 +1,151 @@
+import type { MalformedFrame, TraceHeader, TruncationReport } from '@kvtrace/trace';
+import { RecordStore, type RecordBatch } from './record-store.ts';
+
+export type LoadState = 'empty' | 'loading' | 'ready' | 'partial' | 'failed';
+
+export interface LoadProgress {
+  bytesRead: number;
+  records: number;
+  malformed: number;
+}
+
+export interface FinalReport extends LoadProgress {
+  malformedFrames: MalformedFrame[];
+  truncated: TruncationReport | null;
+  /** Records with unknown tags; null when arguments were not all decoded while loading. */
+  argDecodeErrors: number | null;
+}
+
+export interface LoadFailure {
+  /** A TraceHeaderError kind, or `io` / `internal`. */
+  kind: string;
+  message: string;
+}
+
+export interface SessionSnapshot {
+  state: LoadState;
+  /** Bumped for every change; views keyed on it re-render. */
+  version: number;
+  /** Bumped for every new load: a second file replaces the first. */
+  loadId: number;
+  name: string | null;
+  totalBytes: number | null;
+  header: TraceHeader | null;
+  progress: LoadProgress;
+  report: FinalReport | null;
+  error: LoadFailure | null;
+  cancelled: boolean;
+  startedAt: number;
+  firstRowAt: number | null;
+  finishedAt: number | null;
+}
+
+type Listener = () => void;
+
+/**
+ * The load state machine (empty → loading → ready | partial | failed) and the record store it fills.
+ * Plain TypeScript: the loader pushes into it, views read immutable snapshots through one hook.
+ */
+export class TraceSession {
+  readonly store = new RecordStore();
+  private listeners = new Set<Listener>();
+  private snap: SessionSnapshot = {
+    state: 'empty',
+    version: 0,
+    loadId: 0,
+    name: null,
+    totalBytes: null,
+    header: null,
+    progress: { bytesRead: 0, records: 0, malformed: 0 },
+    report: null,
+    error: null,
+    cancelled: false,
+    startedAt: 0,
+    firstRowAt: null,
+    finishedAt: null,
+  };
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  readonly subscribe = (l: Listener): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+
+  readonly getSnapshot = (): SessionSnapshot => this.snap;
+
+  begin(name: string, totalBytes: number | null): number {
+    this.store.clear();
+    const loadId = this.snap.loadId + 1;
+    this.set({
+      state: 'loading',
+      loadId,
+      name,
+      totalBytes,
+      header: null,
+      progress: { bytesRead: 0, records: 0, malformed: 0 },
+      report: null,
+      error: null,
+      cancelled: false,
+      startedAt: this.now(),
+      firstRowAt: null,
+      finishedAt: null,
+    });
+    return loadId;
+  }
+
+  onHeader(header: TraceHeader, totalBytes: number | null): void {
+    this.assertLoading();
+    this.set({ header, totalBytes: totalBytes ?? this.snap.totalBytes });
+  }
+
+  onBatch(batch: RecordBatch, progress: LoadProgress): void {
+    this.assertLoading();
+    this.store.append(batch);
+    const firstRowAt = this.snap.firstRowAt ?? (this.store.length > 0 ? this.now() : null);
+    this.set({ progress: { ...progress, records: this.store.length }, firstRowAt });
+  }
+
+  finish(report: FinalReport): void {
+    this.assertLoading();
+    this.store.trim();
+    const damaged = report.truncated !== null || report.malformed > 0;
+    this.set({ state: damaged ? 'partial' : 'ready', report: { ...report, records: this.store.length }, progress: { ...report, records: this.store.length }, finishedAt: this.now() });
+  }
+
+  /** Stops a load the user cancelled: the records read so far stay, marked partial. */
+  cancel(): void {
+    if (this.snap.state !== 'loading') return;
+    this.store.trim();
+    const p = this.snap.progress;
+    if (!this.snap.header) {
+      this.fail({ kind: 'cancelled', message: 'Loading was cancelled before the header was read.' });
+      return;
+    }
+    this.set({
+      state: 'partial',
+      cancelled: true,
+      report: { ...p, records: this.store.length, malformedFrames: [], truncated: null, argDecodeErrors: null },
+      finishedAt: this.now(),
+    });
+  }
+
+  fail(error: LoadFailure): void {
+    this.store.clear();
+    this.set({ state: 'failed', error, finishedAt: this.now() });
+  }
+
+  reset(): void {
+    this.store.clear();
+    this.set({ state: 'empty', name: null, header: null, report: null, error: null, cancelled: false, totalBytes: null, progress: { bytesRead: 0, records: 0, malformed: 0 }, loadId: this.snap.loadId + 1 });
+  }
+
+  private assertLoading(): void {
+    if (this.snap.state !== 'loading') throw new Error(`session is ${this.snap.state}, not loading`);
+  }
+
+  private set(patch: Partial<SessionSnapshot>): void {
+    this.snap = { ...this.snap, ...patch, version: this.snap.version + 1 };
+    for (const l of this.listeners) l();
+  }
+}

@@ -1,0 +1,112 @@
+import { shortMethodName } from '@kvtrace/trace';
+import { useState } from 'react';
+import type { Inspector } from '../inspector.ts';
+import { argNode, PAGE_SIZE, type ArgNode } from '../model/arg-nodes.ts';
+import { formatBytes, formatRelSeconds, formatWall } from '../model/format.ts';
+import { methodHue } from './methods.ts';
+import { useExternal } from './use-external.ts';
+
+/** The selected call: its envelope and a lazily expanded, codec-aware tree of its arguments. */
+export function ArgumentView({ inspector, index }: { inspector: Inspector; index: number | null }) {
+  useExternal(inspector.args);
+  const store = inspector.session.store;
+  if (index === null || index >= store.length) {
+    return (
+      <section className="panel arg-view" aria-label="Arguments" data-testid="arg-view">
+        <h2 className="panel-title">Arguments</h2>
+        <p className="muted panel-hint">Select a call (click, or arrows then Enter) to see its arguments.</p>
+      </section>
+    );
+  }
+  const q = store.qualname(index);
+  const entry = inspector.args.get(index);
+  if (entry === undefined) inspector.args.request([index]);
+  return (
+    <section className="panel arg-view" aria-label="Arguments" data-testid="arg-view" data-index={index}>
+      <h2 className="panel-title">
+        Call {index}{' '}
+        <span className="method-chip" style={{ ['--hue' as string]: methodHue(q) }} title={q}>
+          {shortMethodName(q)}
+        </span>
+      </h2>
+      <dl className="facts">
+        <dt>time</dt>
+        <dd>
+          {formatRelSeconds(store.tMono[index] ?? 0)} s · {formatWall(store.tWall[index] ?? 0)}
+        </dd>
+        <dt>qualname</dt>
+        <dd className="mono wrap">{q}</dd>
+        <dt>frame</dt>
+        <dd className="mono">
+          byte {store.offset[index]} · {formatBytes(store.frameBytes[index] ?? 0)}
+        </dd>
+      </dl>
+      {entry === undefined ? (
+        <p className="muted">Reading arguments…</p>
+      ) : !entry.ok ? (
+        <p className="badge badge-err">Arguments unreadable: {entry.error}</p>
+      ) : (
+        <ul className="tree" role="tree" aria-label="Argument tree" data-testid="arg-tree">
+          {Object.entries(entry.args).map(([k, v]) => (
+            <TreeNode key={`${index}:${k}`} node={argNode(k, v)} depth={0} defaultOpen />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function TreeNode({ node, depth, defaultOpen = false }: { node: ArgNode; depth: number; defaultOpen?: boolean }) {
+  const expandable = node.childCount > 0 && node.children !== undefined;
+  const [open, setOpen] = useState(defaultOpen && expandable && node.childCount <= 64);
+  const [shown, setShown] = useState(PAGE_SIZE);
+  const kids = open && node.children ? node.children(0, Math.min(shown, node.childCount)) : [];
+  return (
+    <li role="treeitem" aria-expanded={expandable ? open : undefined} aria-level={depth + 1} className="tree-item" data-kind={node.kind}>
+      <div className="tree-line" style={{ paddingLeft: depth * 14 }}>
+        {expandable ? (
+          <button type="button" className="twisty" aria-label={open ? 'Collapse' : 'Expand'} onClick={() => setOpen(!open)}>
+            {open ? '▾' : '▸'}
+          </button>
+        ) : (
+          <span className="twisty-space" />
+        )}
+        <span className="tree-name">{node.name}</span>
+        <span className="tree-kind">{node.kind}</span>
+        {node.badge && <span className="badge badge-warn">{node.badge}</span>}
+        <span className="tree-text">{node.text}</span>
+        {node.copy && <CopyButton text={node.copy} />}
+      </div>
+      {open && (
+        <ul role="group" className="tree-group">
+          {kids.map((k, i) => (
+            <TreeNode key={i} node={k} depth={depth + 1} />
+          ))}
+          {node.childCount > shown && (
+            <li className="tree-more" style={{ paddingLeft: (depth + 1) * 14 + 16 }}>
+              <button type="button" className="link" onClick={() => setShown(shown + PAGE_SIZE)}>
+                show {Math.min(PAGE_SIZE, node.childCount - shown)} more ({node.childCount - shown} hidden)
+              </button>
+            </li>
+          )}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+function CopyButton({ text }: { text: string }) {
+  const [done, setDone] = useState(false);
+  return (
+    <button
+      type="button"
+      className="copy"
+      title="Copy the full value"
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(() => setDone(true), () => setDone(false));
+      }}
+    >
+      {done ? 'copied' : 'copy'}
+    </button>
+  );
+}

@@ -1,0 +1,189 @@
+import { shortMethodName } from '@kvtrace/trace';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import type { ArgsCache } from '../model/args-cache.ts';
+import { formatRelSeconds, formatWall } from '../model/format.ts';
+import type { RecordStore } from '../model/record-store.ts';
+import { scrollTopFor, slotCount, slotShift, type ScrollGeometry } from '../model/scroll-map.ts';
+import { methodHue } from './methods.ts';
+import { useExternal } from './use-external.ts';
+
+export const ROW_HEIGHT = 22;
+/** Well under Firefox's ~17.9M px and Chromium's ~33.5M px element height limits. */
+const MAX_SCROLL_PX = 8_000_000;
+
+interface Props {
+  store: RecordStore;
+  count: number;
+  /** Session version: the store mutates in place, this tells React it did. */
+  version: number;
+  args: ArgsCache;
+  selected: number | null;
+  onSelect(index: number): void;
+  emptyText: string;
+}
+
+/**
+ * The call table: an ARIA grid over the columnar store, virtualized by react-virtual over at most
+ * MAX_SCROLL_PX of real pixels; past that the scroll map (model/scroll-map.ts) shifts which records
+ * the rendered slots show, so all of a 10M-call trace is reachable by scrolling.
+ */
+export function CallTable({ store, count, args, selected, onSelect, emptyText }: Props) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [active, setActive] = useState(0);
+  useExternal(args);
+
+  const slots = slotCount({ count, rowHeight: ROW_HEIGHT, maxPx: MAX_SCROLL_PX, viewport: 1 });
+  const virtualizer = useVirtualizer({
+    count: count === 0 ? 0 : slots,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+    // Until the scroller is measured (and in DOM-less tests) assume a typical viewport.
+    initialRect: { width: 800, height: 600 },
+  });
+  const viewport = virtualizer.scrollRect?.height ?? scrollRef.current?.clientHeight ?? 0;
+  const geom: ScrollGeometry = { count, rowHeight: ROW_HEIGHT, maxPx: MAX_SCROLL_PX, viewport };
+  const scrollTop = virtualizer.scrollOffset ?? 0;
+  const { shift, delta } = slotShift(geom, scrollTop);
+  const items = virtualizer.getVirtualItems();
+  const visible: number[] = [];
+  for (const it of items) {
+    const index = it.index + shift;
+    if (index >= 0 && index < count) visible.push(index);
+  }
+
+  useEffect(() => {
+    const want = [...visible];
+    if (selected !== null) want.push(selected);
+    args.request(want);
+  });
+
+  const reveal = (index: number) => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const top = scrollTopFor({ ...geom, viewport: el.clientHeight }, el.scrollTop, index);
+    if (top !== null) el.scrollTop = top;
+  };
+
+  const move = (index: number) => {
+    const next = Math.max(0, Math.min(count - 1, index));
+    setActive(next);
+    reveal(next);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (count === 0) return;
+    const page = Math.max(1, Math.floor(viewport / ROW_HEIGHT) - 1);
+    switch (e.key) {
+      case 'ArrowDown':
+        move(active + 1);
+        break;
+      case 'ArrowUp':
+        move(active - 1);
+        break;
+      case 'PageDown':
+        move(active + page);
+        break;
+      case 'PageUp':
+        move(active - page);
+        break;
+      case 'Home':
+        move(0);
+        break;
+      case 'End':
+        move(count - 1);
+        break;
+      case 'Enter':
+      case ' ':
+        onSelect(active);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  return (
+    <div
+      className="grid"
+      role="grid"
+      aria-label="Calls"
+      aria-rowcount={count + 1}
+      aria-colcount={5}
+      aria-activedescendant={count > 0 ? `call-row-${active}` : undefined}
+      tabIndex={0}
+      onKeyDown={onKeyDown}
+    >
+      <div role="rowgroup" className="grid-head">
+        <div role="row" aria-rowindex={1} className="grid-row grid-head-row">
+          <div role="columnheader" className="c-idx">#</div>
+          <div role="columnheader" className="c-time" title="Seconds since the recording started (hover a row for wall time)">
+            time (s)
+          </div>
+          <div role="columnheader" className="c-method">method</div>
+          <div role="columnheader" className="c-keys">keys</div>
+          <div role="columnheader" className="c-args">arguments</div>
+        </div>
+      </div>
+      <div role="rowgroup" className="grid-body" ref={scrollRef}>
+        {count === 0 ? (
+          <div className="grid-empty">{emptyText}</div>
+        ) : (
+          <div className="grid-sizer" style={{ height: virtualizer.getTotalSize() }}>
+            {items.map((it) => {
+              const index = it.index + shift;
+              if (index < 0 || index >= count) return null;
+              const q = store.qualname(index);
+              const entry = args.get(index);
+              const style: CSSProperties & Record<'--hue', number> = { transform: `translateY(${it.start + delta}px)`, '--hue': methodHue(q) };
+              const cls = `grid-row${index === selected ? ' is-selected' : ''}${index === active ? ' is-active' : ''}${index % 2 ? ' is-odd' : ''}`;
+              return (
+                <div
+                  key={it.key}
+                  id={`call-row-${index}`}
+                  role="row"
+                  aria-rowindex={index + 2}
+                  aria-selected={index === selected}
+                  className={cls}
+                  style={style}
+                  onClick={() => {
+                    setActive(index);
+                    onSelect(index);
+                  }}
+                >
+                  <div role="gridcell" className="c-idx">
+                    {index}
+                  </div>
+                  <div role="gridcell" className="c-time" title={formatWall(store.tWall[index] ?? 0)}>
+                    {formatRelSeconds(store.tMono[index] ?? 0)}
+                  </div>
+                  <div role="gridcell" className="c-method" title={q}>
+                    <span className="method-chip">{shortMethodName(q)}</span>
+                  </div>
+                  <div role="gridcell" className="c-keys">
+                    {entry === undefined ? '' : entry.ok ? (entry.keyCount ?? '–') : '!'}
+                  </div>
+                  <div role="gridcell" className="c-args">
+                    {entry === undefined ? (
+                      <span className="muted">…</span>
+                    ) : entry.ok ? (
+                      <>
+                        {entry.unknownTags > 0 && <span className="badge badge-warn">unknown tag</span>}
+                        {entry.summary}
+                      </>
+                    ) : (
+                      <span className="badge badge-err" title={entry.error}>
+                        unreadable: {entry.error}
+                      </span>
+                    )}
+                  </div>
+                </div>
+              );
+            })}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
