@@ -19,3 +19,4 @@ export { RecordView } from './read/record-view.ts';
 export { TraceParser, type ParserOptions, type ReadReport } from './read/trace-parser.ts';
 export { TraceReader } from './read/trace-reader.ts';
 export { summarizeTrace, type TraceSummary } from './read/summary.ts';
+export * from './analyze/index.ts';

@@ -242,6 +242,8 @@ export interface TraceRecord {
   qualname: string;
   /** Decodes the `args` map (cached). Unknown tags are RawTagged values. */
   args(): Record<string, unknown>;
+  /** Decodes the `args` map without caching it (one pass over a big trace). */
+  decodeArgs(): Record<string, unknown>;
   /** Number of RawTagged values found by args() (0 before it is called). */
   readonly unknownTags: number;
 }

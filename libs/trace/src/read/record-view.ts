@@ -27,6 +27,17 @@ export class RecordView implements TraceRecord {
     return this.offset + FRAME_PREFIX_BYTES + (this.argsStart - this.bodyStart);
   }
 
+  /**
+   * Decodes the arguments without keeping them (for one pass over a big trace: index, export),
+   * so memory does not grow with the trace. Counts unknown tags like args().
+   */
+  decodeArgs(): Record<string, unknown> {
+    if (this.decoded) return this.decoded;
+    const d = this.registry.decodeArgs(this.buf, this.argsStart, this.argsEnd, this.offset + FRAME_PREFIX_BYTES - this.bodyStart);
+    this.unknownTags = d.unknownTags;
+    return d.args;
+  }
+
   args(): Record<string, unknown> {
     if (!this.decoded) {
       const d = this.registry.decodeArgs(this.buf, this.argsStart, this.argsEnd, this.offset + FRAME_PREFIX_BYTES - this.bodyStart);

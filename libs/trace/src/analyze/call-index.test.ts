@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { ObjectKey } from '../model.ts';
+import { Script, key } from './testing.ts';
+import { transferable } from './transfer.ts';
+
+function script() {
+  const s = new Script();
+  const A = key(0xabcd0001), B = key(0xabcd0002), C = key(0x12340000, 'meta/Llama-3'), D = key(0xabcd0001, 'org/Model-A', 'salty');
+  const calls = {
+    r: s.reserve([A, B]),
+    f: s.finishWrite([A, B]),
+    p: s.prefetch([A, C], 'req-17'),
+    e: s.enter([A, C]),
+    x: s.exit([A, C]),
+    d: s.release([A, C]),
+    r2: s.reserve([D, D]),
+  };
+  return { s, A, B, C, D, calls };
+}
+
+describe('CallIndex', () => {
+  it('interns keys by the identity of ObjectKey.id, dedupes within a call', () => {
+    const { s, A, D, calls } = script();
+    const ix = s.a.index;
+    expect(ix.keys.size).toBe(4);
+    expect(ix.keyIdOf(new ObjectKey(A.chunkHash, A.modelName, A.kvRank, A.objectGroupId, A.cacheSalt))).toBe(ix.keyIdOf(A));
+    expect(ix.keyIdOf(D)).not.toBe(ix.keyIdOf(A)); // same hash, other salt
+    expect(ix.keyIdOf(key(99))).toBe(-1);
+    expect([...ix.keysOfCall(calls.r2)]).toEqual([ix.keyIdOf(D)]);
+    const info = ix.keyInfo(ix.keyIdOf(A));
+    expect(info).toMatchObject({ hashHex: A.hashHex, modelName: 'org/Model-A', kvRank: 0x01000100, world: 1, localWorld: 1, calls: 6 });
+    expect(ix.keys.objectKey(ix.keyIdOf(D)).id).toBe(D.id);
+  });
+
+  it('follows a key, filters by method and time window', () => {
+    const { s, A, C, calls } = script();
+    const ix = s.a.index;
+    expect([...ix.callsOfKey(ix.keyIdOf(C))]).toEqual([calls.p, calls.e, calls.x, calls.d]);
+    expect([...ix.filter({ keyId: ix.keyIdOf(A) })]).toEqual([0, 1, 2, 3, 4, 5]);
+    const reserve = ix.methods.idOf('reserve_write');
+    expect([...ix.filter({ methods: new Set([reserve]) })]).toEqual([calls.r, calls.r2]);
+    expect([...ix.filter({ methods: [] })]).toEqual([]);
+    expect([...ix.filter({ t0: ix.timeOf(calls.f), t1: ix.timeOf(calls.x) })]).toEqual([calls.f, calls.p, calls.e, calls.x]);
+    expect([...ix.filter({ keyId: ix.keyIdOf(A), t0: ix.timeOf(calls.e), methods: [ix.methods.idOf('finish_read_prefetched')] })]).toEqual([calls.d]);
+  });
+
+  it('text: hash prefixes, model names, salts, request ids, argument text; terms AND', () => {
+    const { s, calls } = script();
+    const ix = s.a.index;
+    expect([...ix.filter({ text: 'abcd0002' })]).toEqual([calls.r, calls.f]);
+    expect([...ix.filter({ text: '0xABCD00' })]).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect([...ix.filter({ text: 'hash:1234' })]).toEqual([calls.p, calls.e, calls.x, calls.d]);
+    expect([...ix.filter({ text: 'llama' })]).toEqual([calls.p, calls.e, calls.x, calls.d]);
+    expect([...ix.filter({ text: 'model:model-a' })]).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect([...ix.filter({ text: 'salty' })]).toEqual([calls.r2]);
+    expect([...ix.filter({ text: 'req-17' })]).toEqual([calls.p]);
+    expect([...ix.filter({ text: 'mode=new' })]).toEqual([calls.r, calls.r2]);
+    expect([...ix.filter({ text: 'mode=new abcd0002' })]).toEqual([calls.r]);
+    expect([...ix.filter({ text: 'finish' })]).toEqual([calls.f, calls.d]);
+    expect([...ix.filter({ text: 'nothing-like-this' })]).toEqual([]);
+    // A long prefix (past the 16 digits held in the key table's columns) is checked byte by byte.
+    const A = key(0xabcd0001);
+    expect([...ix.filter({ text: A.hashHex.slice(0, 40) })]).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect([...ix.filter({ text: A.hashHex.slice(0, 39) + 'f' })]).toEqual([]);
+  });
+
+  it('keeps working while calls stream in (postings plus a scanned tail), out-of-order times too', () => {
+    const s = new Script();
+    const K = key(7);
+    const expected: number[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const k = i % 3 === 0 ? K : key(1000 + i);
+      const c = s.reserve([k]);
+      if (k === K) expected.push(c);
+      if (i % 2500 === 0) expect([...s.a.index.callsOfKey(s.id(K))]).toEqual(expected);
+    }
+    expect([...s.a.index.callsOfKey(s.id(K))]).toEqual(expected);
+    s.t = 0; // time goes back: the window must be checked per call now
+    const late = s.reserve([K]);
+    expect([...s.a.filter({ t1: 0.0015 })]).toEqual([0, late]);
+  });
+
+  it('results own their buffers and can be transferred', () => {
+    const { s } = script();
+    const r = s.a.filter({ text: 'abcd' });
+    expect(r.byteLength).toBe(r.buffer.byteLength);
+    const view = new Uint32Array([1, 2, 3, 4]).subarray(1, 3);
+    const t = transferable(view);
+    expect([...t.value]).toEqual([2, 3]);
+    expect(t.transfer[0]!.byteLength).toBe(8);
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(r, transferable(r).transfer);
+    expect(r.byteLength).toBe(0); // moved, not copied
+    port1.close();
+    port2.close();
+  });
+});

@@ -1,0 +1,176 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SM_METHODS } from '../format/spec.ts';
+import { PrefetchRequestSpec, type ObjectKey } from '../model.ts';
+import { LAYOUT, Script, key } from './testing.ts';
+import { FLAG_KINDS, type FlagKind } from './types.ts';
+import { durationStats, weightedDurationStats } from './percentiles.ts';
+
+const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+console.log(`analyze property tests: seed ${SEED} (rerun with FC_SEED=${SEED})`);
+
+const METHODS = [...Object.values(SM_METHODS), 'other_method'];
+const MODELS = ['org/Alpha', 'org/Beta-7B', 'meta/Gamma'];
+const POOL: ObjectKey[] = Array.from({ length: 12 }, (_, i) => key(((i % 4) << 28) | (i * 0x01010101), MODELS[i % 3]!, i === 5 ? 'salt5' : ''));
+
+const callArb = fc.record({
+  method: fc.integer({ min: 0, max: METHODS.length - 1 }),
+  keys: fc.uniqueArray(fc.integer({ min: 0, max: POOL.length - 1 }), { maxLength: 4 }),
+  erid: fc.constantFrom('', 'req-1', 'req-12', 'abc'),
+  dt: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.01, noNaN: true }), fc.double({ min: -0.002, max: 0, noNaN: true })),
+  spec: fc.boolean(),
+});
+const textArb = fc.oneof(
+  fc.constantFrom('', 'req-1', 'alpha', 'beta', 'salt5', 'mode=new', 'finish', 'read', 'zzz', '0x1', 'hash:2', 'model:gamma', 'req:12', 'text:finish'),
+  fc.integer({ min: 0, max: POOL.length - 1 }).chain((i) => fc.integer({ min: 1, max: 20 }).map((n) => POOL[i]!.hashHex.slice(0, n))),
+  fc.tuple(fc.constantFrom('alpha', 'req', 'write'), fc.constantFrom('new', '1', 'beta')).map(([a, b]) => `${a} ${b}`),
+);
+const queryArb = fc.record(
+  {
+    methods: fc.option(fc.uniqueArray(fc.integer({ min: 0, max: METHODS.length - 1 }), { maxLength: 4 }), { nil: undefined }),
+    t0: fc.double({ min: -0.01, max: 0.2, noNaN: true }),
+    t1: fc.double({ min: -0.01, max: 0.2, noNaN: true }),
+    text: textArb,
+    key: fc.integer({ min: 0, max: POOL.length - 1 }),
+  },
+  { requiredKeys: [] },
+);
+
+interface CallSpec { method: number; keys: number[]; erid: string; dt: number; spec: boolean }
+
+function build(calls: CallSpec[]) {
+  const s = new Script();
+  const truth: { method: number; t: number; keys: ObjectKey[]; erid: string }[] = [];
+  for (const c of calls) {
+    const name = METHODS[c.method]!;
+    const keys = c.keys.map((i) => POOL[i]!);
+    s.t = Math.max(0, s.t + c.dt);
+    let args: Record<string, unknown> = { keys, mode: 'new' };
+    if (name === SM_METHODS.submitPrefetchTask) args = c.spec ? { spec: new PrefetchRequestSpec(keys, LAYOUT), external_request_id: c.erid } : { keys, external_request_id: c.erid };
+    const call = s.call(name, args, 0);
+    truth[call] = { method: s.a.index.methodOf(call), t: s.t, keys, erid: name === SM_METHODS.submitPrefetchTask ? c.erid : '' };
+  }
+  return { s, truth };
+}
+
+/** The query semantics of FilterQuery.text, written plainly over the inputs. */
+function termMatches(term: string, t: { keys: ObjectKey[]; erid: string }, text: string): boolean {
+  const colon = term.indexOf(':');
+  const field = colon > 0 && ['hash', 'model', 'req', 'text'].includes(term.slice(0, colon)) ? term.slice(0, colon) : null;
+  const s = field ? term.slice(colon + 1) : term;
+  if (s === '') return true;
+  const hex = s.startsWith('0x') ? s.slice(2) : s;
+  const isHex = /^[0-9a-f]+$/.test(hex);
+  return (
+    ((field === null || field === 'hash') && isHex && t.keys.some((k) => k.hashHex.startsWith(hex))) ||
+    ((field === null || field === 'model') && t.keys.some((k) => k.modelName.toLowerCase().includes(s))) ||
+    (field === null && t.keys.some((k) => k.cacheSalt.toLowerCase().includes(s))) ||
+    ((field === null || field === 'req') && t.erid.toLowerCase().includes(s)) ||
+    ((field === null || field === 'text') && text.toLowerCase().includes(s))
+  );
+}
+
+describe('index filter equals a brute-force filter (seeded)', () => {
+  it('random traces and queries', () => {
+    fc.assert(
+      fc.property(fc.array(callArb, { maxLength: 60 }), fc.array(queryArb, { minLength: 1, maxLength: 8 }), (calls, queries) => {
+        const { s, truth } = build(calls);
+        const ix = s.a.index;
+        for (const q of queries) {
+          const methods = q.methods?.map((m) => ix.methods.idOf(METHODS[m]!)).filter((m) => m >= 0);
+          const keyId = q.key === undefined ? undefined : ix.keyIdOf(POOL[q.key]!);
+          const got = [...ix.filter({ methods, t0: q.t0, t1: q.t1, text: q.text, keyId: keyId === -1 ? undefined : keyId })];
+          const terms = (q.text ?? '').toLowerCase().split(/\s+/).filter((x) => x !== '');
+          const want: number[] = [];
+          truth.forEach((t, c) => {
+            if (methods && !methods.includes(t.method)) return;
+            if (q.t0 !== undefined && t.t < q.t0) return;
+            if (q.t1 !== undefined && t.t > q.t1) return;
+            if (keyId !== undefined && keyId !== -1 && !t.keys.includes(POOL[q.key!]!)) return;
+            // The argument text itself is checked in call-index.test.ts; here it is the index's.
+            if (!terms.every((term) => termMatches(term, t, ix.textOf(c)))) return;
+            want.push(c);
+          });
+          expect(got).toEqual(want);
+        }
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+});
+
+/** Reference pairing: per key plain arrays, the rules of LifecycleTracker's doc comment. */
+function referenceFlags(calls: { name: string; keys: number[] }[]): Record<FlagKind, number> & { writes: number; reads: number } {
+  const out = Object.fromEntries(FLAG_KINDS.map((k) => [k, 0])) as Record<FlagKind, number>;
+  let writes = 0, reads = 0;
+  const w = new Map<number, number>();
+  const r = new Map<number, { e: boolean; x: boolean }[]>();
+  const written = new Set<number>();
+  for (const c of calls) {
+    for (const k of c.keys) {
+      const rq = r.get(k) ?? [];
+      r.set(k, rq);
+      switch (c.name) {
+        case SM_METHODS.reserveWrite: written.add(k); w.set(k, (w.get(k) ?? 0) + 1); break;
+        case SM_METHODS.finishWrite:
+          written.add(k);
+          if ((w.get(k) ?? 0) > 0) { w.set(k, w.get(k)! - 1); writes++; } else out.finish_without_reserve++;
+          break;
+        case SM_METHODS.submitPrefetchTask: if (!written.has(k)) out.read_never_written++; rq.push({ e: false, x: false }); break;
+        case SM_METHODS.readPrefetchedEnter: {
+          const n = rq.find((o) => !o.e);
+          if (n) n.e = true;
+          else { out.enter_without_prefetch++; if (!written.has(k)) out.read_never_written++; rq.push({ e: true, x: false }); }
+          break;
+        }
+        case SM_METHODS.readPrefetchedExit: {
+          const n = rq.find((o) => o.e && !o.x);
+          if (n) n.x = true; else out.exit_without_enter++;
+          break;
+        }
+        case SM_METHODS.finishReadPrefetched: {
+          let i = rq.findIndex((o) => o.x);
+          if (i < 0) i = rq.findIndex((o) => o.e);
+          if (i < 0) i = rq.length > 0 ? 0 : -1;
+          if (i < 0) out.release_without_prefetch++; else { rq.splice(i, 1); reads++; }
+          break;
+        }
+      }
+    }
+  }
+  for (const n of w.values()) out.leaked_write += n;
+  for (const q of r.values()) out.leaked_read += q.length;
+  return { ...out, writes, reads };
+}
+
+describe('lifecycle tracker equals a reference pairing (seeded)', () => {
+  it('random call sequences', () => {
+    fc.assert(
+      fc.property(fc.array(callArb, { maxLength: 80 }), (calls) => {
+        const { s } = build(calls);
+        s.a.finish();
+        const sum = s.a.lifecycles.summary();
+        const ref = referenceFlags(calls.map((c) => ({ name: METHODS[c.method]!, keys: c.keys })));
+        expect(sum.flagCounts).toEqual(Object.fromEntries(FLAG_KINDS.map((k) => [k, ref[k]])));
+        expect(sum.writes.complete).toBe(ref.writes);
+        expect(sum.reads.complete).toBe(ref.reads);
+        expect(sum.phases.write.count).toBe(ref.writes);
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+});
+
+describe('weighted percentiles equal percentiles of the expanded values (seeded)', () => {
+  it('random values and weights', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: -5, max: 50 }), fc.integer({ min: 0, max: 5 })), { maxLength: 60 }), (pairs) => {
+        const d = Float64Array.from(pairs, ([v]) => v / 4);
+        const w = Uint32Array.from(pairs, ([, n]) => n);
+        const expanded = Float64Array.from(pairs.flatMap(([v, n]) => Array<number>(n).fill(v / 4)));
+        expect(weightedDurationStats(d, w)).toEqual(durationStats(expanded));
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+});
