@@ -1,0 +1,124 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { MemoryLayoutDesc } from '@kvtrace/trace';
+import { call, encodeTrace, key, workloadCalls } from '../replay/synthetic-trace.ts';
+import { run } from './replay.ts';
+import { run as runExport } from './export.ts';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const fixtures = `${root}../shared/fixtures/lmcache/`;
+const dir = mkdtempSync(join(tmpdir(), 'kvtrace-replay-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function kvtrace(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `${root}apps/cli/src/main.ts`, ...args], { encoding: 'utf8', cwd: root });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Runs a command in process, capturing what it prints. */
+async function inProcess(fn: (argv: string[]) => Promise<number>, ...argv: string[]) {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  try {
+    return { code: await fn(argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const layout = new MemoryLayoutDesc([[16, 1024]], ['torch.float16']);
+const good = join(dir, 'good.lct');
+writeFileSync(good, encodeTrace(workloadCalls({ requests: 60, pool: 64, layout })));
+// The last call cannot succeed (a negative extra_count is refused by the manager): one failed record.
+const failing = join(dir, 'failing.lct');
+writeFileSync(failing, encodeTrace([call.reserveWrite(0.001, [key(1)], layout), call.finishWrite(0.002, [key(1)]), call.release(0.003, [key(1)], -1)]));
+
+describe('kvtrace replay (child process: exit codes)', () => {
+  it('refuses a schema-1 trace with the reason, exit 1, no stack trace', () => {
+    const r = kvtrace('replay', fixtures + 'v1.lct', '--l1-size-gb', '1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/schema version 1 cannot be replayed: its keys lack cache_salt/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unknown flag is exit 2 with a clear message', () => {
+    const r = kvtrace('replay', good, '--l1-size-gb', '1', '--bogus');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/Unknown option '--bogus'/);
+  });
+
+  it('a failed record is exit 1; the reports are written; speed 0 warns', () => {
+    const r = kvtrace('replay', failing, '--l1-size-gb', '0.01', '--l2-dir', 'none', '--speed', '0', '--json', join(dir, 'r.json'), '--csv', join(dir, 'r.csv'), '--jsonl', join(dir, 'r.jsonl'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/warning: --speed 0 .*less faithful/);
+    expect(r.out).toMatch(/3 read: 2 replayed, 0 skipped, 1 failed/);
+    expect(r.out).toMatch(/failure: +record 2 finish_read_prefetched: extra_count must be/);
+    const lines = readFileSync(join(dir, 'r.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { qualname: string; latency_ms: number | null; failed: boolean });
+    expect(lines.map((l) => l.failed)).toEqual([false, false, true]);
+    expect(lines[0]!.latency_ms).toBeGreaterThan(0);
+    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { runs: { failed: number; config: { match: string } }[] };
+    expect(json.runs[0]).toMatchObject({ failed: 1, config: { match: 'no config in trace' } });
+    expect(readFileSync(join(dir, 'r.csv'), 'utf8')).toMatch(/^config,operation,count,errors,mean_ms/);
+  });
+});
+
+describe('kvtrace replay (in process)', () => {
+  it('an in-process target needs --l1-size-gb and says so (exit 2)', async () => {
+    const r = await inProcess(run, good);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--l1-size-gb is required/);
+  });
+
+  it('bad storage flags name the flag (exit 2)', async () => {
+    const r = await inProcess(run, good, '--l1-size-gb', 'lots');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--l1-size-gb must be a number/);
+  });
+
+  it('--compare-config replays twice and prints both side by side', async () => {
+    const r = await inProcess(run, good, '--l1-size-gb', String((8 * layout.byteSize) / 2 ** 30), '--l2-dir', 'none', '--speed', '0', '--compare-config', `l1-size-gb=${(64 * layout.byteSize) / 2 ** 30}`);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/A l1-size-gb=[\d.e-]+\s+B l1-size-gb=[\d.e-]+/);
+    const hit = /L1 hit rate\s+(\d+\.\d)%\s+(\d+\.\d)%/.exec(r.out);
+    expect(Number(hit![2])).toBeGreaterThan(Number(hit![1]));
+  });
+
+  it('--from-header builds the recorded config; --compare-config rejects unknown flags', async () => {
+    const r = await inProcess(run, fixtures + 'workload-small.lct', '--from-header', '--l1-size-gb', '0.5', '--l2-dir', 'none', '--speed', '0');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/L1 0\.5 GB LRU, L2 off/);
+    const bad = await inProcess(run, good, '--l1-size-gb', '1', '--compare-config', 'l3-size=1');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/unknown storage flag "l3-size"/);
+  });
+});
+
+describe('kvtrace export (exit codes)', () => {
+  it('bad file: exit 1 with the reader message, no stack (child process)', () => {
+    const r = kvtrace('export', fixtures + 'bad-magic.lct', '--format', 'jsonl');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/bad magic/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('usage errors are exit 2', async () => {
+    expect((await inProcess(runExport, good)).code).toBe(2);
+    expect((await inProcess(runExport, good, '--format', 'xml')).err).toMatch(/unknown --format "xml"/);
+    expect((await inProcess(runExport, good, '--format', 'csv', '--nope')).code).toBe(2);
+  });
+
+  it('writes a file with -o', async () => {
+    const out = join(dir, 'e.json');
+    const r = await inProcess(runExport, good, '--format', 'chrome', '-o', out);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { ph: string }[] };
+    expect(doc.traceEvents.filter((e) => e.ph === 'X')).toHaveLength(60);
+  });
+});

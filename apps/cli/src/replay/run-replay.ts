@@ -1,0 +1,173 @@
+import { REPLAYABLE_SCHEMA_VERSIONS, TraceReader, digestMatches, sha256Hex, type ReadReport, type TraceHeader, type TraceRecord } from '@kvtrace/trace';
+import { Dispatcher, type Outcome } from './dispatch.ts';
+import { Pacer } from './pacer.ts';
+import { OpStats, type LatencySummary } from './stats.ts';
+import type { ReplayTarget, TargetStats } from './target.ts';
+
+/** The trace cannot be replayed at all (not a damaged record: the whole file). */
+export class ReplayRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplayRefused';
+  }
+}
+
+export function assertReplayable(header: TraceHeader): void {
+  if (!REPLAYABLE_SCHEMA_VERSIONS.includes(header.trace_schema_version))
+    throw new ReplayRefused(
+      header.trace_schema_version === 1
+        ? 'trace schema version 1 cannot be replayed: its keys lack cache_salt, so the objects it names cannot be rebuilt faithfully (re-record with schema 2; `kvtrace info` and `kvtrace export` still read it)'
+        : `trace schema version ${header.trace_schema_version} cannot be replayed (replayable: ${REPLAYABLE_SCHEMA_VERSIONS.join(', ')})`,
+    );
+}
+
+export type ConfigMatch = 'match' | 'mismatch' | 'no config in trace' | 'target config unknown';
+
+export interface ReplayResult {
+  target: string;
+  speed: number;
+  header: TraceHeader;
+  records: number;
+  replayed: number;
+  skipped: number;
+  failed: number;
+  skipReasons: Record<string, number>;
+  /** The first failures (at most 20), for the report. */
+  failures: { index: number; op: string; error: string }[];
+  unpairedExits: number;
+  closedAtEnd: number;
+  ops: Record<string, LatencySummary>;
+  stats: TargetStats;
+  l1HitRate: number;
+  l2HitRate: number;
+  hasL2: boolean | null;
+  /** Bytes written into reserved buffers by the replay's data path. */
+  dataBytes: number;
+  readFound: number;
+  readRequested: number;
+  reserveOutcomes: Record<string, number>;
+  config: { match: ConfigMatch; traceDigest: string; targetDigest: string | null };
+  traceSeconds: number;
+  wallSeconds: number;
+  recordsPerSecond: number;
+  lag: { maxMs: number; meanMs: number };
+  read: ReadReport;
+}
+
+export interface ReplayOptions {
+  speed: number;
+  onWarn?: (message: string) => void;
+  /** Per record, in order (the JSON-lines report). */
+  onRecord?: (rec: TraceRecord, outcome: Outcome) => void | Promise<void>;
+  /** Now and then: bytes of the file read so far. */
+  onProgress?: (bytesRead: number, records: number) => void;
+}
+
+export function compareConfig(header: TraceHeader, targetJson: string | null): ReplayResult['config'] {
+  const targetDigest = targetJson === null ? null : sha256Hex(targetJson);
+  if (header.sm_config_digest === '' && header.sm_config_json === '') return { match: 'no config in trace', traceDigest: '', targetDigest };
+  if (targetJson === null) return { match: 'target config unknown', traceDigest: header.sm_config_digest, targetDigest };
+  return { match: digestMatches(targetJson, header.sm_config_digest) ? 'match' : 'mismatch', traceDigest: header.sm_config_digest, targetDigest };
+}
+
+const ratio = (a: number, b: number): number => (a + b === 0 ? NaN : a / (a + b));
+
+/**
+ * Feeds a trace to a target, paced, and measures it. Header problems throw TraceHeaderError, an
+ * unreplayable schema ReplayRefused; everything about single records is counted, never thrown.
+ */
+export async function replayTrace(stream: ReadableStream<Uint8Array>, target: ReplayTarget, options: ReplayOptions): Promise<ReplayResult> {
+  const reader = new TraceReader(stream);
+  const header = await reader.header();
+  try {
+    assertReplayable(header);
+  } catch (e) {
+    await reader.cancel();
+    throw e;
+  }
+  const pacer = new Pacer(options.speed);
+  const dispatcher = new Dispatcher(target, options.onWarn);
+  const ops = new OpStats();
+  const skipReasons: Record<string, number> = {};
+  const failures: ReplayResult['failures'] = [];
+  let records = 0;
+  let replayed = 0;
+  let skipped = 0;
+  let failed = 0;
+  let unpairedExits = 0;
+  let firstT: number | null = null;
+  let lastT = 0;
+  const count = (rec: TraceRecord | null, o: Outcome): void => {
+    if (o.status === 'skipped') {
+      skipped++;
+      skipReasons[o.reason] = (skipReasons[o.reason] ?? 0) + 1;
+      if (o.reason === 'exit without an enter') unpairedExits++;
+      return;
+    }
+    const s = ops.get(o.op);
+    if (o.status === 'failed') {
+      failed++;
+      s.errors++;
+      if (failures.length < 20) failures.push({ index: rec?.index ?? -1, op: o.op, error: o.error });
+      return;
+    }
+    s.add(o.ms);
+    // Scopes closed at the end are timed with their operation but are not records of the file.
+    if (rec !== null) replayed++;
+  };
+
+  const started = performance.now();
+  let lastProgress = 0;
+  try {
+    for await (const batch of reader.batches()) {
+      for (const rec of batch) {
+        records++;
+        firstT ??= rec.t_mono;
+        lastT = rec.t_mono;
+        await pacer.wait(rec.t_mono);
+        const outcome = await dispatcher.handle(rec);
+        count(rec, outcome);
+        if (options.onRecord) await options.onRecord(rec, outcome);
+      }
+      if (options.onProgress && performance.now() - lastProgress > 100) {
+        lastProgress = performance.now();
+        options.onProgress(reader.report.bytesRead, records);
+      }
+    }
+    const closing = await dispatcher.closeOpen();
+    for (const o of closing) count(null, o);
+    const stats = await target.finish();
+    const wallSeconds = (performance.now() - started) / 1000;
+    return {
+      target: target.description,
+      speed: options.speed,
+      header,
+      records,
+      replayed,
+      skipped,
+      failed,
+      skipReasons,
+      failures,
+      unpairedExits,
+      closedAtEnd: closing.length,
+      ops: ops.summaries(),
+      stats,
+      l1HitRate: ratio(stats.l1_hits, stats.l1_misses),
+      l2HitRate: ratio(stats.l2_hits, stats.l2_misses),
+      hasL2: target.hasL2 ?? null,
+      dataBytes: dispatcher.dataBytes,
+      readFound: dispatcher.readsFound,
+      readRequested: dispatcher.readsRequested,
+      reserveOutcomes: Object.fromEntries(dispatcher.reserveOutcomes),
+      config: compareConfig(header, target.configJson),
+      traceSeconds: firstT === null ? 0 : lastT - firstT,
+      wallSeconds,
+      recordsPerSecond: records / Math.max(wallSeconds, 1e-9),
+      lag: { maxMs: pacer.maxLagMs, meanMs: pacer.paced ? pacer.totalLagMs / pacer.paced : 0 },
+      read: reader.report,
+    };
+  } finally {
+    await reader.cancel();
+    await target.close();
+  }
+}
