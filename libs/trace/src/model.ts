@@ -102,19 +102,26 @@ export function fromHex(hex: string): Uint8Array {
 
 export class ObjectKey {
   readonly chunkHash: Uint8Array;
-  /** Hex of chunkHash, computed once: it is the key of every index (store, lifecycles). */
-  readonly hashHex: string;
+  // Hex is computed on first use (decoding millions of keys must not pay for it); the holder object
+  // is the one mutable part of a frozen key.
+  private readonly hex: { s: string | null };
   constructor(
     chunkHash: Uint8Array,
     readonly modelName: string,
     readonly kvRank: number = 0,
     readonly objectGroupId: number = 0,
     readonly cacheSalt: string = '',
+    /** The caller hands over a buffer nobody else holds (a decoder's fresh copy): skip the copy. */
+    owned = false,
   ) {
-    // The hash is copied so a caller reusing its buffer cannot change a recorded key.
-    this.chunkHash = chunkHash.slice();
-    this.hashHex = toHex(this.chunkHash);
+    // Otherwise the hash is copied, so a caller reusing its buffer cannot change a recorded key.
+    this.chunkHash = owned ? chunkHash : chunkHash.slice();
+    this.hex = { s: null };
     Object.freeze(this);
+  }
+  /** Hex of chunkHash: the key of every index (store, lifecycles). */
+  get hashHex(): string {
+    return (this.hex.s ??= toHex(this.chunkHash));
   }
   /** Identity of the cached object: every field takes part, as in LMCache's dataclass equality. */
   get id(): string {

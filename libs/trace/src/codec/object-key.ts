@@ -36,6 +36,7 @@ export const objectKeyCodec: Codec<ObjectKey> = {
       field(m, 'kv_rank', tag, isInt),
       field(m, 'object_group_id', tag, isInt, 0),
       field(m, 'cache_salt', tag, isStr, ''),
+      true, // the decoder's bin is a fresh copy
     );
   },
 };

@@ -2,8 +2,8 @@
  * A msgpack decoder over a byte range. It never trusts a length for allocation (every count is
  * bounded by the bytes that remain), limits nesting depth, reports errors with the absolute byte
  * offset, and hands tagged maps (`{__t__, v}`) to a hook so codecs decode in the same single pass.
- * Integers beyond 2^53 decode as bigint; maps with only string keys become null-prototype objects
- * (so a `__proto__` key in a file is just data), others become Map.
+ * Integers beyond 2^53 decode as bigint; maps with only string keys become plain objects
+ * (a `__proto__` key in a file is an own data property, never a prototype), others become Map.
  */
 
 export class MsgpackDecodeError extends Error {
@@ -82,7 +82,7 @@ export class MsgpackReader {
     this.need(len);
     const p = this.pos;
     this.pos += len;
-    return decodeUtf8(this.buf, p, len, this.baseOffset);
+    return len <= CACHED_STR_MAX ? cachedString(this.buf, p, len, this.baseOffset) : decodeUtf8(this.buf, p, len, this.baseOffset);
   }
 
   /** Reads a map header; throws if the next value is not a map. */
@@ -178,13 +178,16 @@ export class MsgpackReader {
       }
       this.pos = entriesStart;
     }
-    let obj: Record<string, unknown> | null = Object.create(null) as Record<string, unknown>;
+    // A plain object keeps V8's fast properties (a null-prototype object is a slow dictionary);
+    // `__proto__` is defined as an own data property, so a file can never set a prototype.
+    let obj: Record<string, unknown> | null = {};
     let map: Map<unknown, unknown> | null = null;
     for (let i = 0; i < n; i++) {
       const key = this.value();
       const val = this.value();
       if (obj && typeof key === 'string') {
-        obj[key] = val;
+        if (key === '__proto__') Object.defineProperty(obj, key, { value: val, enumerable: true, writable: true, configurable: true });
+        else obj[key] = val;
       } else {
         if (!map) {
           map = new Map(Object.entries(obj ?? {}));
@@ -232,6 +235,33 @@ export class MsgpackReader {
     this.need(n);
     this.pos += n;
   }
+}
+
+const CACHED_STR_MAX = 40;
+const CACHE_SLOTS = 4096;
+const cacheBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_SLOTS);
+const cacheText: string[] = new Array<string>(CACHE_SLOTS);
+
+/**
+ * Short strings repeat on every record (map keys, model names, dtypes): return the same string
+ * instance for the same bytes. Besides saving the decode, a repeated instance is a property key V8
+ * has already internalized, where a freshly built key costs a string-table lookup on every store
+ * (the idea of msgpackr's key cache). A direct-mapped table: a collision just replaces the slot.
+ */
+function cachedString(buf: Uint8Array, p: number, len: number, baseOffset: number): string {
+  let h = len;
+  for (let i = 0; i < len; i++) h = Math.imul(h, 31) + buf[p + i]!;
+  const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
+  const b = cacheBytes[slot];
+  if (b !== undefined && b.length === len) {
+    let i = 0;
+    while (i < len && b[i] === buf[p + i]) i++;
+    if (i === len) return cacheText[slot]!;
+  }
+  const text = decodeUtf8(buf, p, len, baseOffset);
+  cacheBytes[slot] = buf.slice(p, p + len);
+  cacheText[slot] = text;
+  return text;
 }
 
 /** Short ASCII strings (keys, names) are built directly; longer or non-ASCII go through TextDecoder. */
