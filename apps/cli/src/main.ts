@@ -6,6 +6,9 @@ type Command = { run(argv: string[]): Promise<number>; summary: string };
 
 const commands: Record<string, () => Promise<Command>> = {
   info: () => import('./commands/info.ts'),
+  workload: () => import('./commands/workload.ts'),
+  replay: () => import('./commands/replay.ts'),
+  export: () => import('./commands/export.ts'),
 };
 
 function usage(): string {

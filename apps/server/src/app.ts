@@ -1,0 +1,127 @@
+import { createReadStream, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { setupTracing, type TracingSession } from '@kvtrace/trace/node';
+import { HttpError } from './errors.ts';
+import { inspectorBuilt, inspectorRoutes, isApiPath } from './routes/inspector.ts';
+import { tracesRoutes } from './routes/traces.ts';
+import { v1Routes } from './routes/v1.ts';
+import { TraceDirectory } from './services/trace-directory.ts';
+import { createStorageManager, StorageError, storageConfigJson, traceStorageManager, type StorageConfig, type StorageManager } from './storage/index.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    storage: StorageManager;
+    /** The recording session, or null when tracing is off. */
+    tracing: TracingSession | null;
+    traces: TraceDirectory;
+  }
+}
+
+export const DEFAULT_INSPECTOR_DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../inspector/dist');
+
+export interface AppOptions {
+  storage: StorageConfig;
+  /** Record the storage manager's calls to this file (level `storage`); null or absent: tracing off. */
+  tracing?: { path: string; queueSize?: number } | null;
+  tracesDir: string;
+  inspectorDist?: string;
+  /** Largest KV body (and object) accepted, bytes. */
+  bodyLimit?: number;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const STORAGE_STATUS: Record<StorageError['code'], number> = { bad_argument: 400, size_mismatch: 400, not_reserved: 409, closed: 503 };
+
+/**
+ * Builds the server: services (storage manager, tracing session, traces directory) as decorators
+ * closed in onClose, routes as encapsulated plugins, one error handler. Call `close()` to shut it
+ * down: in-flight requests finish, then the recorder is drained and fsynced, then L2 is flushed.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const bodyLimit = options.bodyLimit ?? 256 * 2 ** 20;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 2 ** 20, forceCloseConnections: 'idle' });
+
+  const sm = createStorageManager(options.storage);
+  let tracing: TracingSession | null = null;
+  try {
+    if (options.tracing) {
+      mkdirSync(dirname(resolve(options.tracing.path)), { recursive: true });
+      tracing = setupTracing({
+        path: options.tracing.path,
+        config: storageConfigJson(options.storage),
+        queueSize: options.tracing.queueSize,
+        onError: (e) => app.log.error({ err: e }, 'trace recorder error'),
+      });
+      traceStorageManager(sm, tracing);
+    }
+  } catch (e) {
+    await sm.close();
+    throw e;
+  }
+  mkdirSync(options.tracesDir, { recursive: true });
+  const session = tracing;
+  const traces = new TraceDirectory(
+    options.tracesDir,
+    session && {
+      path: session.path,
+      committedBytes: () => session.recorder.stats.bytesWritten,
+      isRecording: () => !session.recorder.isClosed,
+    },
+  );
+  app.decorate('storage', sm);
+  app.decorate('tracing', tracing);
+  app.decorate('traces', traces);
+  // Closing: follow streams end first, or the server would wait for them forever; responses still
+  // in flight close their connection, or an idle keep-alive socket would hold close() for its timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    traces.closing.abort();
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('onClose', async () => {
+    session?.close();
+    await sm.close();
+  });
+
+  app.addContentTypeParser(['application/octet-stream'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: FastifyError | HttpError | StorageError | Error, req, reply) => {
+    if ('validation' in err && err.validation) return reply.code(400).send({ error: 'Bad Request', message: err.message });
+    if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: httpText(err.statusCode), message: err.message });
+    if (err instanceof StorageError) {
+      const code = STORAGE_STATUS[err.code];
+      return reply.code(code).send({ error: httpText(code), code: err.code, message: err.message });
+    }
+    const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+    if (status === 415)
+      return reply.code(415).send({ error: httpText(415), message: `content type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted: send application/json, or application/octet-stream (framed) for KV bytes` });
+    if (status >= 400 && status < 500) return reply.code(status).send({ error: httpText(status), message: err.message });
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'Internal Server Error', message: 'internal error (see the server log)' });
+  });
+
+  const dist = options.inspectorDist ?? DEFAULT_INSPECTOR_DIST;
+  const spa = inspectorBuilt(dist);
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (spa && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(path)) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(createReadStream(join(dist, 'index.html')));
+    return reply.code(404).send({ error: 'Not Found', message: `no route ${req.method} ${path}` });
+  });
+
+  await app.register(v1Routes, { prefix: '/v1', maxObjectBytes: bodyLimit });
+  await app.register(tracesRoutes, { prefix: '/traces' });
+  await app.register(inspectorRoutes, { dist });
+  return app;
+}
+
+function httpText(status: number): string {
+  return (
+    { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 503: 'Service Unavailable' }[status] ??
+    'Error'
+  );
+}

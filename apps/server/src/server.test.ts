@@ -1,0 +1,132 @@
+/** The server process: flags, listen line, SIGTERM closes the trace cleanly, SIGKILL loses only the tail. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TraceReader } from '@kvtrace/trace';
+import { fileStream } from '@kvtrace/trace/node';
+import { parseServerFlags, tracePath } from './flags.ts';
+import { storageConfigFromFlags, storageConfigFromJson, storageConfigJson } from './storage/index.ts';
+import { pythonJsonDumps } from '@kvtrace/trace';
+import { tempDir } from './test-support.ts';
+import { layoutOfKib, runWorkload } from './workload/index.ts';
+
+const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const SERVER = join(ROOT, 'apps/server/src/server.ts');
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function start(args: string[]): { child: ChildProcess; out: () => string; exited: Promise<number | null>; url: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const url = new Promise<string>((res, rej) => {
+    const check = () => {
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) res(m[1]!);
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => rej(new Error(`server exited before listening:\n${out}`)));
+  });
+  url.catch(() => undefined);
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return { child, out: () => out, exited, url };
+}
+
+describe('flags', () => {
+  it('defaults: 127.0.0.1:8080, tracing off, ./traces', () => {
+    const f = parseServerFlags([]);
+    expect(f).toMatchObject({ host: '127.0.0.1', port: 8080, traceLevel: null, tracesDir: 'traces', demo: null });
+  });
+
+  it('--demo turns tracing on; --trace-level off keeps it off', () => {
+    expect(parseServerFlags(['--demo'])).toMatchObject({ traceLevel: 'storage', demo: { requests: 300, concurrency: 4 } });
+    expect(parseServerFlags(['--demo', '--trace-level', 'off'])).toMatchObject({ traceLevel: null });
+  });
+
+  it('refuses unknown trace levels, bad numbers and unknown flags with messages naming the flag', () => {
+    expect(() => parseServerFlags(['--trace-level', 'events'])).toThrow(/--trace-level "events" is not a trace level.*storage/);
+    expect(() => parseServerFlags(['--port', '99999'])).toThrow(/--port/);
+    expect(() => parseServerFlags(['--event-bus-queue-size', '0'])).toThrow(/--event-bus-queue-size/);
+    expect(() => parseServerFlags(['--l1-size-gb', 'lots'])).toThrow(/--l1-size-gb must be a number/);
+    expect(() => parseServerFlags(['--l1-size-gb=-1'])).toThrow(/--l1-size-gb must be > 0/);
+    expect(() => parseServerFlags(['--eviction-policy', 'MRU'])).toThrow(/--eviction-policy must be one of LRU, FIFO/);
+    expect(() => parseServerFlags(['--nope'])).toThrow(/nope/);
+  });
+
+  it('trace path: default name in the traces dir; bare names there too; paths as given', () => {
+    const f = parseServerFlags(['--trace-level', 'storage', '--traces-dir', '/x/t']);
+    if (f === 'help') throw new Error('help');
+    expect(tracePath(f, 42, new Date(Date.UTC(2026, 0, 2, 3, 4, 5)))).toBe('/x/t/lmcache-trace-42-20260102-030405.lct');
+    expect(tracePath({ ...f, traceOutput: 'a.lct' })).toBe('/x/t/a.lct');
+    expect(tracePath({ ...f, traceOutput: '/y/b.lct' })).toBe('/y/b.lct');
+  });
+
+  it('storage config: flags, header JSON in LMCache style, and back', () => {
+    const c = storageConfigFromFlags({ 'l1-size-gb': '8', 'eviction-policy': 'fifo', 'l2-dir': '/tmp/lmcache-l2' });
+    expect(c).toMatchObject({ l1SizeGb: 8, evictionPolicy: 'FIFO', l2Dir: '/tmp/lmcache-l2' });
+    const json = pythonJsonDumps(storageConfigJson(c));
+    expect(json).toContain('"l1_size_gb": 8.0');
+    expect(json).toContain('"eviction_policy": "FIFO"');
+    expect(storageConfigFromJson(json)).toEqual(c);
+    expect(storageConfigFromFlags({ 'l2-dir': '' }).l2Dir).toBeNull();
+    expect(() => storageConfigFromFlags({ 'l2-size-gb': '0' })).toThrow(/--l2-size-gb/);
+  });
+});
+
+describe('server process', () => {
+  it('an unknown trace level exits 2 with a clear message', async () => {
+    const s = start(['--trace-level', 'verbose']);
+    expect(await s.exited).toBe(2);
+    expect(s.out()).toMatch(/--trace-level "verbose" is not a trace level this server records \(known: storage/);
+  });
+
+  it('SIGTERM: stops, drains the bus, closes the trace, exits 0', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const s = start(['--port', '0', '--trace-level', 'storage', '--traces-dir', join(dir.path, 't'), '--l2-dir', join(dir.path, 'l2')]);
+    const url = await s.url;
+    expect(s.out()).toMatch(/recording trace to .*lmcache-trace-\d+-\d{8}-\d{6}\.lct/);
+    const r = await runWorkload({ url, requests: 40, concurrency: 4, layout: layoutOfKib(1) });
+    expect(r.errors).toBe(0);
+    const stats = (await (await fetch(`${url}/v1/stats`)).json()) as { tracing: { published: number } };
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    const name = readdirSync(join(dir.path, 't'))[0]!;
+    const { records, report } = await new TraceReader(fileStream(join(dir.path, 't', name))).readAll();
+    expect(report.truncated).toBeNull();
+    expect(records.length).toBe(stats.tracing.published);
+    expect(readdirSync(join(dir.path, 'l2'))).toEqual([]);
+  });
+
+  it('SIGKILL under load: the trace reads back with every complete record', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const s = start(['--port', '0', '--trace-level', 'storage', '--traces-dir', dir.path, '--trace-output', 'killed.lct', '--l2-dir', 'none']);
+    const url = await s.url;
+    const stop = new AbortController();
+    const load = runWorkload({ url, requests: 100_000, concurrency: 8, layout: layoutOfKib(1), signal: stop.signal });
+    await new Promise((r) => setTimeout(r, 700));
+    s.child.kill('SIGKILL');
+    await s.exited;
+    stop.abort();
+    const r = await load;
+    expect(r.requests).toBeGreaterThan(10);
+    const bytes = readFileSync(join(dir.path, 'killed.lct'));
+    const { records, report } = await new TraceReader(fileStream(join(dir.path, 'killed.lct'))).readAll();
+    expect(report.malformed).toBe(0);
+    // At least every call of the requests that completed before the last flush window (50 ms).
+    expect(records.length).toBeGreaterThan(r.requests);
+    const end = records.length ? records[records.length - 1]!.offset + records[records.length - 1]!.frameBytes : 0;
+    if (report.truncated) expect(report.truncated.offset).toBe(end);
+    else expect(end).toBe(bytes.length);
+  });
+});

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { MemoryLayoutDesc, ObjectKey } from '@kvtrace/trace';
+
+/** Deterministic pseudo-random numbers (mulberry32): the same seed gives the same traffic. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface PlanOptions {
+  requests: number;
+  seed?: number;
+  /** Distinct shared prefixes (documents, system prompts) that requests start with. */
+  documents?: number;
+  /** Zipf exponent of document popularity. */
+  zipf?: number;
+  /** Share of requests that are a later turn of an earlier conversation (its whole prompt is the prefix). */
+  followUps?: number;
+  minChunks?: number;
+  maxChunks?: number;
+  model?: string;
+  /** kv_rank of the keys: world 1, rank 0 (`world<<24 | global<<16 | local_world<<8 | local`). */
+  kvRank?: number;
+}
+
+export interface PlannedRequest {
+  index: number;
+  document: number;
+  /** Chunk keys of the prompt, in order: a shared prefix, then chunks unique to this request. */
+  keys: ObjectKey[];
+  sharedChunks: number;
+}
+
+/**
+ * A toy KV layout per chunk: [K/V, layers, tokens, heads, head_dim] in bfloat16, 64 KiB, so a
+ * demo moves real bytes without needing gigabytes (LMCache's real chunks are tens of MB).
+ */
+export const DEFAULT_LAYOUT = new MemoryLayoutDesc([[2, 4, 16, 4, 64]], ['torch.bfloat16']);
+/** A layout of `kib` KiB per chunk (multiples of 16 KiB keep the KV shape; others are one flat tensor). */
+export function layoutOfKib(kib: number): MemoryLayoutDesc {
+  if (!Number.isInteger(kib) || kib < 1) throw new Error(`chunk size must be a positive whole number of KiB, got ${kib}`);
+  return kib % 16 === 0 ? new MemoryLayoutDesc([[2, 4, 16, kib / 16, 64]], ['torch.bfloat16']) : new MemoryLayoutDesc([[kib * 512]], ['torch.bfloat16']);
+}
+
+export const DEFAULT_MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
+
+/**
+ * Simulated inference traffic: each request picks a document by Zipf popularity, reuses that
+ * document's chunk chain as its prefix (LMCache hashes chunks as a chain, so a shared prefix means
+ * shared keys), and adds chunks of its own; 4 to 64 chunks in all. A share of requests are later
+ * turns of an earlier conversation: the earlier prompt is their prefix, which by then may have been
+ * evicted from L1 (so they exercise L2).
+ */
+export function planRequests(o: PlanOptions): PlannedRequest[] {
+  const rand = rng(o.seed ?? 1);
+  const docs = o.documents ?? 64;
+  const minC = o.minChunks ?? 4;
+  const maxC = o.maxChunks ?? 64;
+  const s = o.zipf ?? 1.1;
+  const model = o.model ?? DEFAULT_MODEL;
+  const kvRank = o.kvRank ?? 0x01000100;
+  const weights = Array.from({ length: docs }, (_, i) => 1 / Math.pow(i + 1, s));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const cdf: number[] = [];
+  let acc = 0;
+  for (const w of weights) cdf.push((acc += w / total));
+  const docLen = Array.from({ length: docs }, () => minC + Math.floor(rand() * (Math.min(48, maxC) - minC + 1)));
+  const docChains = new Map<number, ObjectKey[]>();
+  const chain = (tag: string, n: number, from: Uint8Array = new Uint8Array(0)): ObjectKey[] => {
+    const out: ObjectKey[] = [];
+    let prev = from;
+    for (let j = 0; j < n; j++) {
+      const h = createHash('sha256').update(prev).update(`${tag}:${j}`).digest();
+      prev = new Uint8Array(h.buffer, h.byteOffset, h.length);
+      out.push(new ObjectKey(prev, model, kvRank));
+    }
+    return out;
+  };
+  const out: PlannedRequest[] = [];
+  const followUps = o.followUps ?? 0.3;
+  for (let r = 0; r < o.requests; r++) {
+    if (out.length > 0 && rand() < followUps) {
+      const prev = out[Math.floor(rand() * out.length)]!;
+      const own = Math.min(maxC - prev.keys.length, 2 + Math.floor(rand() * 7));
+      if (own > 0) {
+        const keys = [...prev.keys, ...chain(`turn-${o.seed ?? 1}-${r}`, own, prev.keys[prev.keys.length - 1]?.chunkHash)];
+        out.push({ index: r, document: prev.document, keys, sharedChunks: prev.keys.length });
+        continue;
+      }
+    }
+    const u = rand();
+    let d = cdf.findIndex((c) => u <= c);
+    if (d < 0) d = docs - 1;
+    let prefix = docChains.get(d);
+    if (!prefix) docChains.set(d, (prefix = chain(`doc-${o.seed ?? 1}-${d}`, docLen[d]!)));
+    const own = Math.max(0, Math.min(maxC - prefix.length, 4 + Math.floor(rand() * 21)));
+    const keys = [...prefix, ...chain(`req-${o.seed ?? 1}-${r}`, own, prefix[prefix.length - 1]?.chunkHash)];
+    while (keys.length < minC) keys.push(...chain(`pad-${r}`, minC - keys.length));
+    out.push({ index: r, document: d, keys, sharedChunks: prefix.length });
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+import type { MemoryLayoutDesc, ObjectKey } from '@kvtrace/trace';
+import { KvClient } from './client.ts';
+import { DEFAULT_LAYOUT, planRequests, type PlanOptions } from './plan.ts';
+
+export interface WorkloadOptions extends Omit<PlanOptions, 'requests'> {
+  url: string;
+  requests: number;
+  concurrency: number;
+  layout?: MemoryLayoutDesc;
+  /** Compare every retrieved object with what was stored (costs a compare per object). */
+  verify?: boolean;
+  /** Stops sending new requests when aborted. */
+  signal?: AbortSignal;
+}
+
+export interface WorkloadResult {
+  requests: number;
+  stores: number;
+  retrieves: number;
+  /** Chunks asked for by retrieves, and how many came back (L1 and L2). */
+  chunksRequested: number;
+  chunksHit: number;
+  l1Hits: number;
+  l2Hits: number;
+  chunksStored: number;
+  errors: number;
+  corrupt: number;
+  firstError: string | null;
+  durationS: number;
+  reqPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Server stats after the run (evictions, L2 objects, tracing counters). */
+  server: Record<string, unknown> | null;
+}
+
+/** The bytes of a chunk: its hash repeated, so any byte that comes back wrong is detectable. */
+export function chunkBytes(key: ObjectKey, size: number): Uint8Array {
+  const b = Buffer.allocUnsafe(size);
+  b.fill(key.chunkHash.length > 0 ? Buffer.from(key.chunkHash) : Buffer.from([0]));
+  return b;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * Runs simulated inference traffic against a server: per request, a retrieve of the whole prompt
+ * (prefix lookup: L1 hits, L2 loads) and then a store of the chunks after the hit prefix (the
+ * prefill's new KV). `concurrency` requests are in flight at once.
+ */
+export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
+  const layout = o.layout ?? DEFAULT_LAYOUT;
+  const size = layout.byteSize;
+  const plan = planRequests(o);
+  const client = new KvClient(o.url);
+  const r: WorkloadResult = {
+    requests: 0, stores: 0, retrieves: 0, chunksRequested: 0, chunksHit: 0, l1Hits: 0, l2Hits: 0, chunksStored: 0,
+    errors: 0, corrupt: 0, firstError: null, durationS: 0, reqPerS: 0, p50Ms: 0, p99Ms: 0, server: null,
+  };
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    for (;;) {
+      const req = plan[next++];
+      if (!req || o.signal?.aborted) return;
+      const start = performance.now();
+      try {
+        const got = await client.retrieve(req.keys, layout);
+        r.retrieves++;
+        r.chunksRequested += req.keys.length;
+        r.chunksHit += got.data.length;
+        r.l1Hits += got.l1_hits;
+        r.l2Hits += got.l2_hits;
+        if (o.verify) {
+          let j = 0;
+          got.found.forEach((f, i) => {
+            if (!f) return;
+            if (Buffer.compare(got.data[j++]!, chunkBytes(req.keys[i]!, size)) !== 0) r.corrupt++;
+          });
+        }
+        const rest = req.keys.slice(got.hit_count);
+        if (rest.length > 0) {
+          const s = await client.store(rest, layout, rest.map((k) => chunkBytes(k, size)));
+          r.stores++;
+          r.chunksStored += s.stored;
+        }
+        r.requests++;
+        latencies.push(performance.now() - start);
+      } catch (e) {
+        r.errors++;
+        r.firstError ??= (e as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+  r.durationS = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  r.reqPerS = r.requests / (r.durationS || 1e-9);
+  r.p50Ms = percentile(latencies, 50);
+  r.p99Ms = percentile(latencies, 99);
+  try {
+    r.server = await client.stats();
+  } catch {
+    r.server = null;
+  }
+  client.close();
+  return r;
+}
+
+/** Rows for a summary table (label, value). */
+export function summaryRows(r: WorkloadResult): [string, string][] {
+  const s = r.server ?? {};
+  const num = (k: string) => (typeof s[k] === 'number' ? String(s[k]) : '-');
+  const t = (s.tracing ?? null) as Record<string, unknown> | null;
+  return [
+    ['requests', String(r.requests)],
+    ['stores', `${r.stores} (${r.chunksStored} chunks)`],
+    ['retrieves', String(r.retrieves)],
+    ['hits', `${r.chunksHit}/${r.chunksRequested} chunks (${r.l1Hits} L1, ${r.l2Hits} L2)`],
+    ['errors', r.errors ? `${r.errors} (${r.firstError ?? ''})` : '0'],
+    ...(r.corrupt ? ([['corrupt', String(r.corrupt)]] as [string, string][]) : []),
+    ['req/s', r.reqPerS.toFixed(1)],
+    ['p50', `${r.p50Ms.toFixed(2)} ms`],
+    ['p99', `${r.p99Ms.toFixed(2)} ms`],
+    ['server evictions', num('evictions')],
+    ['server L2 objects', num('l2_objects')],
+    ...(t ? ([['trace records', `${String(t.records_written)} written, ${String(t.dropped)} dropped (queue full)`]] as [string, string][]) : []),
+  ];
+}
