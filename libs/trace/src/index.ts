@@ -13,7 +13,7 @@ export { TraceGate, tracedFunction, traceMethods, useScope, captureArg, type Met
 export { Recorder, type RecorderOptions, type RecorderStats } from './record/recorder.ts';
 export { MemorySink, type FrameSink } from './record/sink.ts';
 export { FrameSplitter, type FrameSink as FrameCallback } from './read/frame-splitter.ts';
-export { TraceHeaderError, parseHeader, pyBytesRepr, type HeaderErrorKind } from './read/header.ts';
+export { TraceHeaderError, parseHeader, pyBytesRepr, headerErrorForTruncation, type HeaderErrorKind } from './read/header.ts';
 export { readEnvelope, QualnameInterner, MalformedRecordError, type RecordEnvelope } from './read/record-envelope.ts';
 export { RecordView } from './read/record-view.ts';
 export { TraceParser, type ParserOptions, type ReadReport } from './read/trace-parser.ts';

@@ -93,18 +93,26 @@ export function toHex(bytes: Uint8Array): string {
 }
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+const nibble = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
+
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new Error(`not a hex string: ${hex.slice(0, 40)}`);
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  const out = new Uint8Array(hex.length >> 1);
+  let bad = hex.length % 2 !== 0;
+  for (let i = 0; i < out.length && !bad; i++) {
+    const hi = nibble(hex.charCodeAt(2 * i));
+    const lo = nibble(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) bad = true;
+    out[i] = (hi << 4) | lo;
+  }
+  if (bad) throw new Error(`not a hex string: ${hex.slice(0, 40)}`);
   return out;
 }
 
 export class ObjectKey {
   readonly chunkHash: Uint8Array;
-  // Hex is computed on first use (decoding millions of keys must not pay for it); the holder object
-  // is the one mutable part of a frozen key.
-  private readonly hex: { s: string | null };
+  // Hex and id are computed on first use (decoding millions of keys must not pay for them); the
+  // memo object is the one mutable part of a frozen key.
+  private readonly memo: { hex: string | null; id: string | null };
   constructor(
     chunkHash: Uint8Array,
     readonly modelName: string,
@@ -116,16 +124,16 @@ export class ObjectKey {
   ) {
     // Otherwise the hash is copied, so a caller reusing its buffer cannot change a recorded key.
     this.chunkHash = owned ? chunkHash : chunkHash.slice();
-    this.hex = { s: null };
+    this.memo = { hex: null, id: null };
     Object.freeze(this);
   }
   /** Hex of chunkHash: the key of every index (store, lifecycles). */
   get hashHex(): string {
-    return (this.hex.s ??= toHex(this.chunkHash));
+    return (this.memo.hex ??= toHex(this.chunkHash));
   }
   /** Identity of the cached object: every field takes part, as in LMCache's dataclass equality. */
   get id(): string {
-    return `${this.hashHex}|${this.modelName}|${this.kvRank}|${this.objectGroupId}|${this.cacheSalt}`;
+    return (this.memo.id ??= `${this.hashHex}|${this.modelName}|${this.kvRank}|${this.objectGroupId}|${this.cacheSalt}`);
   }
 }
 

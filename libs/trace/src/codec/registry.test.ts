@@ -156,3 +156,13 @@ describe('codec round trip', () => {
     expect(new MemoryLayoutDesc([[2, 32, 256, 8, 128], [4]], ['torch.bfloat16', 'torch.float32']).byteSize).toBe(2 * 32 * 256 * 8 * 128 * 2 + 16);
   });
 });
+
+describe('hex helpers', () => {
+  it('fromHex inverts toHex and refuses what is not hex', async () => {
+    const { fromHex, toHex } = await import('../model.ts');
+    const b = new Uint8Array([0, 1, 0xab, 0xff, 0x10]);
+    expect(fromHex(toHex(b))).toEqual(b);
+    expect(fromHex('ABff')).toEqual(new Uint8Array([0xab, 0xff]));
+    for (const bad of ['abc', 'zz', '0g', ' 0']) expect(() => fromHex(bad), bad).toThrow(/not a hex/);
+  });
+});
