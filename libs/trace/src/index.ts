@@ -6,6 +6,7 @@ export { MsgpackReader, MsgpackDecodeError } from './format/msgpack-reader.ts';
 export { encodeHeaderFrame, RecordFrameEncoder, type HeaderFields } from './format/frame-writer.ts';
 export { PyFloat, pythonJsonDumps, pyFloatRepr, encodeConfig, digestMatches, type ConfigValue, type EncodedConfig } from './format/config-json.ts';
 export { sha256, sha256Hex } from './util/sha256.ts';
+export { seededRandom } from './util/random.ts';
 export { CodecRegistry, createDefaultRegistry, EncodeError, type DecodedArgs } from './codec/registry.ts';
 export { CodecPayloadError, type Codec, type ValueEncoder } from './codec/codec.ts';
 export { EventBus, type BusOptions, type BusStats, type Subscription } from './publish/bus.ts';

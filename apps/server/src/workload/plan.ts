@@ -1,17 +1,8 @@
 import { createHash } from 'node:crypto';
-import { MemoryLayoutDesc, ObjectKey } from '@kvtrace/trace';
+import { MemoryLayoutDesc, ObjectKey, seededRandom } from '@kvtrace/trace';
 
-/** Deterministic pseudo-random numbers (mulberry32): the same seed gives the same traffic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers: the same seed gives the same traffic. */
+export const rng = seededRandom;
 
 export interface PlanOptions {
   requests: number;

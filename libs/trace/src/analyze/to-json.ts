@@ -17,7 +17,7 @@ import type { JsonValue } from './types.ts';
 /**
  * A decoded argument value as JSON for exports: bytes as hex, ObjectKey as its five fields with the
  * hash in hex, known value types by their field names in the file (snake_case), enums by member
- * name, tuples and sets as arrays, unknown tags as they are in the file ({__t__, v}). Non-finite
+ * name, tuples and sets as arrays, unknown tags as they are in the file ({__t__, v}, plus `error` when a known tag's payload did not fit). Non-finite
  * floats become the strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers).
  */
 export function toJsonValue(v: unknown): JsonValue {
@@ -66,7 +66,10 @@ export function toJsonValue(v: unknown): JsonValue {
       l2_orig_indices: [...v.l2OrigIndices],
       l1_prefix_hit_count: v.l1PrefixHitCount,
     };
-  if (v instanceof RawTagged) return { [TAG_KEY]: v.tag, [TAG_VALUE_KEY]: toJsonValue(v.payload) };
+  if (v instanceof RawTagged)
+    return v.error === undefined
+      ? { [TAG_KEY]: v.tag, [TAG_VALUE_KEY]: toJsonValue(v.payload) }
+      : { [TAG_KEY]: v.tag, [TAG_VALUE_KEY]: toJsonValue(v.payload), error: v.error };
   if (v instanceof Map) {
     const out: Record<string, JsonValue> = {};
     for (const [k, item] of v) out[String(k)] = toJsonValue(item);

@@ -2,17 +2,9 @@ import { MemoryLayoutDesc, ObjectKey, TrimPolicy, PrefetchMode, AttnWindowDesc }
 import { smQualname, SM_METHODS } from '../format/spec.ts';
 import type { CallEvent } from '../model.ts';
 
-/** Deterministic pseudo-random numbers (mulberry32), so generated traces are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../util/random.ts';
+
+export const rng = seededRandom;
 
 export const LAYOUT = new MemoryLayoutDesc([[2, 32, 256, 8, 128]], ['torch.bfloat16']);
 const MODELS = ['Qwen/Qwen2.5-7B-Instruct', 'meta-llama/Llama-3.1-8B-Instruct'];
