@@ -29,7 +29,8 @@ export function workloadEvents(n: number, keysPerRecord = 16, seed = 1): CallEve
   const out: CallEvent[] = [];
   for (let i = 0; i < n; i++) {
     const start = (rand() * (pool.length - keysPerRecord)) | 0;
-    const keys = pool.slice(start, start + keysPerRecord);
+    // Fresh key objects per call, as a server decoding each request makes them: no encode memo is warm.
+    const keys = pool.slice(start, start + keysPerRecord).map((k) => new ObjectKey(k.chunkHash, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt));
     const t = 1000 + i * 0.0001;
     if (i % 2 === 0) out.push({ qualname: WRITE[0], tMono: t, tWall: 1.7e9 + t, argNames: WRITE[1], args: [keys, LAYOUT, 'new'] });
     else
