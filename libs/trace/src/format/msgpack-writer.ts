@@ -38,9 +38,18 @@ export class MsgpackWriter {
   }
 
   raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
+    const n = bytes.length;
+    this.ensure(n);
+    // Pre-encoded keys are a few bytes: a loop beats TypedArray.set's per-call overhead there.
+    if (n <= 32) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) b[p++] = bytes[i]!;
+      this.pos = p;
+      return;
+    }
     this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    this.pos += n;
   }
 
   u8(b: number): void {
