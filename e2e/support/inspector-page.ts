@@ -99,6 +99,42 @@ export class InspectorPage {
     return this.argTree.locator('.tree-line', { has: this.page.locator('.tree-name', { hasText: new RegExp(`^${name.replace(/[[\]]/g, '\\$&')}$`) }) });
   }
 
+  /** Side-pane tab (Call, Key, Lifecycles, Stats, Compare). */
+  async openTab(name: string): Promise<void> {
+    await this.page.getByRole('tab', { name, exact: true }).click();
+  }
+
+  get timeline(): Locator {
+    return this.page.getByTestId('timeline');
+  }
+
+  get query(): Locator {
+    return this.page.getByRole('searchbox', { name: 'Argument query' });
+  }
+
+  methodToggle(name: string): Locator {
+    return this.page.getByRole('group', { name: 'Methods' }).getByRole('button', { name, exact: true });
+  }
+
+  /** The filter's answer is in: a filter is set and nothing is pending. */
+  async filtered(): Promise<void> {
+    await expect(this.page.getByTestId('filter-count')).not.toContainText('filtering');
+  }
+
+  /** The second-pass or inline index is complete (the root says so). */
+  async indexed(): Promise<void> {
+    await expect(this.root).toHaveAttribute('data-indexed', 'true', { timeout: 60_000 });
+  }
+
+  /** Calls of the rendered rows (data-call), in order. */
+  async renderedCalls(): Promise<number[]> {
+    return (await this.dataRows().evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-call'))))).sort((a, b) => a - b);
+  }
+
+  url(): URL {
+    return new URL(this.page.url());
+  }
+
   async screenshot(name: string): Promise<Buffer> {
     return this.page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
   }

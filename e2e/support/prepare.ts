@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node
 import { execSync } from 'node:child_process';
 import { BIG_RECORDS, BIG_TRACE, DIST, FIXTURES, ROOT, TRACES_DIR } from './paths.ts';
 import { ensureTrace } from './gen-traces.ts';
+import { LIFECYCLE_TRACE, writeLifecycleTrace } from './gen-lifecycle-trace.ts';
 
 // `npx playwright test` alone (without the root `npm test`, which builds first) still needs a build.
 if (!existsSync(`${DIST}/index.html`)) execSync('npm run build -w @kvtrace/inspector', { cwd: ROOT, stdio: 'inherit' });
@@ -15,3 +16,4 @@ for (const f of readdirSync(FIXTURES)) {
 const t0 = performance.now();
 const r = ensureTrace(`${TRACES_DIR}/${BIG_TRACE}`, { records: BIG_RECORDS, keys: 1, keyEvery: 1000, small: true });
 if (r.generated) console.log(`generated ${BIG_TRACE} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+writeLifecycleTrace(`${TRACES_DIR}/${LIFECYCLE_TRACE}`);

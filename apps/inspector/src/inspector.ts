@@ -1,31 +1,44 @@
 import { createDefaultRegistry } from '@kvtrace/trace';
 import { TraceLoader, type WorkerFactory } from './load/loader.ts';
 import { traceUrl } from './load/sources.ts';
+import { AnalysisState } from './model/analysis.ts';
 import { ArgsCache } from './model/args-cache.ts';
 import { TraceSession } from './model/session.ts';
 
-/** The composition root: one session, its argument cache and the loader that fills them. */
-export interface Inspector {
+/** One open trace: its session, argument cache, analysis state and the loader (worker) behind them. */
+export interface TraceSlot {
   session: TraceSession;
   args: ArgsCache;
+  analysis: AnalysisState;
   loader: TraceLoader;
   openFile(file: File): void;
-  openServerTrace(name: string): void;
+  openServerTrace(name: string, follow?: boolean): void;
 }
 
-export function createInspector(makeWorker?: WorkerFactory): Inspector {
+/** The composition root: the trace being inspected, and a second one to compare it with. */
+export interface Inspector extends TraceSlot {
+  compare: TraceSlot;
+}
+
+function createSlot(makeWorker?: WorkerFactory): TraceSlot {
   const session = new TraceSession();
   const args = new ArgsCache(session.store, createDefaultRegistry());
-  const loader = new TraceLoader(session, args, makeWorker);
+  const analysis = new AnalysisState();
+  const loader = new TraceLoader(session, args, makeWorker, analysis);
   return {
     session,
     args,
+    analysis,
     loader,
     openFile(file) {
       loader.openFile(file);
     },
-    openServerTrace(name) {
-      loader.openUrl(traceUrl(name), name);
+    openServerTrace(name, follow = false) {
+      loader.openUrl(traceUrl(name), name, follow);
     },
   };
+}
+
+export function createInspector(makeWorker?: WorkerFactory): Inspector {
+  return { ...createSlot(makeWorker), compare: createSlot(makeWorker) };
 }

@@ -1,25 +1,37 @@
+import type { AnalysisState } from '../model/analysis.ts';
 import type { ArgsCache } from '../model/args-cache.ts';
+import type { AnalysisPort, AnalysisRequest, AnswerOf } from '../model/queries.ts';
 import type { TraceSession } from '../model/session.ts';
-import type { OpenRequest, SourceSpec, WorkerMessage } from './protocol.ts';
+import type { OpenRequest, QueryRequest, SourceSpec, WorkerMessage } from './protocol.ts';
 import { fileRangeSource, httpRangeSource } from './sources.ts';
 
 export type WorkerFactory = () => Worker;
 
 const defaultWorker: WorkerFactory = () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 
+interface Waiter {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
 /**
- * Owns the parsing worker. One load at a time: opening a second trace or cancelling terminates the
+ * Owns the parsing worker. One trace at a time: opening a second trace or cancelling terminates the
  * worker (the cheapest clean stop: no stream to drain, no stale message can arrive) and a fresh
- * one is started ahead of time, so the next drop does not pay the worker's startup.
+ * one is started ahead of time, so the next drop does not pay the worker's startup. Once loaded,
+ * the worker stays: it holds the trace's analyzer, and the loader is the port queries go through.
  */
 export class TraceLoader {
   private worker: Worker | null = null;
   private spare: Worker | null = null;
+  private loading = false;
+  private nextId = 1;
+  private waiters = new Map<number, Waiter>();
 
   constructor(
     private readonly session: TraceSession,
     private readonly args: ArgsCache,
     private readonly makeWorker: WorkerFactory = defaultWorker,
+    private readonly analysis: AnalysisState | null = null,
   ) {}
 
   /** Starts a worker now so its module is loaded before the first drop. */
@@ -31,12 +43,13 @@ export class TraceLoader {
     this.start(file.name, file.size, { kind: 'file', file }, fileRangeSource(file));
   }
 
-  openUrl(url: string, name: string): void {
-    this.start(name, null, { kind: 'url', url }, httpRangeSource(url));
+  /** A server trace; `follow` streams a trace still being recorded until the recording closes. */
+  openUrl(url: string, name: string, follow = false): void {
+    this.start(name, null, { kind: 'url', url: follow ? `${url}?follow=1` : url }, httpRangeSource(url));
   }
 
   cancel(): void {
-    if (!this.worker) return;
+    if (!this.worker || !this.loading) return;
     this.stopWorker();
     this.session.cancel();
     this.warm();
@@ -53,8 +66,10 @@ export class TraceLoader {
     const worker = this.spare ?? this.makeWorker();
     this.spare = null;
     this.worker = worker;
+    this.loading = true;
     this.session.begin(name, size);
     this.args.setSource(range);
+    this.analysis?.attach(this.portFor(worker));
     worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
       if (this.worker !== worker) return;
       this.onMessage(e.data);
@@ -62,12 +77,29 @@ export class TraceLoader {
     worker.onerror = (e: ErrorEvent) => {
       if (this.worker !== worker) return;
       e.preventDefault();
+      const wasLoading = this.loading;
       this.stopWorker();
-      this.session.fail({ kind: 'internal', message: `the parser stopped: ${e.message || 'worker error'}` });
+      if (wasLoading) this.session.fail({ kind: 'internal', message: `the parser stopped: ${e.message || 'worker error'}` });
       this.warm();
     };
     const req: OpenRequest = { type: 'open', source, checkArgs: 'auto' };
     worker.postMessage(req);
+  }
+
+  private portFor(worker: Worker): AnalysisPort {
+    return {
+      request: <R extends AnalysisRequest>(req: R) =>
+        new Promise<AnswerOf[R['kind']]>((resolve, reject) => {
+          if (this.worker !== worker) {
+            reject(new Error('the trace was closed'));
+            return;
+          }
+          const id = this.nextId++;
+          this.waiters.set(id, { resolve: (v) => resolve(v as AnswerOf[R['kind']]), reject });
+          const m: QueryRequest = { type: 'query', id, req };
+          worker.postMessage(m);
+        }),
+    };
   }
 
   private onMessage(m: WorkerMessage): void {
@@ -79,30 +111,37 @@ export class TraceLoader {
         this.session.onBatch(m.batch, m.progress);
         return;
       case 'done':
+        this.loading = false;
         this.session.finish(m.report);
-        this.release();
+        this.warm();
         return;
       case 'failed':
         this.session.fail(m.error);
         this.args.setSource(null);
-        this.release();
+        this.analysis?.attach(null);
+        this.stopWorker();
+        this.warm();
         return;
+      case 'index':
+        this.analysis?.onIndex(m.progress);
+        if (!m.progress.done) this.analysis?.onGrow();
+        return;
+      case 'answer': {
+        const w = this.waiters.get(m.id);
+        this.waiters.delete(m.id);
+        if (!w) return;
+        if (m.ok) w.resolve(m.answer);
+        else w.reject(new Error(m.message));
+        return;
+      }
     }
-  }
-
-  /** A finished worker is idle and reusable: keep it as the spare. */
-  private release(): void {
-    const w = this.worker;
-    this.worker = null;
-    if (w && !this.spare) {
-      w.onmessage = null;
-      w.onerror = null;
-      this.spare = w;
-    } else w?.terminate();
   }
 
   private stopWorker(): void {
     this.worker?.terminate();
     this.worker = null;
+    this.loading = false;
+    for (const w of this.waiters.values()) w.reject(new Error('the trace was closed'));
+    this.waiters.clear();
   }
 }

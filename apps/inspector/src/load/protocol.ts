@@ -1,4 +1,7 @@
 import type { TraceHeader } from '@kvtrace/trace';
+import type { AnalysisRequest, AnswerOf, IndexProgress } from '../model/queries.ts';
+
+export type { IndexProgress };
 import type { FinalReport, LoadFailure, LoadProgress } from '../model/session.ts';
 import type { RecordBatch } from '../model/record-store.ts';
 
@@ -12,9 +15,21 @@ export interface OpenRequest {
   checkArgs: boolean | 'auto';
 }
 
+/** Main thread → worker: a question for the analyzer of the trace this worker opened. */
+export interface QueryRequest {
+  type: 'query';
+  id: number;
+  req: AnalysisRequest;
+}
+
+export type MainMessage = OpenRequest | QueryRequest;
+
 /** Worker → main thread. */
 export type WorkerMessage =
   | { type: 'header'; header: TraceHeader; totalBytes: number | null; argsChecked: boolean }
   | { type: 'batch'; batch: RecordBatch; progress: LoadProgress }
   | { type: 'done'; report: FinalReport }
-  | { type: 'failed'; error: LoadFailure };
+  | { type: 'failed'; error: LoadFailure }
+  | { type: 'index'; progress: IndexProgress }
+  | { type: 'answer'; id: number; ok: true; answer: AnswerOf[keyof AnswerOf] }
+  | { type: 'answer'; id: number; ok: false; message: string };

@@ -1,12 +1,16 @@
 /// <reference lib="webworker" />
 import { TraceHeaderError, TraceReader, type TraceRecord } from '@kvtrace/trace';
 import type { RecordBatch } from '../model/record-store.ts';
-import type { OpenRequest, SourceSpec, WorkerMessage } from './protocol.ts';
+import { FLAG_LIMIT } from '../model/queries.ts';
+import { AnalysisHost } from './analysis-host.ts';
+import type { MainMessage, OpenRequest, QueryRequest, SourceSpec, WorkerMessage } from './protocol.ts';
+import { fileRangeSource, httpRangeSource } from './sources.ts';
 
 /**
  * Parses a trace off the main thread: TraceReader over the source's ReadableStream, records turned
  * into column batches posted as transferable buffers. The first batch goes out as soon as it exists
  * (time to first row); later ones at most every FLUSH_MS, so the UI re-renders a few times a second.
+ * The worker then stays alive as the trace's analyzer (AnalysisHost) and answers queries.
  */
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const FLUSH_MS = 100;
@@ -14,8 +18,17 @@ const FIRST_BATCH = 2048;
 const BATCH = 65536;
 /** Up to this size, every argument is decoded while loading so unknown tags are counted up front. */
 const CHECK_ARGS_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * Up to this size the call index is built while loading. Indexing decodes every argument (about 6 µs
+ * a record with 4 keys, ~5x the parse), so a bigger file shows its table first and is indexed in a
+ * second pass. Live traces (no length) are indexed inline: they arrive slower than they index.
+ */
+const INLINE_INDEX_MAX_BYTES = 64 * 1024 * 1024;
+const INDEX_PROGRESS_MS = 200;
 
 const post = (m: WorkerMessage, transfer: Transferable[] = []): void => scope.postMessage(m, transfer);
+
+let host: AnalysisHost | null = null;
 
 class Columns {
   count = 0;
@@ -44,6 +57,9 @@ async function open(source: SourceSpec): Promise<{ stream: ReadableStream<Uint8A
   return { stream: res.body, total: len === null ? null : Number(len) };
 }
 
+/** Range reads go to the plain trace URL: `?follow=1` streams, it does not serve ranges. */
+const rangeSourceOf = (s: SourceSpec) => (s.kind === 'file' ? fileRangeSource(s.file) : httpRangeSource(s.url.split('?')[0]!));
+
 class LoadError extends Error {
   constructor(
     readonly kind: string,
@@ -56,11 +72,14 @@ class LoadError extends Error {
 async function run(req: OpenRequest): Promise<void> {
   const { stream, total } = await open(req.source);
   const checkArgs = req.checkArgs === 'auto' ? total !== null && total <= CHECK_ARGS_MAX_BYTES : req.checkArgs;
+  const inline = total === null || total <= INLINE_INDEX_MAX_BYTES;
+  const analysis = new AnalysisHost(rangeSourceOf(req.source));
+  host = analysis;
   const reader = new TraceReader(stream, { decodeArgs: checkArgs, maxMalformedListed: 200 });
   const header = await reader.header();
   post({ type: 'header', header, totalBytes: total, argsChecked: checkArgs });
 
-  const methodIds = new Map<string, number>();
+  let known = 0;
   let newMethods: string[] = [];
   let cols = new Columns(FIRST_BATCH);
   let lastFlush = -Infinity;
@@ -75,17 +94,18 @@ async function run(req: OpenRequest): Promise<void> {
       c.offset.buffer,
       c.frameBytes.buffer,
     ]);
+    if (inline) post({ type: 'index', progress: { calls: analysis.length, total: null, done: false, secondPass: false } });
     newMethods = [];
     cols = new Columns(BATCH);
     lastFlush = performance.now();
   };
   const add = (rec: TraceRecord) => {
-    let id = methodIds.get(rec.qualname);
-    if (id === undefined) {
-      id = methodIds.size;
-      methodIds.set(rec.qualname, id);
+    const id = analysis.methodId(rec.qualname);
+    if (id === known) {
+      known++;
       newMethods.push(rec.qualname);
     }
+    if (inline) analysis.add(rec, id);
     const c = cols;
     const i = c.count++;
     c.tMono[i] = rec.t_mono;
@@ -96,9 +116,16 @@ async function run(req: OpenRequest): Promise<void> {
     if (c.count === c.capacity) flush();
   };
 
-  for await (const recs of reader.batches()) {
-    for (let i = 0; i < recs.length; i++) add(recs[i]!);
-    if (cols.count > 0 && performance.now() - lastFlush >= FLUSH_MS) flush();
+  let streamError: string | undefined;
+  try {
+    for await (const recs of reader.batches()) {
+      for (let i = 0; i < recs.length; i++) add(recs[i]!);
+      if (cols.count > 0 && performance.now() - lastFlush >= FLUSH_MS) flush();
+    }
+  } catch (e) {
+    // A network stream can break after the header (a live trace's server stopped): keep what came.
+    if (e instanceof TraceHeaderError) throw e;
+    streamError = e instanceof Error ? e.message : String(e);
   }
   flush();
   const r = reader.report;
@@ -111,12 +138,51 @@ async function run(req: OpenRequest): Promise<void> {
       malformedFrames: r.malformedFrames,
       truncated: r.truncated,
       argDecodeErrors: checkArgs ? r.argDecodeErrors : null,
+      ...(streamError === undefined ? {} : { streamError }),
     },
   });
+  let error: string | undefined;
+  // The table is loaded and stays usable whatever happens to the second pass: report, never fail.
+  if (!inline && streamError === undefined) await secondPass(req.source, analysis, r.records).catch((e: unknown) => void (error = e instanceof Error ? e.message : String(e)));
+  analysis.lifecycleReport(FLAG_LIMIT);
+  post({ type: 'index', progress: { calls: analysis.length, total: analysis.length, done: true, secondPass: !inline, error } });
 }
 
-scope.onmessage = (e: MessageEvent<OpenRequest>) => {
-  run(e.data).catch((err: unknown) => {
+/** Reads the source again, decoding arguments into the index; the table is already usable meanwhile. */
+async function secondPass(source: SourceSpec, analysis: AnalysisHost, records: number): Promise<void> {
+  const { stream } = await open(source);
+  const reader = new TraceReader(stream, { decodeArgs: false });
+  await reader.header();
+  let last = performance.now();
+  for await (const recs of reader.batches()) {
+    for (let i = 0; i < recs.length && analysis.length < records; i++) analysis.add(recs[i]!, analysis.methodId(recs[i]!.qualname));
+    if (performance.now() - last >= INDEX_PROGRESS_MS) {
+      post({ type: 'index', progress: { calls: analysis.length, total: records, done: false, secondPass: true } });
+      last = performance.now();
+    }
+  }
+}
+
+async function answer(q: QueryRequest): Promise<void> {
+  if (!host) {
+    post({ type: 'answer', id: q.id, ok: false, message: 'no trace is open' });
+    return;
+  }
+  try {
+    const { answer, transfer } = await host.handle(q.req);
+    post({ type: 'answer', id: q.id, ok: true, answer }, transfer);
+  } catch (e) {
+    post({ type: 'answer', id: q.id, ok: false, message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+scope.onmessage = (e: MessageEvent<MainMessage>) => {
+  const m = e.data;
+  if (m.type === 'query') {
+    void answer(m);
+    return;
+  }
+  run(m).catch((err: unknown) => {
     if (err instanceof TraceHeaderError || err instanceof LoadError) post({ type: 'failed', error: { kind: err.kind, message: err.message } });
     else post({ type: 'failed', error: { kind: 'io', message: err instanceof Error ? err.message : String(err) } });
   });

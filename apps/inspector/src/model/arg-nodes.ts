@@ -30,6 +30,8 @@ export interface ArgNode {
   badge?: string;
   /** Text for a copy button (the full chunk hash of a key). */
   copy?: string;
+  /** The key itself, for "follow this key". */
+  objectKey?: ObjectKey;
   childCount: number;
   children?: (from: number, to: number) => ArgNode[];
 }
@@ -74,6 +76,7 @@ export function argNode(name: string, v: unknown): ArgNode {
       kind: 'ObjectKey',
       text: `#${v.hashHex.slice(0, 12)}  ${v.modelName}  ${rankText(v.kvRank)}${v.objectGroupId ? `  group ${v.objectGroupId}` : ''}${v.cacheSalt ? `  salt ${JSON.stringify(v.cacheSalt)}` : ''}`,
       copy: v.hashHex,
+      objectKey: v,
       ...fromEntries([
         ['chunk_hash', v.chunkHash],
         ['model_name', v.modelName],

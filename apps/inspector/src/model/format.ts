@@ -37,3 +37,13 @@ export function formatRate(perSecond: number, unit: string): string {
   if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)}k ${unit}/s`;
   return `${perSecond.toFixed(0)} ${unit}/s`;
 }
+
+/** A duration in seconds at a readable unit ("—" when there is none: NaN from an empty phase). */
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s)) return '—';
+  const a = Math.abs(s);
+  if (a >= 1) return `${s.toFixed(a >= 100 ? 0 : 2)} s`;
+  if (a >= 1e-3) return `${(s * 1e3).toFixed(a >= 0.1 ? 0 : 1)} ms`;
+  if (a >= 1e-6) return `${(s * 1e6).toFixed(a >= 1e-4 ? 0 : 1)} µs`;
+  return s === 0 ? '0' : `${(s * 1e9).toFixed(0)} ns`;
+}

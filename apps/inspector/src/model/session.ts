@@ -14,6 +14,8 @@ export interface FinalReport extends LoadProgress {
   truncated: TruncationReport | null;
   /** Records with unknown tags; null when arguments were not all decoded while loading. */
   argDecodeErrors: number | null;
+  /** The stream broke after the header (a live trace's server went away): what came before is kept. */
+  streamError?: string;
 }
 
 export interface LoadFailure {
@@ -109,7 +111,7 @@ export class TraceSession {
   finish(report: FinalReport): void {
     this.assertLoading();
     this.store.trim();
-    const damaged = report.truncated !== null || report.malformed > 0;
+    const damaged = report.truncated !== null || report.malformed > 0 || report.streamError !== undefined;
     this.set({ state: damaged ? 'partial' : 'ready', report: { ...report, records: this.store.length }, progress: { ...report, records: this.store.length }, finishedAt: this.now() });
   }
 

@@ -1,13 +1,17 @@
 import { shortMethodName } from '@kvtrace/trace';
-import { useState } from 'react';
+import { createContext, useContext, useState } from 'react';
+import type { ObjectKey } from '@kvtrace/trace';
 import type { Inspector } from '../inspector.ts';
 import { argNode, PAGE_SIZE, type ArgNode } from '../model/arg-nodes.ts';
 import { formatBytes, formatRelSeconds, formatWall } from '../model/format.ts';
 import { methodHue } from './methods.ts';
 import { useExternal } from './use-external.ts';
 
+/** How a key node asks to be followed, without threading a callback through every tree level. */
+const FollowKey = createContext<((key: ObjectKey) => void) | null>(null);
+
 /** The selected call: its envelope and a lazily expanded, codec-aware tree of its arguments. */
-export function ArgumentView({ inspector, index }: { inspector: Inspector; index: number | null }) {
+export function ArgumentView({ inspector, index, onFollowKey }: { inspector: Inspector; index: number | null; onFollowKey(key: ObjectKey): void }) {
   useExternal(inspector.args);
   const store = inspector.session.store;
   if (index === null || index >= store.length) {
@@ -46,11 +50,13 @@ export function ArgumentView({ inspector, index }: { inspector: Inspector; index
       ) : !entry.ok ? (
         <p className="badge badge-err">Arguments unreadable: {entry.error}</p>
       ) : (
-        <ul className="tree" role="tree" aria-label="Argument tree" data-testid="arg-tree">
-          {Object.entries(entry.args).map(([k, v]) => (
-            <TreeNode key={`${index}:${k}`} node={argNode(k, v)} depth={0} defaultOpen />
-          ))}
-        </ul>
+        <FollowKey.Provider value={onFollowKey}>
+          <ul className="tree" role="tree" aria-label="Argument tree" data-testid="arg-tree">
+            {Object.entries(entry.args).map(([k, v]) => (
+              <TreeNode key={`${index}:${k}`} node={argNode(k, v)} depth={0} defaultOpen />
+            ))}
+          </ul>
+        </FollowKey.Provider>
       )}
     </section>
   );
@@ -60,6 +66,7 @@ function TreeNode({ node, depth, defaultOpen = false }: { node: ArgNode; depth: 
   const expandable = node.childCount > 0 && node.children !== undefined;
   const [open, setOpen] = useState(defaultOpen && expandable && node.childCount <= 64);
   const [shown, setShown] = useState(PAGE_SIZE);
+  const follow = useContext(FollowKey);
   const kids = open && node.children ? node.children(0, Math.min(shown, node.childCount)) : [];
   return (
     <li role="treeitem" aria-expanded={expandable ? open : undefined} aria-level={depth + 1} className="tree-item" data-kind={node.kind}>
@@ -75,6 +82,11 @@ function TreeNode({ node, depth, defaultOpen = false }: { node: ArgNode; depth: 
         <span className="tree-kind">{node.kind}</span>
         {node.badge && <span className="badge badge-warn">{node.badge}</span>}
         <span className="tree-text">{node.text}</span>
+        {node.objectKey && follow && (
+          <button type="button" className="copy follow" title="Show every call that touches this key, and its lifecycles" onClick={() => follow(node.objectKey!)}>
+            follow
+          </button>
+        )}
         {node.copy && <CopyButton text={node.copy} />}
       </div>
       {open && (

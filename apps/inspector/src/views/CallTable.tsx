@@ -14,13 +14,28 @@ const MAX_SCROLL_PX = 8_000_000;
 
 interface Props {
   store: RecordStore;
+  /** Calls shown, ascending (a filter's answer); null shows every call in the store. */
+  rows: Uint32Array | null;
   count: number;
   /** Session version: the store mutates in place, this tells React it did. */
   version: number;
   args: ArgsCache;
+  /** The selected call index (not a position): it is scrolled into view when it changes. */
   selected: number | null;
-  onSelect(index: number): void;
+  onSelect(call: number): void;
   emptyText: string;
+}
+
+/** Position of a call among the shown rows, or -1 (binary search: rows are ascending). */
+export function positionOf(rows: Uint32Array | null, count: number, call: number): number {
+  if (rows === null) return call >= 0 && call < count ? call : -1;
+  let lo = 0, hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]! < call) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < rows.length && rows[lo] === call ? lo : -1;
 }
 
 /**
@@ -28,7 +43,7 @@ interface Props {
  * MAX_SCROLL_PX of real pixels; past that the scroll map (model/scroll-map.ts) shifts which records
  * the rendered slots show, so all of a 10M-call trace is reachable by scrolling.
  */
-export function CallTable({ store, count, args, selected, onSelect, emptyText }: Props) {
+export function CallTable({ store, rows, count, args, selected, onSelect, emptyText }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
   useExternal(args);
@@ -47,10 +62,11 @@ export function CallTable({ store, count, args, selected, onSelect, emptyText }:
   const scrollTop = virtualizer.scrollOffset ?? 0;
   const { shift, delta } = slotShift(geom, scrollTop);
   const items = virtualizer.getVirtualItems();
+  const callAt = (pos: number): number => (rows === null ? pos : rows[pos]!);
   const visible: number[] = [];
   for (const it of items) {
-    const index = it.index + shift;
-    if (index >= 0 && index < count) visible.push(index);
+    const pos = it.index + shift;
+    if (pos >= 0 && pos < count) visible.push(callAt(pos));
   }
 
   useEffect(() => {
@@ -65,6 +81,14 @@ export function CallTable({ store, count, args, selected, onSelect, emptyText }:
     const top = scrollTopFor({ ...geom, viewport: el.clientHeight }, el.scrollTop, index);
     if (top !== null) el.scrollTop = top;
   };
+
+  // A selection made elsewhere (a flag, the timeline, a link) is brought into view.
+  const selectedPos = selected === null ? -1 : positionOf(rows, count, selected);
+  useEffect(() => {
+    if (selectedPos < 0) return;
+    setActive(selectedPos);
+    reveal(selectedPos);
+  }, [selectedPos, rows]);
 
   const move = (index: number) => {
     const next = Math.max(0, Math.min(count - 1, index));
@@ -96,7 +120,7 @@ export function CallTable({ store, count, args, selected, onSelect, emptyText }:
         break;
       case 'Enter':
       case ' ':
-        onSelect(active);
+        onSelect(callAt(active));
         break;
       default:
         return;
@@ -111,7 +135,7 @@ export function CallTable({ store, count, args, selected, onSelect, emptyText }:
       aria-label="Calls"
       aria-rowcount={count + 1}
       aria-colcount={5}
-      aria-activedescendant={count > 0 ? `call-row-${active}` : undefined}
+      aria-activedescendant={count > 0 && active < count ? `call-row-${callAt(active)}` : undefined}
       tabIndex={0}
       onKeyDown={onKeyDown}
     >
@@ -132,23 +156,25 @@ export function CallTable({ store, count, args, selected, onSelect, emptyText }:
         ) : (
           <div className="grid-sizer" style={{ height: virtualizer.getTotalSize() }}>
             {items.map((it) => {
-              const index = it.index + shift;
-              if (index < 0 || index >= count) return null;
+              const pos = it.index + shift;
+              if (pos < 0 || pos >= count) return null;
+              const index = callAt(pos);
               const q = store.qualname(index);
               const entry = args.get(index);
               const style: CSSProperties & Record<'--hue', number> = { transform: `translateY(${it.start + delta}px)`, '--hue': methodHue(q) };
-              const cls = `grid-row${index === selected ? ' is-selected' : ''}${index === active ? ' is-active' : ''}${index % 2 ? ' is-odd' : ''}`;
+              const cls = `grid-row${index === selected ? ' is-selected' : ''}${pos === active ? ' is-active' : ''}${pos % 2 ? ' is-odd' : ''}`;
               return (
                 <div
                   key={it.key}
                   id={`call-row-${index}`}
                   role="row"
-                  aria-rowindex={index + 2}
+                  aria-rowindex={pos + 2}
+                  data-call={index}
                   aria-selected={index === selected}
                   className={cls}
                   style={style}
                   onClick={() => {
-                    setActive(index);
+                    setActive(pos);
                     onSelect(index);
                   }}
                 >

@@ -16,6 +16,12 @@ export function DamageReport({ snap }: { snap: SessionSnapshot }) {
         {snap.totalBytes ? ` of ${formatBytes(snap.totalBytes)}` : ''}.
       </div>,
     );
+  if (r.streamError)
+    banners.push(
+      <div key="stream" className="banner banner-warn" role="alert" data-testid="stream-banner">
+        <strong>The stream stopped.</strong> {formatCount(r.records)} calls read before: {r.streamError}
+      </div>,
+    );
   const t = r.truncated;
   if (t)
     banners.push(

@@ -1,6 +1,6 @@
 import { ServerTraceList } from './TraceMenu.tsx';
 
-export function EmptyState({ onChoose, onOpen }: { onChoose(): void; onOpen(name: string): void }) {
+export function EmptyState({ onChoose, onOpen }: { onChoose(): void; onOpen(name: string, follow: boolean): void }) {
   return (
     <div className="empty">
       <div className="empty-drop">

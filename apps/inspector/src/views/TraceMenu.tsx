@@ -14,7 +14,7 @@ export interface ServerTrace {
 type ListState = { status: 'loading' } | { status: 'ok'; traces: ServerTrace[] } | { status: 'none'; reason: string };
 
 /** `GET /traces`, fetched again whenever `refresh` changes (opening the menu). */
-function useServerTraces(refresh: number): ListState {
+export function useServerTraces(refresh: number): ListState {
   const [state, setState] = useState<ListState>({ status: 'loading' });
   useEffect(() => {
     let live = true;
@@ -41,7 +41,8 @@ const mtimeText = (m: string | number): string => {
   return Number.isNaN(d.getTime()) ? String(m) : d.toLocaleString();
 };
 
-export function ServerTraceList({ onOpen }: { onOpen(name: string): void }) {
+/** `onOpen(name, follow)`: a trace still being recorded is opened live (`?follow=1`). */
+export function ServerTraceList({ onOpen }: { onOpen(name: string, follow: boolean): void }) {
   const list = useServerTraces(0);
   if (list.status !== 'ok') return null;
   return (
@@ -63,7 +64,7 @@ export function ServerTraceList({ onOpen }: { onOpen(name: string): void }) {
             {list.traces.map((t) => (
               <tr key={t.name}>
                 <td>
-                  <button type="button" className="link mono" onClick={() => onOpen(t.name)}>
+                  <button type="button" className="link mono" onClick={() => onOpen(t.name, t.recording)}>
                     {t.name}
                   </button>
                 </td>
@@ -91,7 +92,7 @@ export function ServerTraceList({ onOpen }: { onOpen(name: string): void }) {
 }
 
 /** The top bar's "Server traces" menu (hidden when the page is not served by apps/server). */
-export function TraceMenu({ onOpen }: { onOpen(name: string): void }) {
+export function TraceMenu({ onOpen }: { onOpen(name: string, follow: boolean): void }) {
   const [open, setOpen] = useState(false);
   const [opened, setOpened] = useState(0);
   const list = useServerTraces(opened);
@@ -125,10 +126,12 @@ export function TraceMenu({ onOpen }: { onOpen(name: string): void }) {
               className="menu-item"
               onClick={() => {
                 setOpen(false);
-                onOpen(t.name);
+                onOpen(t.name, t.recording);
               }}
             >
-              <span className="mono">{t.name}</span>
+              <span className="mono">
+                {t.name} {t.recording && <span className="badge badge-info">live</span>}
+              </span>
               <span className="muted">{formatBytes(t.size)}</span>
             </button>
           ))}

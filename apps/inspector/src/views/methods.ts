@@ -21,3 +21,8 @@ export function methodHue(qualname: string): number {
   for (let i = 0; i < short.length; i++) x = (x * 31 + short.charCodeAt(i)) >>> 0;
   return (x % 36) * 10;
 }
+
+/** A short label for narrow places (timeline lanes, side tables): the context manager's name shortened. */
+export function compactMethodName(qualname: string): string {
+  return shortMethodName(qualname).replace('read_prefetched_results.', 'read_prefetched.');
+}

@@ -1,0 +1,211 @@
+import type { TraceStats } from '@kvtrace/trace';
+import { FLAG_LIMIT, type AnalysisPort, type ExportFormat, type IndexProgress, type KeyReport, type LifecycleReport, type WireKey, type WireQuery } from './queries.ts';
+import { filtersActive, NO_FILTERS, type Filters } from './view-state.ts';
+
+export interface AnalysisSnapshot {
+  version: number;
+  filters: Filters;
+  /** Call indices the table shows, ascending; null shows every call (no filter). */
+  rows: Uint32Array | null;
+  /** A filter query is on its way. */
+  pending: boolean;
+  /** Milliseconds the last filter took, round trip (worker query + transfer). */
+  lastQueryMs: number | null;
+  error: string | null;
+  index: IndexProgress | null;
+  selected: number | null;
+  lifecycles: LifecycleReport | null;
+  key: KeyReport | null;
+  stats: TraceStats | null;
+}
+
+type Listener = () => void;
+
+/** Re-query a live trace's filter at most this often while calls arrive. */
+const LIVE_REFRESH_MS = 400;
+export const STATS_BINS = 60;
+/** On a growing trace, the whole-trace summaries are recomputed at most this often. */
+const SUMMARY_REFRESH_MS = 2000;
+
+const wire = (f: Filters): WireQuery => ({
+  methods: f.methods,
+  t0: f.t0 ?? undefined,
+  t1: f.t1 ?? undefined,
+  text: f.text.trim() === '' ? undefined : f.text,
+  keyId: f.keyId ?? undefined,
+});
+
+/**
+ * Filters, selection and the analyzer's answers for the open trace. Plain TypeScript: the views
+ * change filters and read snapshots; every question goes to the worker through an AnalysisPort.
+ * A newer query supersedes an older one (its answer is dropped), so typing never shows stale rows.
+ */
+export class AnalysisState {
+  private listeners = new Set<Listener>();
+  private port: AnalysisPort | null = null;
+  private seq = 0;
+  private lifeSeq = 0;
+  private statsSeq = 0;
+  private keySeq = 0;
+  private liveTimer: ReturnType<typeof setTimeout> | null = null;
+  private summariesAt = -Infinity;
+  private snap: AnalysisSnapshot = {
+    version: 0,
+    filters: NO_FILTERS,
+    rows: null,
+    pending: false,
+    lastQueryMs: null,
+    error: null,
+    index: null,
+    selected: null,
+    lifecycles: null,
+    key: null,
+    stats: null,
+  };
+
+  readonly subscribe = (l: Listener): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+  readonly getSnapshot = (): AnalysisSnapshot => this.snap;
+
+  /** A new trace: everything about the old one is forgotten, answers still on the way are dropped. */
+  attach(port: AnalysisPort | null): void {
+    this.port = port;
+    this.seq++;
+    this.lifeSeq++;
+    this.statsSeq++;
+    this.keySeq++;
+    if (this.liveTimer) clearTimeout(this.liveTimer);
+    this.liveTimer = null;
+    this.set({ filters: NO_FILTERS, rows: null, pending: false, error: null, index: null, selected: null, lifecycles: null, key: null, stats: null, lastQueryMs: null });
+  }
+
+  get indexed(): boolean {
+    return this.snap.index?.done === true;
+  }
+
+  onIndex(p: IndexProgress): void {
+    const wasDone = this.indexed;
+    this.set({ index: p });
+    // Answers computed on a partial index are refreshed once it is complete.
+    if (p.done && !wasDone) {
+      this.refreshAll(true);
+      // Flags are what a reader wants to know first: fetched unasked once the index is complete.
+      if (!this.snap.lifecycles) this.refreshLifecycles();
+    }
+  }
+
+  /** New calls arrived (a live trace): keep filtered rows and open panels current, throttled. */
+  onGrow(): void {
+    if (this.liveTimer || !this.port) return;
+    this.liveTimer = setTimeout(() => {
+      this.liveTimer = null;
+      this.refreshAll();
+    }, LIVE_REFRESH_MS);
+  }
+
+  setFilters(patch: Partial<Filters>): void {
+    const filters = { ...this.snap.filters, ...patch };
+    this.set({ filters });
+    if (patch.keyId !== undefined) {
+      if (patch.keyId === null) this.set({ key: null });
+      else void this.loadKey(patch.keyId);
+    }
+    void this.runFilter();
+  }
+
+  clearFilters(): void {
+    this.setFilters({ ...NO_FILTERS });
+  }
+
+  select(call: number | null): void {
+    if (call !== this.snap.selected) this.set({ selected: call });
+  }
+
+  /** "Follow this key": resolves an ObjectKey to its key id in the worker, then filters by it. */
+  async followKey(key: WireKey): Promise<number> {
+    const port = this.port;
+    if (!port) return -1;
+    const id = await port.request({ kind: 'keyOf', key });
+    if (port !== this.port) return -1;
+    if (id < 0) {
+      this.set({ error: 'That key is not in the index yet.' });
+      return id;
+    }
+    this.setFilters({ keyId: id });
+    return id;
+  }
+
+  refreshLifecycles(): void {
+    const port = this.port;
+    if (!port) return;
+    const seq = ++this.lifeSeq;
+    port.request({ kind: 'lifecycles', flagLimit: FLAG_LIMIT }).then(
+      (r) => seq === this.lifeSeq && this.set({ lifecycles: r }),
+      (e: unknown) => seq === this.lifeSeq && this.set({ error: String(e) }),
+    );
+  }
+
+  refreshStats(): void {
+    const port = this.port;
+    if (!port) return;
+    const seq = ++this.statsSeq;
+    port.request({ kind: 'stats', bins: STATS_BINS, query: null }).then(
+      (r) => seq === this.statsSeq && this.set({ stats: r }),
+      (e: unknown) => seq === this.statsSeq && this.set({ error: String(e) }),
+    );
+  }
+
+  async exportBlob(format: ExportFormat, name: string): Promise<Blob> {
+    if (!this.port) throw new Error('no trace is open');
+    const f = this.snap.filters;
+    return this.port.request({ kind: 'export', format, query: filtersActive(f) ? wire(f) : null, name });
+  }
+
+  private refreshAll(force = false): void {
+    if (filtersActive(this.snap.filters)) void this.runFilter();
+    if (this.snap.key) void this.loadKey(this.snap.key.info.keyId);
+    const now = performance.now();
+    if (!force && now - this.summariesAt < SUMMARY_REFRESH_MS) return;
+    this.summariesAt = now;
+    if (this.snap.lifecycles) this.refreshLifecycles();
+    if (this.snap.stats) this.refreshStats();
+  }
+
+  private async loadKey(keyId: number): Promise<void> {
+    const port = this.port;
+    if (!port) return;
+    const seq = ++this.keySeq;
+    try {
+      const r = await port.request({ kind: 'keyTimeline', keyId });
+      if (seq === this.keySeq) this.set({ key: r });
+    } catch (e) {
+      if (seq === this.keySeq) this.set({ error: String(e) });
+    }
+  }
+
+  private async runFilter(): Promise<void> {
+    const seq = ++this.seq;
+    const f = this.snap.filters;
+    if (!filtersActive(f)) {
+      this.set({ rows: null, pending: false, error: null });
+      return;
+    }
+    const port = this.port;
+    if (!port) return;
+    this.set({ pending: true });
+    const t0 = performance.now();
+    try {
+      const rows = await port.request({ kind: 'filter', query: wire(f) });
+      if (seq === this.seq) this.set({ rows, pending: false, error: null, lastQueryMs: performance.now() - t0 });
+    } catch (e) {
+      if (seq === this.seq) this.set({ pending: false, error: String(e) });
+    }
+  }
+
+  private set(patch: Partial<AnalysisSnapshot>): void {
+    this.snap = { ...this.snap, ...patch, version: this.snap.version + 1 };
+    for (const l of this.listeners) l();
+  }
+}

@@ -1,0 +1,224 @@
+import { compareStats, FLAG_KINDS, type MetricDiff, type StatsComparison } from '@kvtrace/trace';
+import { useEffect, useMemo, useRef } from 'react';
+import type { Inspector } from '../inspector.ts';
+import { formatCount, formatDuration, formatRate } from '../model/format.ts';
+import { FLAG_TEXT, PHASE_TEXT } from './flag-text.ts';
+import { compactMethodName, methodHue } from './methods.ts';
+import { useServerTraces } from './TraceMenu.tsx';
+import { useExternal } from './use-external.ts';
+
+/**
+ * Compares the open trace (A) with a second one (B), loaded by its own worker and analyzer:
+ * per-method counts, shares, rates and keys per call, lifecycle phase durations and flags, with
+ * the differences compareStats finds notable highlighted.
+ */
+export function ComparePanel({ inspector }: { inspector: Inspector }) {
+  const other = inspector.compare;
+  const bSnap = useExternal(other.session);
+  const b = useExternal(other.analysis);
+  const a = useExternal(inspector.analysis);
+  const list = useServerTraces(0);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const bIndexed = b.index?.done === true;
+  const aIndexed = a.index?.done === true;
+
+  useEffect(() => {
+    if (aIndexed && !a.stats) inspector.analysis.refreshStats();
+  }, [aIndexed, a.stats, inspector]);
+  useEffect(() => {
+    if (bIndexed && !b.stats) other.analysis.refreshStats();
+  }, [bIndexed, b.stats, other]);
+
+  const cmp = useMemo<StatsComparison | null>(() => (a.stats && b.stats ? compareStats(a.stats, b.stats) : null), [a.stats, b.stats]);
+  const nameA = inspector.session.getSnapshot().name ?? 'A';
+
+  return (
+    <section className="panel compare" aria-label="Compare" data-testid="compare">
+      <h2 className="panel-title">Compare with another trace</h2>
+      <div className="compare-pick">
+        <span className="muted">B:</span>
+        <button type="button" className="btn btn-small" onClick={() => fileRef.current?.click()}>
+          Open file…
+        </button>
+        {list.status === 'ok' && (
+          <select
+            className="select"
+            aria-label="Server trace to compare with"
+            value=""
+            onChange={(e) => {
+              if (e.currentTarget.value) other.openServerTrace(e.currentTarget.value);
+            }}
+          >
+            <option value="">server trace…</option>
+            {list.traces.map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        )}
+        <input
+          ref={fileRef}
+          type="file"
+          hidden
+          data-testid="compare-file-input"
+          onChange={(e) => {
+            const f = e.currentTarget.files?.[0];
+            if (f) other.openFile(f);
+            e.currentTarget.value = '';
+          }}
+        />
+        {bSnap.name && <span className="mono compare-name">{bSnap.name}</span>}
+        {bSnap.state === 'loading' && <span className="badge badge-info">loading {formatCount(bSnap.progress.records)}…</span>}
+        {bSnap.state !== 'loading' && bSnap.state !== 'empty' && !bIndexed && bSnap.state !== 'failed' && <span className="badge badge-info">indexing…</span>}
+        {bSnap.state === 'failed' && <span className="badge badge-err">{bSnap.error?.message}</span>}
+      </div>
+      {!cmp ? (
+        <p className="muted panel-hint">{bSnap.state === 'empty' ? 'Pick a second trace (B) to compare with this one (A).' : 'Waiting for both traces to be indexed…'}</p>
+      ) : (
+        <CompareTables cmp={cmp} nameA={nameA} nameB={bSnap.name ?? 'B'} />
+      )}
+    </section>
+  );
+}
+
+const pct = (d: MetricDiff) => (d.rel === null ? (d.a === 0 && d.b !== 0 ? 'new' : '') : `${d.rel >= 0 ? '+' : ''}${(d.rel * 100).toFixed(0)}%`);
+
+/** A change; when `worseUp` (durations, flags) a notable rise is red and a fall green, else neutral. */
+function Delta({ d, worseUp = false }: { d: MetricDiff; worseUp?: boolean }) {
+  const up = d.abs > 0;
+  const tone = !d.notable ? '' : !worseUp ? ' is-notable' : up ? ' is-up' : ' is-down';
+  return (
+    <span className={`delta${tone}`}>
+      {d.notable && d.abs !== 0 ? (up ? '▲ ' : '▼ ') : ''}
+      {pct(d)}
+    </span>
+  );
+}
+
+function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: string; nameB: string }) {
+  return (
+    <div data-testid="compare-result">
+      <p className="compare-legend muted">
+        A = <span className="mono">{nameA}</span>, B = <span className="mono">{nameB}</span>. Highlighted: a change of 25% or more on at least 20 calls.
+      </p>
+      <table className="data-table compare-table">
+        <thead>
+          <tr>
+            <th>method</th>
+            <th className="num">count A</th>
+            <th className="num">count B</th>
+            <th className="num">Δ</th>
+            <th className="num">rate A</th>
+            <th className="num">rate B</th>
+            <th className="num">Δ</th>
+            <th className="num">keys p50 A/B</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr className="total-row">
+            <td>all calls</td>
+            <td className="num">{formatCount(cmp.calls.a)}</td>
+            <td className="num">{formatCount(cmp.calls.b)}</td>
+            <td className="num">
+              <Delta d={cmp.calls} />
+            </td>
+            <td className="num" colSpan={2}>
+              {formatDuration(cmp.duration.a)} → {formatDuration(cmp.duration.b)}
+            </td>
+            <td className="num">
+              <Delta d={cmp.duration} />
+            </td>
+            <td />
+          </tr>
+          {cmp.methods.map((m) => (
+            <tr key={m.qualname} className={m.count.notable || m.rate.notable ? 'is-notable' : ''} data-method={m.name}>
+              <td>
+                <span className="method-chip" style={{ ['--hue' as string]: methodHue(m.qualname) }} title={m.qualname}>
+                  {compactMethodName(m.qualname)}
+                </span>
+                {m.onlyIn && <span className="badge badge-warn">only in {m.onlyIn.toUpperCase()}</span>}
+              </td>
+              <td className="num">{formatCount(m.count.a)}</td>
+              <td className="num">{formatCount(m.count.b)}</td>
+              <td className="num">
+                <Delta d={m.count} />
+              </td>
+              <td className="num">{formatRate(m.rate.a, '')}</td>
+              <td className="num">{formatRate(m.rate.b, '')}</td>
+              <td className="num">
+                <Delta d={m.rate} />
+              </td>
+              <td className="num">
+                {m.keysP50.a}/{m.keysP50.b}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3 className="sub-title">Lifecycle durations</h3>
+      <table className="data-table compare-table">
+        <thead>
+          <tr>
+            <th>phase</th>
+            <th className="num">count A/B</th>
+            <th className="num">p50 A → B</th>
+            <th className="num">Δ</th>
+            <th className="num">p90 A → B</th>
+            <th className="num">Δ</th>
+            <th className="num">p99 A → B</th>
+            <th className="num">Δ</th>
+          </tr>
+        </thead>
+        <tbody>
+          {cmp.phases.map((p) => (
+            <tr key={p.phase} className={p.p50.notable || p.p90.notable || p.p99.notable ? 'is-notable' : ''}>
+              <td>{PHASE_TEXT[p.phase]}</td>
+              <td className="num">
+                {formatCount(p.count.a)}/{formatCount(p.count.b)}
+              </td>
+              <td className="num">
+                {formatDuration(p.p50.a)} → {formatDuration(p.p50.b)}
+              </td>
+              <td className="num">
+                <Delta d={p.p50} worseUp />
+              </td>
+              <td className="num">
+                {formatDuration(p.p90.a)} → {formatDuration(p.p90.b)}
+              </td>
+              <td className="num">
+                <Delta d={p.p90} worseUp />
+              </td>
+              <td className="num">
+                {formatDuration(p.p99.a)} → {formatDuration(p.p99.b)}
+              </td>
+              <td className="num">
+                <Delta d={p.p99} worseUp />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3 className="sub-title">Flags (keys)</h3>
+      <table className="data-table compare-table">
+        <tbody>
+          {FLAG_KINDS.filter((k) => cmp.flags[k].a > 0 || cmp.flags[k].b > 0).map((k) => (
+            <tr key={k} className={cmp.flags[k].notable ? 'is-notable' : ''}>
+              <td>{FLAG_TEXT[k].title}</td>
+              <td className="num">{formatCount(cmp.flags[k].a)}</td>
+              <td className="num">{formatCount(cmp.flags[k].b)}</td>
+              <td className="num">
+                <Delta d={cmp.flags[k]} worseUp />
+              </td>
+            </tr>
+          ))}
+          {FLAG_KINDS.every((k) => cmp.flags[k].a === 0 && cmp.flags[k].b === 0) && (
+            <tr>
+              <td className="muted">No flags in either trace.</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,115 @@
+import { shortMethodName } from '@kvtrace/trace';
+import { useEffect, useState } from 'react';
+import type { AnalysisSnapshot } from '../model/analysis.ts';
+import { formatRelSeconds } from '../model/format.ts';
+import type { Filters } from '../model/view-state.ts';
+import { filtersActive } from '../model/view-state.ts';
+import { methodHue } from './methods.ts';
+
+interface Props {
+  methods: readonly string[];
+  analysis: AnalysisSnapshot;
+  total: number;
+  onChange(patch: Partial<Filters>): void;
+  onClear(): void;
+}
+
+const TEXT_DEBOUNCE_MS = 180;
+
+/**
+ * Method toggles, the argument query, the time window and the followed key, with what they
+ * select. Every change goes to the worker's index; the table then shows only the answer.
+ */
+export function FilterBar({ methods, analysis, total, onChange, onClear }: Props) {
+  const f = analysis.filters;
+  const [text, setText] = useState(f.text);
+  useEffect(() => setText(f.text), [f.text]);
+  useEffect(() => {
+    if (text === f.text) return;
+    const t = setTimeout(() => onChange({ text }), TEXT_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [text]); // The debounce restarts on typing only; f.text catching up must not re-send.
+
+  const on = (m: number) => f.methods === null || f.methods.includes(m);
+  const toggle = (m: number, solo: boolean) => {
+    const all = methods.map((_, i) => i);
+    let next: number[];
+    if (solo) next = f.methods !== null && f.methods.length === 1 && f.methods[0] === m ? all : [m];
+    else next = on(m) ? all.filter((i) => on(i) && i !== m) : [...all.filter(on), m].sort((a, b) => a - b);
+    onChange({ methods: next.length === all.length ? null : next });
+  };
+
+  const active = filtersActive(f);
+  const shown = analysis.rows === null ? total : analysis.rows.length;
+  const idx = analysis.index;
+  return (
+    <div className="filter-bar" role="search" aria-label="Filters" data-testid="filter-bar">
+      <div className="method-toggles" role="group" aria-label="Methods">
+        {methods.map((q, m) => (
+          <button
+            key={q}
+            type="button"
+            className={`method-toggle${on(m) ? ' is-on' : ''}`}
+            aria-pressed={on(m)}
+            style={{ ['--hue' as string]: methodHue(q) }}
+            title={`${q}\nclick: show/hide · alt-click: only this one`}
+            onClick={(e) => toggle(m, e.altKey)}
+            onDoubleClick={() => toggle(m, true)}
+          >
+            {shortMethodName(q)}
+          </button>
+        ))}
+      </div>
+      <input
+        className="filter-text"
+        type="search"
+        placeholder="Filter: hash prefix, model, request id, any text (hash: model: req: text:)"
+        aria-label="Argument query"
+        value={text}
+        onChange={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') onChange({ text });
+        }}
+        spellCheck={false}
+      />
+      {(f.t0 !== null || f.t1 !== null) && (
+        <span className="filter-chip" data-testid="window-chip">
+          {f.t0 !== null ? formatRelSeconds(f.t0) : '…'} – {f.t1 !== null ? formatRelSeconds(f.t1) : '…'} s
+          <button type="button" className="chip-x" aria-label="Clear the time window" onClick={() => onChange({ t0: null, t1: null })}>
+            ×
+          </button>
+        </span>
+      )}
+      {f.keyId !== null && (
+        <span className="filter-chip" data-testid="key-chip" title="Only calls touching this key">
+          key {analysis.key ? `#${analysis.key.info.hashHex.slice(0, 12)}` : f.keyId}
+          <button type="button" className="chip-x" aria-label="Stop following the key" onClick={() => onChange({ keyId: null })}>
+            ×
+          </button>
+        </span>
+      )}
+      <span className="filter-count" data-testid="filter-count" aria-live="polite">
+        {active ? (
+          <>
+            <strong>{shown.toLocaleString('en-US')}</strong> of {total.toLocaleString('en-US')} calls
+            {analysis.pending ? <span className="muted"> · filtering…</span> : analysis.lastQueryMs !== null && <span className="muted"> · {analysis.lastQueryMs.toFixed(0)} ms</span>}
+          </>
+        ) : (
+          <>{total.toLocaleString('en-US')} calls</>
+        )}
+        {idx && !idx.done && idx.secondPass && (
+          <span className="badge badge-info" data-testid="indexing" title="Filters, lifecycles and statistics cover the calls indexed so far">
+            indexing… {idx.total ? `${Math.floor((idx.calls / idx.total) * 100)}%` : idx.calls.toLocaleString('en-US')}
+          </span>
+        )}
+        {idx?.error && <span className="badge badge-err" title={idx.error}>index incomplete</span>}
+      </span>
+      {active && (
+        <button type="button" className="btn btn-small" onClick={onClear}>
+          Clear filters
+        </button>
+      )}
+      {analysis.error && <span className="badge badge-err" title={analysis.error}>{analysis.error.slice(0, 60)}</span>}
+    </div>
+  );
+}
