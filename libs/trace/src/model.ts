@@ -157,7 +157,9 @@ export class MemoryLayoutDesc {
     let total = 0;
     this.shapes.forEach((shape, i) => {
       const elems = shape.reduce((a, b) => a * b, 1);
-      total += elems * (DTYPE_BYTES[this.dtypes[i] ?? ''] ?? 1);
+      const dtype = this.dtypes[i] ?? '';
+      // Own keys only: a dtype named "constructor" must not find Object.prototype's member.
+      total += elems * (Object.hasOwn(DTYPE_BYTES, dtype) ? DTYPE_BYTES[dtype]! : 1);
     });
     return total;
   }

@@ -166,3 +166,10 @@ describe('hex helpers', () => {
     for (const bad of ['abc', 'zz', '0g', ' 0']) expect(() => fromHex(bad), bad).toThrow(/not a hex/);
   });
 });
+
+describe('layout sizes', () => {
+  it('a dtype named like an Object.prototype member counts 1 byte, never NaN', () => {
+    expect(new MemoryLayoutDesc([[4]], ['constructor']).byteSize).toBe(4);
+    expect(new MemoryLayoutDesc([[4]], ['__proto__']).byteSize).toBe(4);
+  });
+});

@@ -77,7 +77,8 @@ export function readEnvelope(buf: Uint8Array, start: number, end: number, intern
           const qp = p;
           p += len;
           if (matchAt(buf, p, ARGS) && isMapByte(buf[p + ARGS.length])) {
-            return { t_mono, t_wall, qualname: interner.get(buf, qp, len), argsStart: p + ARGS.length, argsEnd: end };
+            if (Number.isFinite(t_mono) && Number.isFinite(t_wall))
+              return { t_mono, t_wall, qualname: interner.get(buf, qp, len), argsStart: p + ARGS.length, argsEnd: end };
           }
         }
       }
@@ -143,6 +144,8 @@ function readEnvelopeGeneral(buf: Uint8Array, start: number, end: number): Recor
   if (type !== RECORD_TYPE) throw new MalformedRecordError(`frame type is ${JSON.stringify(type ?? null)}, not "record"`);
   for (const k of ['t_mono', 't_wall', 'qualname', 'argsStart'] as const)
     if (env[k] === undefined) throw new MalformedRecordError(`record lacks ${k === 'argsStart' ? 'args' : k}`);
+  // NaN or infinite times make durations, timelines and pacing meaningless: not a valid Record.
+  if (!Number.isFinite(env.t_mono!) || !Number.isFinite(env.t_wall!)) throw new MalformedRecordError(`record time is not finite (t_mono ${env.t_mono}, t_wall ${env.t_wall})`);
   return env as RecordEnvelope;
 }
 

@@ -118,3 +118,26 @@ describe('a length prefix is never trusted for allocation', () => {
     expect(report.malformedFrames[0]!.offset).toBe(headerEnd);
   });
 });
+
+describe('record validity', () => {
+  it('a record with a NaN or infinite time is malformed (skipped, counted with its offset)', async () => {
+    const { MsgpackWriter } = await import('../format/msgpack-writer.ts');
+    const { RecordFrameEncoder } = await import('../format/frame-writer.ts');
+    const { createDefaultRegistry } = await import('../codec/registry.ts');
+    const w = new MsgpackWriter();
+    const enc = new RecordFrameEncoder(createDefaultRegistry());
+    enc.append(w, 0.5, 1.7e9, 'q.ok', ['x'], [1]);
+    const badAt = headerEnd + w.pos;
+    enc.append(w, Number.NaN, 1.7e9, 'q.nan', ['x'], [1]);
+    enc.append(w, 1, Number.POSITIVE_INFINITY, 'q.inf', ['x'], [1]);
+    enc.append(w, 2, 1.7e9, 'q.ok', ['x'], [1]);
+    const bytes = new Uint8Array(headerEnd + w.pos);
+    bytes.set(file.subarray(0, headerEnd));
+    bytes.set(w.bytes(), headerEnd);
+    const { recs, report } = readSync(bytes, [bytes.length]);
+    expect(recs.map((r) => r.qualname)).toEqual(['q.ok', 'q.ok']);
+    expect(report.malformed).toBe(2);
+    expect(report.malformedFrames[0]!.offset).toBe(badAt);
+    expect(report.malformedFrames[0]!.reason).toMatch(/not finite/);
+  });
+});
