@@ -16,6 +16,10 @@ describe('view state in the URL', () => {
   it('drops empty parts and ignores garbage', () => {
     expect(writeViewParams('', { trace: null, follow: false, methods: null, t0: null, t1: null, text: '', keyId: null, selected: null })).toBe('');
     const p = parseViewParams('?t0=abc&key=-1&sel=1.5&methods=');
+    // Every method hidden survives the round trip: `methods=` is written, and read back as [].
+    const none = writeViewParams('', { ...parseViewParams(''), methods: [] });
+    expect(none).toBe('?methods=');
+    expect(parseViewParams(none).methods).toEqual([]);
     expect([p.t0, p.keyId, p.selected, p.methods]).toEqual([null, null, null, []]);
   });
 });
@@ -108,5 +112,18 @@ describe('analysis host and state', () => {
     st.clearFilters();
     expect(st.getSnapshot().filters).toEqual(NO_FILTERS);
     expect(st.getSnapshot().rows).toBeNull();
+  });
+
+  it('reports a failed query instead of rejecting, and drops the rows it cannot vouch for', async () => {
+    const st = new AnalysisState();
+    st.attach({ request: () => Promise.reject(new Error('the trace was closed')) });
+    // followKey is fired and forgotten by a click: it must resolve, with the error in the snapshot.
+    const h = new Uint8Array(32).fill(3);
+    await expect(st.followKey({ chunkHash: h, modelName: 'm', kvRank: 0, objectGroupId: 0, cacheSalt: '' })).resolves.toBe(-1);
+    expect(st.getSnapshot().error).toContain('the trace was closed');
+    st.setFilters({ methods: [0] });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(st.getSnapshot()).toMatchObject({ rows: null, pending: false });
+    expect(st.getSnapshot().error).toContain('the trace was closed');
   });
 });

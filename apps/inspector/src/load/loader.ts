@@ -2,7 +2,7 @@ import type { AnalysisState } from '../model/analysis.ts';
 import type { ArgsCache } from '../model/args-cache.ts';
 import type { AnalysisPort, AnalysisRequest, AnswerOf } from '../model/queries.ts';
 import type { TraceSession } from '../model/session.ts';
-import type { OpenRequest, QueryRequest, SourceSpec, WorkerMessage } from './protocol.ts';
+import type { OpenRequest, QueryRequest, SourceSpec, StopRequest, WorkerMessage } from './protocol.ts';
 import { fileRangeSource, httpRangeSource } from './sources.ts';
 
 export type WorkerFactory = () => Worker;
@@ -15,15 +15,19 @@ interface Waiter {
 }
 
 /**
- * Owns the parsing worker. One trace at a time: opening a second trace or cancelling terminates the
- * worker (the cheapest clean stop: no stream to drain, no stale message can arrive) and a fresh
- * one is started ahead of time, so the next drop does not pay the worker's startup. Once loaded,
- * the worker stays: it holds the trace's analyzer, and the loader is the port queries go through.
+ * Owns the parsing worker. One trace at a time: opening a second trace terminates the worker (the
+ * cheapest clean stop: no stream to drain, no stale message can arrive) and a fresh one is started
+ * ahead of time, so the next drop does not pay the worker's startup. Cancelling does not terminate
+ * it: the worker holds the index of the calls read so far, which filters, lifecycles, statistics
+ * and exports keep using, so it is asked to stop reading instead. Once loaded, the worker stays: it
+ * holds the trace's analyzer, and the loader is the port queries go through.
  */
 export class TraceLoader {
   private worker: Worker | null = null;
   private spare: Worker | null = null;
   private loading = false;
+  /** A `stop` was sent; the worker's `done` ends the load. */
+  private stopping = false;
   private nextId = 1;
   private waiters = new Map<number, Waiter>();
 
@@ -49,10 +53,20 @@ export class TraceLoader {
   }
 
   cancel(): void {
-    if (!this.worker || !this.loading) return;
-    this.stopWorker();
-    this.session.cancel();
-    this.warm();
+    if (!this.worker || !this.loading || this.stopping) return;
+    if (!this.session.getSnapshot().header) {
+      // Nothing read yet, nothing to keep: terminating is the quickest way out (and the worker may
+      // still be waiting for the server, which a stop message could not interrupt).
+      this.stopWorker();
+      this.session.cancel();
+      this.analysis?.attach(null);
+      this.args.setSource(null);
+      this.warm();
+      return;
+    }
+    this.stopping = true;
+    const m: StopRequest = { type: 'stop' };
+    this.worker.postMessage(m);
   }
 
   dispose(): void {
@@ -67,6 +81,7 @@ export class TraceLoader {
     this.spare = null;
     this.worker = worker;
     this.loading = true;
+    this.stopping = false;
     this.session.begin(name, size);
     this.args.setSource(range);
     this.analysis?.attach(this.portFor(worker));
@@ -112,6 +127,7 @@ export class TraceLoader {
         return;
       case 'done':
         this.loading = false;
+        this.stopping = false;
         this.session.finish(m.report);
         this.warm();
         return;
@@ -141,6 +157,7 @@ export class TraceLoader {
     this.worker?.terminate();
     this.worker = null;
     this.loading = false;
+    this.stopping = false;
     for (const w of this.waiters.values()) w.reject(new Error('the trace was closed'));
     this.waiters.clear();
   }

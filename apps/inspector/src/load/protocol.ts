@@ -7,7 +7,10 @@ import type { RecordBatch } from '../model/record-store.ts';
 
 export type SourceSpec = { kind: 'file'; file: Blob } | { kind: 'url'; url: string };
 
-/** Main thread → worker. Cancelling is `worker.terminate()`: nothing to clean up in a worker. */
+/**
+ * Main thread → worker. Replacing a trace is `worker.terminate()`; cancelling one is `StopRequest`,
+ * so the worker keeps (and finishes indexing) the calls read so far and analysis keeps working.
+ */
 export interface OpenRequest {
   type: 'open';
   source: SourceSpec;
@@ -22,7 +25,15 @@ export interface QueryRequest {
   req: AnalysisRequest;
 }
 
-export type MainMessage = OpenRequest | QueryRequest;
+/**
+ * Main thread → worker: stop reading (Cancel, or Stop on a live trace). The worker posts `done` with
+ * a cancelled report, indexes what it has read, then posts `index {done: true}`; queries keep working.
+ */
+export interface StopRequest {
+  type: 'stop';
+}
+
+export type MainMessage = OpenRequest | QueryRequest | StopRequest;
 
 /** Worker → main thread. */
 export type WorkerMessage =

@@ -29,6 +29,8 @@ const INDEX_PROGRESS_MS = 200;
 const post = (m: WorkerMessage, transfer: Transferable[] = []): void => scope.postMessage(m, transfer);
 
 let host: AnalysisHost | null = null;
+/** Stops the running load (a `stop` message): set while one reads, cleared when it ends. */
+let stopLoad: (() => void) | null = null;
 
 class Columns {
   count = 0;
@@ -76,10 +78,18 @@ async function run(req: OpenRequest): Promise<void> {
   const analysis = new AnalysisHost(rangeSourceOf(req.source));
   host = analysis;
   const reader = new TraceReader(stream, { decodeArgs: checkArgs, maxMalformedListed: 200 });
+  let stopped = false;
+  // Cancelling the stream resolves a pending read as "done", so a live trace waiting for its next
+  // chunk stops at once too; the loop below then ends as if the trace ended here.
+  stopLoad = () => {
+    stopped = true;
+    void reader.cancel();
+  };
   const header = await reader.header();
   post({ type: 'header', header, totalBytes: total, argsChecked: checkArgs });
 
   let known = 0;
+  let read = 0;
   let newMethods: string[] = [];
   let cols = new Columns(FIRST_BATCH);
   let lastFlush = -Infinity;
@@ -100,6 +110,7 @@ async function run(req: OpenRequest): Promise<void> {
     lastFlush = performance.now();
   };
   const add = (rec: TraceRecord) => {
+    read++;
     const id = analysis.methodId(rec.qualname);
     if (id === known) {
       known++;
@@ -119,14 +130,17 @@ async function run(req: OpenRequest): Promise<void> {
   let streamError: string | undefined;
   try {
     for await (const recs of reader.batches()) {
+      if (stopped) break;
       for (let i = 0; i < recs.length; i++) add(recs[i]!);
+      if (stopped) break;
       if (cols.count > 0 && performance.now() - lastFlush >= FLUSH_MS) flush();
     }
   } catch (e) {
     // A network stream can break after the header (a live trace's server stopped): keep what came.
     if (e instanceof TraceHeaderError) throw e;
-    streamError = e instanceof Error ? e.message : String(e);
+    if (!stopped) streamError = e instanceof Error ? e.message : String(e);
   }
+  stopLoad = null;
   flush();
   const r = reader.report;
   post({
@@ -136,14 +150,17 @@ async function run(req: OpenRequest): Promise<void> {
       records: r.records,
       malformed: r.malformed,
       malformedFrames: r.malformedFrames,
-      truncated: r.truncated,
-      argDecodeErrors: checkArgs ? r.argDecodeErrors : null,
+      // A stop cuts the stream mid-frame: that is not a truncated file.
+      truncated: stopped ? null : r.truncated,
+      argDecodeErrors: checkArgs && !stopped ? r.argDecodeErrors : null,
       ...(streamError === undefined ? {} : { streamError }),
+      ...(stopped ? { cancelled: true } : {}),
     },
   });
   let error: string | undefined;
   // The table is loaded and stays usable whatever happens to the second pass: report, never fail.
-  if (!inline && streamError === undefined) await secondPass(req.source, analysis, r.records).catch((e: unknown) => void (error = e instanceof Error ? e.message : String(e)));
+  // After a stop, the second pass indexes just the calls the table has (`read`), not the whole file.
+  if (!inline && streamError === undefined) await secondPass(req.source, analysis, read).catch((e: unknown) => void (error = e instanceof Error ? e.message : String(e)));
   analysis.lifecycleReport(FLAG_LIMIT);
   post({ type: 'index', progress: { calls: analysis.length, total: analysis.length, done: true, secondPass: !inline, error } });
 }
@@ -156,6 +173,8 @@ async function secondPass(source: SourceSpec, analysis: AnalysisHost, records: n
   let last = performance.now();
   for await (const recs of reader.batches()) {
     for (let i = 0; i < recs.length && analysis.length < records; i++) analysis.add(recs[i]!, analysis.methodId(recs[i]!.qualname));
+    // Enough: the rest of the file is not in the table (a cancelled load), do not read it for nothing.
+    if (analysis.length >= records) break;
     if (performance.now() - last >= INDEX_PROGRESS_MS) {
       post({ type: 'index', progress: { calls: analysis.length, total: records, done: false, secondPass: true } });
       last = performance.now();
@@ -180,6 +199,10 @@ scope.onmessage = (e: MessageEvent<MainMessage>) => {
   const m = e.data;
   if (m.type === 'query') {
     void answer(m);
+    return;
+  }
+  if (m.type === 'stop') {
+    stopLoad?.();
     return;
   }
   run(m).catch((err: unknown) => {

@@ -127,7 +127,14 @@ export class AnalysisState {
   async followKey(key: WireKey): Promise<number> {
     const port = this.port;
     if (!port) return -1;
-    const id = await port.request({ kind: 'keyOf', key });
+    let id: number;
+    try {
+      id = await port.request({ kind: 'keyOf', key });
+    } catch (e) {
+      // Callers fire and forget (a click): the failure is shown, never left as an unhandled rejection.
+      if (port === this.port) this.set({ error: String(e) });
+      return -1;
+    }
     if (port !== this.port) return -1;
     if (id < 0) {
       this.set({ error: 'That key is not in the index yet.' });
@@ -200,7 +207,8 @@ export class AnalysisState {
       const rows = await port.request({ kind: 'filter', query: wire(f) });
       if (seq === this.seq) this.set({ rows, pending: false, error: null, lastQueryMs: performance.now() - t0 });
     } catch (e) {
-      if (seq === this.seq) this.set({ pending: false, error: String(e) });
+      // No rows: the last answer was for other filters, and showing it as this one's would lie.
+      if (seq === this.seq) this.set({ rows: null, pending: false, error: String(e) });
     }
   }
 

@@ -16,6 +16,8 @@ export interface FinalReport extends LoadProgress {
   argDecodeErrors: number | null;
   /** The stream broke after the header (a live trace's server went away): what came before is kept. */
   streamError?: string;
+  /** The user stopped the load (Cancel, or Stop on a live trace): what was read is kept. */
+  cancelled?: boolean;
 }
 
 export interface LoadFailure {
@@ -111,8 +113,9 @@ export class TraceSession {
   finish(report: FinalReport): void {
     this.assertLoading();
     this.store.trim();
-    const damaged = report.truncated !== null || report.malformed > 0 || report.streamError !== undefined;
-    this.set({ state: damaged ? 'partial' : 'ready', report: { ...report, records: this.store.length }, progress: { ...report, records: this.store.length }, finishedAt: this.now() });
+    const cancelled = report.cancelled === true;
+    const damaged = cancelled || report.truncated !== null || report.malformed > 0 || report.streamError !== undefined;
+    this.set({ state: damaged ? 'partial' : 'ready', cancelled, report: { ...report, records: this.store.length }, progress: { ...report, records: this.store.length }, finishedAt: this.now() });
   }
 
   /** Stops a load the user cancelled: the records read so far stay, marked partial. */

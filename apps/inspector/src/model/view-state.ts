@@ -62,7 +62,9 @@ export function writeViewParams(search: string, v: ViewParams): string {
   const set = (k: string, val: string | null) => (val === null || val === '' ? p.delete(k) : p.set(k, val));
   set('trace', v.trace);
   set('follow', v.follow ? '1' : null);
-  set('methods', v.methods === null ? null : v.methods.join(','));
+  // `methods=` (empty) is "every method hidden", not "no filter": written even though it is empty.
+  if (v.methods === null) p.delete('methods');
+  else p.set('methods', v.methods.join(','));
   // Times keep microsecond precision: enough to reopen the same window, short enough to share.
   set('t0', v.t0 === null ? null : String(Number(v.t0.toFixed(6))));
   set('t1', v.t1 === null ? null : String(Number(v.t1.toFixed(6))));

@@ -39,13 +39,34 @@ export function positionOf(rows: Uint32Array | null, count: number, call: number
 }
 
 /**
+ * The shown position nearest to a call (a call a filter hid: the cursor lands next to where it was),
+ * or -1 when nothing is shown. Ties go to the earlier call.
+ */
+export function nearestPositionOf(rows: Uint32Array | null, count: number, call: number): number {
+  if (count <= 0) return -1;
+  if (rows === null) return Math.max(0, Math.min(count - 1, call));
+  if (rows.length === 0) return -1;
+  let lo = 0, hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]! < call) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === rows.length) return lo - 1;
+  if (lo === 0 || rows[lo] === call) return lo;
+  return call - rows[lo - 1]! <= rows[lo]! - call ? lo - 1 : lo;
+}
+
+/**
  * The call table: an ARIA grid over the columnar store, virtualized by react-virtual over at most
  * MAX_SCROLL_PX of real pixels; past that the scroll map (model/scroll-map.ts) shifts which records
  * the rendered slots show, so all of a 10M-call trace is reachable by scrolling.
  */
 export function CallTable({ store, rows, count, args, selected, onSelect, emptyText }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const [active, setActive] = useState(0);
+  // The keyboard cursor is a CALL, not a position: a new filter changes positions under it, and the
+  // cursor must stay on the same call (or the nearest shown one when the filter hides it).
+  const [activeCall, setActiveCall] = useState(0);
   useExternal(args);
 
   const slots = slotCount({ count, rowHeight: ROW_HEIGHT, maxPx: MAX_SCROLL_PX, viewport: 1 });
@@ -63,6 +84,7 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
   const { shift, delta } = slotShift(geom, scrollTop);
   const items = virtualizer.getVirtualItems();
   const callAt = (pos: number): number => (rows === null ? pos : rows[pos]!);
+  const active = nearestPositionOf(rows, count, activeCall);
   const visible: number[] = [];
   for (const it of items) {
     const pos = it.index + shift;
@@ -86,13 +108,13 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
   const selectedPos = selected === null ? -1 : positionOf(rows, count, selected);
   useEffect(() => {
     if (selectedPos < 0) return;
-    setActive(selectedPos);
+    setActiveCall(selected!);
     reveal(selectedPos);
   }, [selectedPos, rows]);
 
   const move = (index: number) => {
     const next = Math.max(0, Math.min(count - 1, index));
-    setActive(next);
+    setActiveCall(callAt(next));
     reveal(next);
   };
 
@@ -120,7 +142,7 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
         break;
       case 'Enter':
       case ' ':
-        onSelect(callAt(active));
+        if (active >= 0) onSelect(callAt(active));
         break;
       default:
         return;
@@ -135,7 +157,9 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
       aria-label="Calls"
       aria-rowcount={count + 1}
       aria-colcount={5}
-      aria-activedescendant={count > 0 && active < count ? `call-row-${callAt(active)}` : undefined}
+      // Only while the active row is rendered: an id that is not in the DOM is an ARIA error (screen
+      // readers lose focus), and mouse scrolling takes the active row out of the virtual window.
+      aria-activedescendant={active >= 0 && active < count && visible.includes(callAt(active)) ? `call-row-${callAt(active)}` : undefined}
       tabIndex={0}
       onKeyDown={onKeyDown}
     >
@@ -174,7 +198,7 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
                   className={cls}
                   style={style}
                   onClick={() => {
-                    setActive(pos);
+                    setActiveCall(index);
                     onSelect(index);
                   }}
                 >

@@ -40,7 +40,8 @@ export function FilterBar({ methods, analysis, total, onChange, onClear }: Props
   };
 
   const active = filtersActive(f);
-  const shown = analysis.rows === null ? total : analysis.rows.length;
+  // Null while active means the query has not answered, or failed: never claim "N of N" then.
+  const shown = analysis.rows === null ? null : analysis.rows.length;
   const idx = analysis.index;
   return (
     <div className="filter-bar" role="search" aria-label="Filters" data-testid="filter-bar">
@@ -91,7 +92,13 @@ export function FilterBar({ methods, analysis, total, onChange, onClear }: Props
       <span className="filter-count" data-testid="filter-count" aria-live="polite">
         {active ? (
           <>
-            <strong>{shown.toLocaleString('en-US')}</strong> of {total.toLocaleString('en-US')} calls
+            {shown === null ? (
+              <strong>{analysis.pending ? '…' : '?'}</strong>
+            ) : (
+              <strong>{shown.toLocaleString('en-US')}</strong>
+            )}{' '}
+            of {total.toLocaleString('en-US')} calls
+            {shown === null && !analysis.pending && <span className="muted"> · filter failed</span>}
             {analysis.pending ? <span className="muted"> · filtering…</span> : analysis.lastQueryMs !== null && <span className="muted"> · {analysis.lastQueryMs.toFixed(0)} ms</span>}
           </>
         ) : (

@@ -84,6 +84,20 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
     if (next !== view) setView(next);
   }, [selected]); // Only a new selection moves the view; panning away from it afterwards is allowed.
 
+  // Both densities walk every call (millions): computed only when the data, the shown rows, the
+  // shown range or the plot size change, not on every render (each pointer move while brushing).
+  const { t0: shownT0, t1: shownT1 } = shown;
+  const all = useMemo(
+    () => density(store.tMono, store.method, count, null, lanes, { t0: shownT0, t1: shownT1 }, plotW),
+    [store, count, version, lanes, shownT0, shownT1, plotW],
+  );
+  const hit = useMemo(
+    () => (rows === null ? null : density(store.tMono, store.method, count, rows, lanes, { t0: shownT0, t1: shownT1 }, plotW)),
+    [store, count, version, rows, lanes, shownT0, shownT1, plotW],
+  );
+
+  // No dependency list on purpose: drawing is cheap now (lanes x columns), and it must follow
+  // everything on screen, the theme's colours included.
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
@@ -99,8 +113,6 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
     ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
     ctx.textBaseline = 'middle';
 
-    const all = density(store.tMono, store.method, count, null, lanes, shown, plotW);
-    const hit = rows === null ? null : density(store.tMono, store.method, count, rows, lanes, shown, plotW);
     const logMax = Math.log1p(all.max);
 
     // Axis.
@@ -259,6 +271,12 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
     if (call >= 0) onSelect(call);
   };
 
+  // A cancelled pointer (a touch turned into a scroll, a system gesture) or a lost capture ends the
+  // drag without brushing; otherwise the brush would stay stuck to the next pointer move.
+  const endDrag = () => {
+    if (drag) setDrag(null);
+  };
+
   const zoom = (factor: number, at?: number) => setView(zoomAt(shown, at ?? (shown.t0 + shown.t1) / 2, factor, extent));
   const pan = (fraction: number) => setView(panBy(shown, (shown.t1 - shown.t0) * fraction, extent));
 
@@ -313,6 +331,8 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
+        onPointerCancel={endDrag}
+        onLostPointerCapture={endDrag}
         onWheel={onWheel}
       />
       <div className="timeline-tools">

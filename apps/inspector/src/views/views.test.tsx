@@ -1,11 +1,15 @@
 // @vitest-environment happy-dom
-import { TraceHeaderError, TraceParser } from '@kvtrace/trace';
+import { TraceHeaderError, TraceParser, createDefaultRegistry } from '@kvtrace/trace';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createInspector } from '../inspector.ts';
 import type { MainMessage, OpenRequest, WorkerMessage } from '../load/protocol.ts';
 import { batchOf, testTrace } from '../model/test-trace.ts';
+import { ArgsCache } from '../model/args-cache.ts';
+import { RecordStore } from '../model/record-store.ts';
+import type { SessionSnapshot } from '../model/session.ts';
 import { App } from './App.tsx';
+import { CallTable, nearestPositionOf } from './CallTable.tsx';
 
 /** Stands in for the module worker: parses in-process and answers with the same messages. */
 class FakeWorker {
@@ -97,6 +101,8 @@ describe('App', () => {
     fireEvent.keyDown(grid, { key: 'Enter' });
     expect(screen.getByTestId('arg-view').getAttribute('data-index')).toBe('2');
     fireEvent.keyDown(grid, { key: 'End' });
+    // happy-dom sends no scroll event for a scrollTop set by script; a browser does, and the row is rendered.
+    fireEvent.scroll(grid.querySelector('.grid-body')!);
     fireEvent.keyDown(grid, { key: 'Enter' });
     expect(screen.getByTestId('arg-view').getAttribute('data-index')).toBe('49');
     expect(grid.getAttribute('aria-activedescendant')).toBe('call-row-49');
@@ -113,5 +119,111 @@ describe('App', () => {
     await waitFor(() => expect(root().getAttribute('data-state')).toBe('partial'));
     expect(screen.getByTestId('truncated-banner').textContent).toMatch(/19 calls read; the frame at byte \d+ claims \d+ bytes, only \d+ remain/);
     expect(screen.getByRole('grid').getAttribute('aria-rowcount')).toBe('20');
+  });
+});
+
+describe('CallTable keyboard cursor', () => {
+  const table = (n: number) => {
+    const store = new RecordStore();
+    store.append(batchOf(testTrace(n)).batch);
+    const args = new ArgsCache(store, createDefaultRegistry());
+    const onSelect = vi.fn<(call: number) => void>();
+    const props = { store, args, version: 1, selected: null, onSelect, emptyText: 'no calls' };
+    const view = render(<CallTable {...props} rows={null} count={n} />);
+    const show = (rows: Uint32Array | null) => view.rerender(<CallTable {...props} rows={rows} count={rows === null ? n : rows.length} />);
+    return { grid: screen.getByRole('grid'), show, onSelect };
+  };
+
+  it('finds the nearest shown position of a hidden call', () => {
+    const odd = Uint32Array.from([1, 3, 5, 9]);
+    expect([0, 1, 4, 6, 7, 8, 100].map((c) => nearestPositionOf(odd, 4, c))).toEqual([0, 0, 1, 2, 2, 3, 3]);
+    expect(nearestPositionOf(null, 10, 42)).toBe(9);
+    expect(nearestPositionOf(new Uint32Array(0), 0, 3)).toBe(-1);
+  });
+
+  it('stays on the same call when the filter changes, and snaps to the nearest when it is hidden', () => {
+    const { grid, show, onSelect } = table(100);
+    for (let i = 0; i < 5; i++) fireEvent.keyDown(grid, { key: 'ArrowDown' });
+    expect(grid.getAttribute('aria-activedescendant')).toBe('call-row-5');
+    // Call 5 is now at position 2: the cursor follows the call, not the position.
+    show(Uint32Array.from({ length: 50 }, (_, i) => 2 * i + 1));
+    expect(grid.getAttribute('aria-activedescendant')).toBe('call-row-5');
+    fireEvent.keyDown(grid, { key: 'ArrowDown' });
+    expect(grid.getAttribute('aria-activedescendant')).toBe('call-row-7');
+    // Call 7 hidden by the next filter: the nearest shown call (6) takes the cursor.
+    show(Uint32Array.from({ length: 50 }, (_, i) => 2 * i));
+    expect(grid.getAttribute('aria-activedescendant')).toBe('call-row-6');
+    fireEvent.keyDown(grid, { key: 'Enter' });
+    expect(onSelect).toHaveBeenLastCalledWith(6);
+  });
+
+  it('points aria-activedescendant only at a rendered row', () => {
+    const { grid } = table(2000);
+    fireEvent.keyDown(grid, { key: 'End' });
+    // Not rendered until the scroller has moved (the browser's scroll event): no dangling id meanwhile.
+    expect(grid.hasAttribute('aria-activedescendant')).toBe(false);
+    fireEvent.scroll(grid.querySelector('.grid-body')!);
+    expect(grid.getAttribute('aria-activedescendant')).toBe('call-row-1999');
+    expect(document.getElementById('call-row-1999')).not.toBeNull();
+    // Scrolled back to the top with the mouse: row 1999 is no longer rendered.
+    const body = grid.querySelector<HTMLElement>('.grid-body')!;
+    act(() => {
+      body.scrollTop = 0;
+      fireEvent.scroll(body);
+    });
+    expect(document.getElementById('call-row-1999')).toBeNull();
+    expect(grid.hasAttribute('aria-activedescendant')).toBe(false);
+  });
+});
+
+describe('live deep links', () => {
+  it('keeps the methods a link names and applies them as they first appear', async () => {
+    const { renderHook } = await import('@testing-library/react');
+    const { AnalysisState } = await import('../model/analysis.ts');
+    const { useViewUrl } = await import('./use-view-url.ts');
+    const { parseViewParams } = await import('../model/view-state.ts');
+    window.history.replaceState(null, '', '/?trace=t.lct&follow=1&methods=b,c');
+    const link = parseViewParams(window.location.search);
+    const analysis = new AnalysisState();
+    const opened = { server: 't.lct', follow: true };
+    const session = (records: number) => ({ header: {}, state: 'loading', progress: { records } }) as unknown as SessionSnapshot;
+    const { result, rerender } = renderHook((p: { records: number; methods: string[] }) => useViewUrl(opened, session(p.records), p.methods, analysis, analysis.getSnapshot()), {
+      initialProps: { records: 0, methods: [] as string[] },
+    });
+    act(() => result.current.setPending(link));
+    act(() => rerender({ records: 1, methods: ['x.a', 'x.b'] }));
+    expect(analysis.getSnapshot().filters.methods).toEqual([1]);
+    act(() => rerender({ records: 2, methods: ['x.a', 'x.b'] }));
+    // "c" has not been seen yet, and is still in the link.
+    expect(new URLSearchParams(window.location.search).get('methods')).toBe('b,c');
+    act(() => rerender({ records: 3, methods: ['x.a', 'x.b', 'x.c'] }));
+    expect(analysis.getSnapshot().filters.methods).toEqual([1, 2]);
+    act(() => rerender({ records: 4, methods: ['x.a', 'x.b', 'x.c'] }));
+    expect(new URLSearchParams(window.location.search).get('methods')).toBe('b,c');
+  });
+});
+
+describe('Timeline brushing', () => {
+  it('ends a drag when the pointer is cancelled, so no brush sticks to later moves', async () => {
+    const { Timeline } = await import('./Timeline.tsx');
+    const store = new RecordStore();
+    store.append(batchOf(testTrace(100)).batch);
+    const onBrush = vi.fn();
+    const view = render(
+      <Timeline store={store} count={100} version={1} rows={null} hiddenMethods={new Set()} window={null} selected={null} onBrush={onBrush} onSelect={() => undefined} />,
+    );
+    const canvas = view.container.querySelector('canvas')!;
+    canvas.setPointerCapture = () => undefined;
+    fireEvent.pointerDown(canvas, { button: 0, clientX: 300, pointerId: 1 });
+    fireEvent.pointerMove(canvas, { clientX: 500, pointerId: 1 });
+    fireEvent.pointerCancel(canvas, { pointerId: 1 });
+    fireEvent.pointerMove(canvas, { clientX: 600, pointerId: 1 });
+    fireEvent.pointerUp(canvas, { clientX: 600, pointerId: 1 });
+    expect(onBrush).not.toHaveBeenCalled();
+    // Without the cancel, the same gesture brushes.
+    fireEvent.pointerDown(canvas, { button: 0, clientX: 300, pointerId: 2 });
+    fireEvent.pointerMove(canvas, { clientX: 500, pointerId: 2 });
+    fireEvent.pointerUp(canvas, { clientX: 500, pointerId: 2 });
+    expect(onBrush).toHaveBeenCalledTimes(1);
   });
 });
