@@ -28,7 +28,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage() + '\n');
     return name ? 0 : 2;
   }
-  const load = commands[name];
+  // Own keys only: `kvtrace constructor` must be an unknown command, not Object.prototype's member.
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) {
     process.stderr.write(`kvtrace: unknown command ${JSON.stringify(name)}\n\n${usage()}\n`);
     return 2;

@@ -117,6 +117,7 @@ describe('bad requests get a 4xx with a message', () => {
     ['too many keys', '/v1/finish_write', {}, { keys: Array.from({ length: 5000 }, (_, i) => hexKey(i)) }, 400, /keys/],
     ['not JSON', '/v1/finish_write', { 'content-type': 'application/json' }, '{"keys": [', 400, /JSON/i],
     ['wrong type', '/v1/finish_write', { 'content-type': 'application/xml' }, '<a/>', 415, /application\/xml/],
+    ['text body', '/v1/finish_write', { 'content-type': 'text/plain; charset=utf-8' }, '{"keys": []}', 415, /text\/plain/],
   ];
   for (const [name, url, headers, payload, status, message] of cases) {
     it(name, async () => {
@@ -151,6 +152,43 @@ describe('bad requests get a 4xx with a message', () => {
     const a = await app({ app: { bodyLimit: 4096 } });
     const r = await a.inject({ method: 'POST', url: '/v1/store', headers: { 'content-type': OCTET }, payload: Buffer.alloc(8192) });
     expect(r.statusCode).toBe(413);
+  });
+
+  it('read routes refuse a key listed twice (one object repeated would amplify the answer)', async () => {
+    const a = await app();
+    await a.inject({ method: 'POST', url: '/v1/store', headers: { 'content-type': OCTET }, payload: framed({ keys: [hexKey(1)], layout: LAYOUT_JSON }, [obj(1)]) });
+    await a.inject({ method: 'POST', url: '/v1/submit_prefetch_task', payload: { keys: [hexKey(1)], layout: LAYOUT_JSON } });
+    const dup = Array.from({ length: 4096 }, () => hexKey(1));
+    for (const url of ['/v1/read_prefetched_results', '/v1/retrieve']) {
+      const r = await a.inject({ method: 'POST', url, headers: { accept: OCTET }, payload: { keys: dup, layout: LAYOUT_JSON } });
+      expect([r.statusCode, r.json().message]).toEqual([400, expect.stringMatching(/keys\[1\] repeats keys\[0\]/)]);
+    }
+    // The same key with another salt is another object, not a repeat.
+    const r = await a.inject({ method: 'POST', url: '/v1/read_prefetched_results', headers: { accept: 'application/json' }, payload: { keys: [hexKey(1), { ...hexKey(1), cache_salt: 's' }] } });
+    expect(r.statusCode).toBe(200);
+  });
+
+  it('a framed answer over the response limit is 413, its JSON form is not limited', async () => {
+    const a = await app({ app: { bodyLimit: 4096 } });
+    const keys = Array.from({ length: 8 }, (_, i) => hexKey(i));
+    // Stored two at a time: a request body is limited too.
+    for (let i = 0; i < 8; i += 2) {
+      const r = await a.inject({ method: 'POST', url: '/v1/store', headers: { 'content-type': OCTET }, payload: framed({ keys: keys.slice(i, i + 2), layout: LAYOUT_JSON }, [obj(i), obj(i + 1)]) });
+      expect(r.json().stored).toBe(2);
+    }
+    let r;
+    await a.inject({ method: 'POST', url: '/v1/submit_prefetch_task', payload: { keys, layout: LAYOUT_JSON } });
+    r = await a.inject({ method: 'POST', url: '/v1/read_prefetched_results', headers: { accept: OCTET }, payload: { keys } });
+    expect([r.statusCode, r.json().message]).toEqual([413, expect.stringMatching(/8192 bytes.*4096-byte response limit/)]);
+    r = await a.inject({ method: 'POST', url: '/v1/read_prefetched_results', headers: { accept: 'application/json' }, payload: { keys } });
+    expect(r.json().sizes).toEqual(keys.map(() => 1024));
+    await a.inject({ method: 'POST', url: '/v1/finish_read_prefetched', payload: { keys } });
+    r = await a.inject({ method: 'POST', url: '/v1/retrieve', headers: { accept: OCTET }, payload: { keys, layout: LAYOUT_JSON } });
+    expect(r.statusCode).toBe(413);
+    r = await a.inject({ method: 'POST', url: '/v1/retrieve', headers: { accept: OCTET }, payload: { keys: keys.slice(0, 3), layout: LAYOUT_JSON } });
+    expect(r.statusCode).toBe(200);
+    // A refused retrieve released its read locks.
+    expect((await a.inject({ method: 'GET', url: '/v1/stats' })).json().l1_read_locks).toBe(0);
   });
 
   it('unknown API routes are 404 JSON', async () => {

@@ -27,7 +27,7 @@ export interface AppOptions {
   tracing?: { path: string; queueSize?: number } | null;
   tracesDir: string;
   inspectorDist?: string;
-  /** Largest KV body (and object) accepted, bytes. */
+  /** Largest KV body (and object) accepted, and largest framed answer sent, bytes. */
   bodyLimit?: number;
   logger?: FastifyServerOptions['logger'];
 }
@@ -88,6 +88,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await sm.close();
   });
 
+  // Fastify parses text/plain by default; the API takes JSON or framed bytes only, so a text body
+  // gets the documented 415, not a 400 from a schema that sees a string.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(['application/octet-stream'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError | HttpError | StorageError | Error, req, reply) => {
@@ -113,7 +116,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(404).send({ error: 'Not Found', message: `no route ${req.method} ${path}` });
   });
 
-  await app.register(v1Routes, { prefix: '/v1', maxObjectBytes: bodyLimit });
+  await app.register(v1Routes, { prefix: '/v1', maxObjectBytes: bodyLimit, maxResponseBytes: bodyLimit });
   await app.register(tracesRoutes, { prefix: '/traces' });
   await app.register(inspectorRoutes, { dist });
   return app;

@@ -25,7 +25,8 @@ options:
   -o, --output P  write to P instead of standard output
   -h, --help      this text
 Damage (truncated tail, malformed frames) is reported on standard error; the export still holds
-every readable record. Exit status: 0 on success, 1 for an unreadable file, 2 for bad usage.`;
+every readable record. Exit status: 0 on success (also when the reader of standard output goes
+away), 1 for an unreadable file or an output that cannot be written, 2 for bad usage.`;
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
@@ -52,7 +53,14 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
 
-  const sink = values.output ? TextSink.toFile(values.output) : TextSink.toStdout();
+  const where = values.output ?? 'standard output';
+  let sink: TextSink;
+  try {
+    sink = values.output ? TextSink.toFile(values.output) : TextSink.toStdout();
+  } catch (e) {
+    process.stderr.write(`kvtrace export: cannot write ${where}: ${(e as Error).message}\n`);
+    return 1;
+  }
   try {
     const result = await exportTrace(fileStream(file, { highWaterMark: READ_CHUNK }), createFormat(values.format as ExportFormatName), sink, basename(file));
     await sink.close();
@@ -60,8 +68,13 @@ export async function run(argv: string[]): Promise<number> {
     if (values.output) process.stderr.write(`kvtrace export: wrote ${result.records} records to ${values.output}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof OutputClosedError) return 0;
+    // Only a reader of standard output going away (`| head`) is a clean stop; a file that fails is an error.
+    if (e instanceof OutputClosedError && e.brokenPipe && !values.output) return 0;
     await sink.close().catch(() => undefined);
+    if (e instanceof OutputClosedError) {
+      process.stderr.write(`kvtrace export: cannot write ${where}: ${e.reason instanceof Error ? e.reason.message : String(e.reason)}\n`);
+      return 1;
+    }
     if (e instanceof TraceHeaderError) {
       process.stderr.write(`kvtrace export: ${file}: ${e.message}\n`);
       return 1;

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +100,59 @@ describe('kvtrace replay (in process)', () => {
   });
 });
 
+describe('kvtrace replay --from-header (an untrusted header)', () => {
+  const withConfig = (name: string, config: unknown) => {
+    const f = join(dir, name);
+    writeFileSync(f, encodeTrace(workloadCalls({ requests: 5, pool: 8, layout }), { sm_config_json: JSON.stringify(config) }));
+    return f;
+  };
+
+  it('ignores the recorded L2 path: no directory is created where the header points', async () => {
+    const evil = join(dir, 'evil', 'deep', 'l2');
+    const f = withConfig('evil-l2.lct', { l1_size_gb: 0.01, eviction_policy: 'LRU', l2_adapters: [{ type: 'fs', path: evil, size_gb: 0.01 }] });
+    const mine = join(dir, 'my-l2');
+    const r = await inProcess(run, f, '--from-header', '--speed', '0', '--l2-dir', mine);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/L1 0\.01 GB LRU/);
+    expect(existsSync(join(dir, 'evil'))).toBe(false);
+    // Without --l2-dir it goes to the default tmp dir, still not the header's.
+    expect((await inProcess(run, f, '--from-header', '--speed', '0')).code).toBe(0);
+    expect(existsSync(join(dir, 'evil'))).toBe(false);
+  });
+
+  it('a bad recorded value is blamed on the trace header, not on a flag the user did not pass', async () => {
+    const f = withConfig('bad-config.lct', { l1_size_gb: 'lots' });
+    const r = await inProcess(run, f, '--from-header', '--speed', '0', '--l2-dir', 'none');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/trace header config: .*"lots"/);
+  });
+});
+
+describe('kvtrace replay interrupted (child process)', () => {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal} mid-run closes the target, removing its L2 directory, and exits ${code}`, async () => {
+      const k = [key(1)];
+      const f = join(dir, `gap-${signal}.lct`);
+      writeFileSync(f, encodeTrace([call.finishWrite(0, k), call.finishWrite(600, k)])); // a 10-minute gap
+      const l2 = join(dir, `l2-${signal}`);
+      mkdirSync(l2);
+      const child = spawn(process.execPath, ['--import', 'tsx', `${root}apps/cli/src/main.ts`, 'replay', f, '--l1-size-gb', '0.01', '--l2-dir', l2], { cwd: root, stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      try {
+        // The manager made its L2 directory: the run has started and is waiting out the gap.
+        const deadline = Date.now() + 10_000;
+        while (readdirSync(l2).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        expect(readdirSync(l2)).toHaveLength(1);
+        child.kill(signal);
+        expect(await exited).toBe(code);
+        expect(readdirSync(l2)).toEqual([]);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    }, 15_000);
+  }
+});
+
 describe('kvtrace export (exit codes)', () => {
   it('bad file: exit 1 with the reader message, no stack (child process)', () => {
     const r = kvtrace('export', fixtures + 'bad-magic.lct', '--format', 'jsonl');
@@ -112,6 +165,23 @@ describe('kvtrace export (exit codes)', () => {
     expect((await inProcess(runExport, good)).code).toBe(2);
     expect((await inProcess(runExport, good, '--format', 'xml')).err).toMatch(/unknown --format "xml"/);
     expect((await inProcess(runExport, good, '--format', 'csv', '--nope')).code).toBe(2);
+  });
+
+  it('-o to a path that cannot be written: the error and exit 1, not a silent exit 0', async () => {
+    for (const out of [join(dir, 'no-such-dir', 'e.jsonl'), dir]) {
+      const r = await inProcess(runExport, good, '--format', 'jsonl', '-o', out);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/cannot write .*(ENOENT|EISDIR)/);
+    }
+  });
+
+  it('standard output closed by its reader (EPIPE) is a quiet exit 0 (child process)', () => {
+    // `| head -c 1`: the reader goes away after the first byte, the rest of the export hits EPIPE.
+    const big = join(dir, 'big.lct');
+    writeFileSync(big, encodeTrace(workloadCalls({ requests: 2000, pool: 64, layout })));
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" --import tsx "${root}apps/cli/src/main.ts" export "${big}" --format jsonl | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8', cwd: root });
+    expect(r.stdout.trim()).toBe('0');
+    expect(r.stderr).not.toMatch(/cannot write|Error/);
   });
 
   it('writes a file with -o', async () => {

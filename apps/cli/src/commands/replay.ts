@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TraceHeaderError, TraceReader } from '@kvtrace/trace';
 import { fileStream } from '@kvtrace/trace/node';
 import { READ_CHUNK } from '../replay/read-chunk.ts';
-import { STORAGE_FLAGS, storageConfigFromFlags, storageConfigFromJson, type StorageConfig } from '@kvtrace/server/storage';
+import { DEFAULT_STORAGE_CONFIG, STORAGE_FLAGS, storageConfigFromFlags, storageConfigFromJson, type StorageConfig } from '@kvtrace/server/storage';
 import { OutputClosedError, TextSink } from '../export/text-sink.ts';
 import { describeDamage } from '../replay/damage.ts';
 import type { Outcome } from '../replay/dispatch.ts';
@@ -31,7 +31,9 @@ target (one of):
   --l2-workers N          concurrent L2 file operations (default 4)
   --l2-max-pending-mb N   L2 write-behind queue bound (default 256)
   --from-header           build the in-process manager from the trace header's config
-                          (flags above override single fields)
+                          (flags above override single fields); the recorded L2 path is
+                          ignored (a trace must not choose where directories are created):
+                          L2 goes under --l2-dir, or the default <tmp>/kvtrace-l2
   --max-object-bytes N    fill reserved buffers with real bytes only for objects up to N bytes
                           (default ${DEFAULT_MAX_OBJECT_BYTES}); larger ones are reserved and finished
                           unfilled, and the manager materialises them when read or sent to L2
@@ -109,7 +111,41 @@ export async function run(argv: string[]): Promise<number> {
       'kvtrace replay: warning: --speed 0 runs as fast as possible; asynchronous L2 work (write-behind, loads) gets less time between calls than when recorded, so hit rates and latencies are less faithful\n',
     );
 
-  const jsonl = typeof values.jsonl === 'string' ? TextSink.toFile(values.jsonl) : null;
+  let jsonl: TextSink | null = null;
+  try {
+    jsonl = typeof values.jsonl === 'string' ? TextSink.toFile(values.jsonl) : null;
+  } catch (e) {
+    process.stderr.write(`kvtrace replay: cannot write --jsonl: ${(e as Error).message}\n`);
+    return 1;
+  }
+  // Ctrl-C or a kill mid-run: close the targets (an in-process manager removes its L2 directory
+  // on close) before exiting 130/143, instead of dying with the directory left behind. `once`:
+  // a second signal while closing gets the default action, so the user can still force it.
+  const live = new Set<ReplayTarget>();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\nkvtrace replay: ${signal}: closing the target...\n`);
+    void Promise.allSettled([...live].map((t) => t.close())).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await replayRuns(file, plan, values, jsonl, (t) => {
+      live.add(t);
+      return t;
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function replayRuns(
+  file: string,
+  plan: Plan,
+  values: Record<string, string | boolean | undefined>,
+  jsonl: TextSink | null,
+  track: (t: ReplayTarget) => ReplayTarget,
+): Promise<number> {
   const results: { label: string; result: ReplayResult }[] = [];
   let warnings = 0;
   const warn = (m: string): void => {
@@ -120,7 +156,7 @@ export async function run(argv: string[]): Promise<number> {
       const progress = new ProgressBar(statSync(file).size, plan.runs.length > 1 ? `replay ${r.label}` : 'replay');
       const onRecord = jsonl ? jsonlWriter(jsonl, plan.runs.length > 1 ? r.label : null) : undefined;
       try {
-        const result = await replayTrace(fileStream(file, { highWaterMark: READ_CHUNK }), r.make(), { speed: plan.speed, onWarn: warn, onRecord, onProgress: (b, n) => progress.update(b, n) });
+        const result = await replayTrace(fileStream(file, { highWaterMark: READ_CHUNK }), track(r.make()), { speed: plan.speed, onWarn: warn, onRecord, onProgress: (b, n) => progress.update(b, n) });
         results.push({ label: r.label, result });
       } finally {
         progress.clear();
@@ -195,7 +231,16 @@ async function makePlan(file: string, values: Record<string, string | boolean | 
   let base: StorageConfig;
   if (values['from-header']) {
     if (header.sm_config_json === '') throw new UsageError('--from-header: the trace header has no storage-manager config (give --l1-size-gb ...)');
-    const recorded = storageConfigFromJson(header.sm_config_json);
+    let recorded: StorageConfig;
+    try {
+      recorded = storageConfigFromJson(header.sm_config_json);
+    } catch (e) {
+      // The message names a flag (it is checked as flags), but the value came from the file.
+      throw new ReplayRefused(`trace header config: ${(e as Error).message}`);
+    }
+    // A trace is untrusted: its L2 path must not choose where replay creates directories. Only the
+    // sizes and policies are kept; L2 (when it was on) goes under --l2-dir or the default tmp dir.
+    recorded = { ...recorded, l2Dir: recorded.l2Dir === null ? null : DEFAULT_STORAGE_CONFIG.l2Dir };
     base = withFlags(recorded, storageFlags);
   } else {
     if (storageFlags['l1-size-gb'] === undefined) throw new UsageError('--l1-size-gb is required for an in-process replay (or use --from-header for the recorded config, or --url for a running server)');

@@ -1,11 +1,19 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
-/** The reader of our output went away (`kvtrace export ... | head`): stop quietly. */
+/**
+ * Writing the output failed. Only a broken pipe (the reader went away: `kvtrace export ... | head`)
+ * is a reason to stop quietly; a file that cannot be written is an error the user must see.
+ */
 export class OutputClosedError extends Error {
-  constructor(cause: unknown) {
-    super(`output closed: ${(cause as Error).message ?? String(cause)}`);
+  constructor(readonly reason: unknown) {
+    super(`output closed: ${reason instanceof Error ? reason.message : String(reason)}`);
     this.name = 'OutputClosedError';
+  }
+
+  /** The reader of a pipe went away (EPIPE), as opposed to a write or open failure. */
+  get brokenPipe(): boolean {
+    return typeof this.reason === 'object' && this.reason !== null && (this.reason as { code?: unknown }).code === 'EPIPE';
   }
 }
 
@@ -30,8 +38,9 @@ export class TextSink {
     out.on('error', this.onError);
   }
 
+  /** Opens the file at once, so a path that cannot be written throws here (not later, asynchronously). */
   static toFile(path: string): TextSink {
-    return new TextSink(createWriteStream(path), true);
+    return new TextSink(createWriteStream(path, { fd: openSync(path, 'w') }), true);
   }
 
   static toStdout(): TextSink {
@@ -59,7 +68,7 @@ export class TextSink {
     this.out.off('error', this.onError);
     if (!this.ownsStream) return;
     await new Promise<void>((resolve, reject) => {
-      this.out.once('error', reject);
+      this.out.once('error', (e) => reject(new OutputClosedError(e)));
       this.out.end(() => resolve());
     });
   }

@@ -40,8 +40,16 @@ function keysArg(v: unknown, name = 'keys'): readonly ObjectKey[] {
   if (!Array.isArray(v) || !v.every((k) => k instanceof ObjectKey)) fail(`${name} is not a list of ObjectKey`);
   return v as ObjectKey[];
 }
-function layoutArg(v: unknown): MemoryLayoutDesc {
-  return v instanceof MemoryLayoutDesc ? v : fail('layout_desc is not a MemoryLayoutDesc');
+/**
+ * A trace is untrusted input: a layout whose size is not a non-negative safe integer (a negative
+ * dimension, a NaN, an overflowing product) would make the target evict everything or count
+ * negative bytes, so such a record is skipped with its reason instead of replayed.
+ */
+function layoutArg(v: unknown, name = 'layout_desc'): MemoryLayoutDesc {
+  if (!(v instanceof MemoryLayoutDesc)) return fail(`${name} is not a MemoryLayoutDesc`);
+  const size = v.byteSize;
+  if (!Number.isSafeInteger(size) || size < 0) return fail(`${name} describes an object of ${size} bytes, not a non-negative integer size`);
+  return v;
 }
 function intArg(v: unknown, name: string, dflt: number): number {
   if (v === undefined || v === null) return dflt;
@@ -49,7 +57,8 @@ function intArg(v: unknown, name: string, dflt: number): number {
 }
 function enumArg<N extends string>(v: unknown, enumName: string, members: Record<string, EnumMember<N>>, dflt: EnumMember<N>): EnumMember<N> {
   if (v === undefined || v === null) return dflt;
-  if (v instanceof EnumMember && v.enumName === enumName && members[v.name]) return members[v.name]!;
+  // Own members only: a recorded name like "constructor" must not find Object.prototype's.
+  if (v instanceof EnumMember && v.enumName === enumName && Object.hasOwn(members, v.name)) return members[v.name]!;
   return fail(`${enumName.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())} is not a ${enumName}`);
 }
 
@@ -75,7 +84,7 @@ function prefetchCall(a: Record<string, unknown>): PrefetchCall {
   };
   if (a.spec !== undefined) {
     const s = a.spec instanceof PrefetchRequestSpec ? a.spec : fail('spec is not a PrefetchRequestSpec');
-    return { ...common, keys: s.keys, layoutDesc: s.layoutDesc, extraCount: s.extraCount, policy: s.policy, attnDesc: s.attnDesc, mode: s.mode };
+    return { ...common, keys: s.keys, layoutDesc: layoutArg(s.layoutDesc, 'spec.layout_desc'), extraCount: s.extraCount, policy: s.policy, attnDesc: s.attnDesc, mode: s.mode };
   }
   const attn = a.attn_desc;
   return {
@@ -91,7 +100,8 @@ function prefetchCall(a: Record<string, unknown>): PrefetchCall {
 
 /** Turns a record into a call; throws SkipRecord for an unknown method or arguments that do not fit. */
 export function decodeCall(qualname: string, args: () => Record<string, unknown>): ReplayCall {
-  const decoder = DECODERS[qualname];
+  // Own keys only: the qualname comes from the trace, and "constructor" must not find Object.prototype's.
+  const decoder = Object.hasOwn(DECODERS, qualname) ? DECODERS[qualname] : undefined;
   if (!decoder) throw new SkipRecord('unknown method');
   let a: Record<string, unknown>;
   try {

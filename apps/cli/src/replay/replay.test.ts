@@ -3,7 +3,7 @@ import { MemoryLayoutDesc, MemorySink, ObjectKey, RawTagged, Recorder, TraceGate
 import { createStorageManager, storageConfigFromFlags, storageConfigJson, traceStorageManager } from '@kvtrace/server/storage';
 import { chunkedStream, fixtureBytes, manifest } from '../../../../libs/trace/src/test-support/fixtures.ts';
 import { Dispatcher } from './dispatch.ts';
-import { Pacer } from './pacer.ts';
+import { MAX_TIMER_MS, Pacer } from './pacer.ts';
 import { ScopePairer, keyListId } from './pairing.ts';
 import { renderComparison, renderReport, reportCsv, reportJson } from './report.ts';
 import { ReplayRefused, replayTrace } from './run-replay.ts';
@@ -115,6 +115,37 @@ describe('pacing', () => {
     expect(p.maxLagMs).toBeCloseTo(20);
     expect(() => new Pacer(-1)).toThrow(/speed/);
   });
+
+  it('a gap longer than a Node timer can take sleeps in chunks of at most 2^31-1 ms, not a 1 ms spin', async () => {
+    let now = 0;
+    const sleeps: number[] = [];
+    const p = new Pacer(1, () => now, async (ms) => {
+      sleeps.push(ms);
+      now += ms + 2; // the pacer sleeps to 2 ms short of due, then yield-spins
+    });
+    await p.wait(0);
+    // 60 days later: 5.184e9 ms, three timer-sized chunks.
+    expect(await p.wait(60 * 86_400)).toBe(0);
+    expect(sleeps.length).toBe(3);
+    for (const ms of sleeps) expect(ms).toBeLessThanOrEqual(MAX_TIMER_MS);
+    expect(now).toBeGreaterThanOrEqual(60 * 86_400_000 - 2);
+  });
+
+  it('non-finite or unrepresentable times are not waited for, and the lag stats stay finite', async () => {
+    let now = 0;
+    const p = new Pacer(1, () => now, async () => {
+      throw new Error('must not sleep');
+    });
+    expect(await p.wait(Number.NaN)).toBe(0);
+    expect(await p.wait(Number.POSITIVE_INFINITY)).toBe(0);
+    expect(await p.wait(0)).toBe(0); // the origin
+    expect(await p.wait(-1e308)).toBe(0); // 1e311 ms early overflows a double: no schedule
+    now = 1;
+    // 1.7e308 ms late, twice: the total would overflow to Infinity.
+    expect(await p.wait(-1.7e305)).toBeGreaterThan(1e308);
+    expect(await p.wait(-1.7e305)).toBeGreaterThan(1e308);
+    expect(Number.isFinite(p.totalLagMs) && Number.isFinite(p.maxLagMs)).toBe(true);
+  });
 });
 
 describe('dispatch', () => {
@@ -149,6 +180,20 @@ describe('dispatch', () => {
     const ok = await d.handle(rec(Q('reserve_write'), { keys: [key(1), key(2)], layout_desc: LAYOUT, mode: 'new' }));
     expect(ok).toMatchObject({ status: 'replayed', op: 'reserve_write' });
     expect(d.dataBytes).toBe(2 * LAYOUT.byteSize);
+  });
+
+  it('skips layouts whose size is negative or NaN, and qualnames or enum names of Object.prototype', async () => {
+    const t = new FakeTarget();
+    const d = new Dispatcher(t);
+    const neg = new MemoryLayoutDesc([[-1_000_000_000]], ['torch.float16']);
+    const nan = new MemoryLayoutDesc([[Number.NaN]], ['torch.float16']);
+    for (const l of [neg, nan]) {
+      const r = await d.handle(rec(Q('reserve_write'), { keys: [key(1)], layout_desc: l, mode: 'new' }));
+      expect(r).toMatchObject({ status: 'skipped', reason: 'arguments do not fit the method', detail: expect.stringMatching(/layout_desc describes an object of (-2000000000|NaN) bytes/) });
+      expect(await d.handle(rec(Q('submit_prefetch_task'), { keys: [key(1)], layout_desc: l }))).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/layout_desc/) });
+    }
+    expect(await d.handle(rec('constructor', {}))).toMatchObject({ status: 'skipped', reason: 'unknown method' });
+    expect(t.log).toEqual([]);
   });
 
   it('pairs enter/exit FIFO per key list, warns about an exit without an enter, closes what is left open', async () => {

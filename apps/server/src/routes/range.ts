@@ -16,13 +16,18 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   const [, a = '', b = ''] = m;
   if (a === '' && b === '') return null;
   if (a === '') {
+    // A suffix longer than any safe integer still means "the whole file" (RFC 9110: the last n bytes).
     const n = Number(b);
     if (n === 0 || size === 0) return 'unsatisfiable';
     return { start: Math.max(0, size - n), end: size - 1 };
   }
+  // Digits past 2^53 lose precision as a Number (and 1e23 is not "safe"): a first byte that large
+  // is past the end of any file, so it is unsatisfiable, not a malformed header to ignore.
   const start = Number(a);
+  if (!Number.isSafeInteger(start)) return 'unsatisfiable';
+  // A last byte past the end is clamped to the end (also when it is too large to be exact).
   const end = b === '' ? size - 1 : Number(b);
-  if (!Number.isSafeInteger(start) || (b !== '' && end < start)) return null;
+  if (b !== '' && end < start) return null;
   if (start >= size) return 'unsatisfiable';
   return { start, end: Math.min(end, size - 1) };
 }

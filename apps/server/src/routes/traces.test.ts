@@ -105,6 +105,8 @@ describe('GET /traces/:name', () => {
     r = await get(`bytes=${file.length}-`);
     expect(r.statusCode).toBe(416);
     expect(r.headers['content-range']).toBe(`bytes */${file.length}`);
+    r = await get('bytes=99999999999999999999999-');
+    expect(r.statusCode).toBe(416);
     r = await get('bytes=9-3');
     expect(r.statusCode).toBe(200);
     r = await get('items=0-3');

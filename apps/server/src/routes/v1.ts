@@ -14,11 +14,26 @@ declare module 'fastify' {
 
 const keys = (ks: KeyJson[]): ObjectKey[] => ks.map(keyFromJson);
 
+/**
+ * Read routes refuse a key listed twice: reading needs only a read lock on the key, so repeating
+ * one object N times would make the answer N objects long from a tiny request (amplification).
+ */
+function uniqueKeys(ks: KeyJson[]): ObjectKey[] {
+  const out = keys(ks);
+  const seen = new Map<string, number>();
+  out.forEach((k, i) => {
+    const first = seen.get(k.id);
+    if (first !== undefined) throw new HttpError(400, `keys[${i}] repeats keys[${first}]: list each key once per request`);
+    seen.set(k.id, i);
+  });
+  return out;
+}
+
 function layout(l: LayoutJson, maxObjectBytes: number): MemoryLayoutDesc {
   if (l.shapes.length !== l.dtypes.length) throw new HttpError(400, `layout has ${l.shapes.length} shapes and ${l.dtypes.length} dtypes: one dtype per tensor`);
   const d = layoutFromJson(l);
   const size = d.byteSize;
-  if (!Number.isSafeInteger(size) || size > maxObjectBytes) throw new HttpError(400, `layout describes an object of ${size} bytes, more than the ${maxObjectBytes}-byte limit`);
+  if (!Number.isSafeInteger(size) || size < 0 || size > maxObjectBytes) throw new HttpError(400, `layout describes an object of ${size} bytes: it must be between 0 and the ${maxObjectBytes}-byte limit`);
   return d;
 }
 
@@ -53,6 +68,8 @@ function pieces(payload: Uint8Array, sizes: number[]): Uint8Array[] {
 export interface V1Options {
   /** The largest single object a layout may describe (and a body may carry). */
   maxObjectBytes: number;
+  /** The largest framed answer (metadata + objects) a read route builds; more is a 413, never an allocation. */
+  maxResponseBytes: number;
 }
 
 /**
@@ -63,6 +80,7 @@ export interface V1Options {
 export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<void> {
   const sm = app.storage;
   const maxObj = opts.maxObjectBytes;
+  const maxResponse = opts.maxResponseBytes;
   app.decorateRequest('payload', null);
 
   app.post<{ Body: { keys: KeyJson[]; layout: LayoutJson; mode: WriteMode } }>('/reserve_write', { schema: { body: S.reserveWriteBody } }, async (req) => {
@@ -131,11 +149,11 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
   });
 
   app.post<{ Body: { keys: KeyJson[] } }>('/read_prefetched_results', { schema: { body: S.keysBody } }, async (req, reply) => {
-    const results = useScope(sm.readPrefetchedResults(keys(req.body.keys)), (r) => r);
+    const results = useScope(sm.readPrefetchedResults(uniqueKeys(req.body.keys)), (r) => r);
     const found = results.map((r) => r !== null);
     const meta = { found, sizes: results.map((r) => r?.length ?? 0), released: found.includes(false) };
     if (!wantsBytes(req)) return meta;
-    return sendFramed(reply, meta, results.filter((r): r is Uint8Array => r !== null));
+    return sendFramed(reply, meta, results.filter((r): r is Uint8Array => r !== null), maxResponse);
   });
 
   app.post<{ Body: { keys: KeyJson[]; extra_count?: number } }>('/finish_read_prefetched', { schema: { body: S.finishReadBody } }, async (req) => {
@@ -167,8 +185,9 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     { schema: { body: S.retrieveBody } },
     async (req, reply) => {
       const b = req.body;
-      const ks = keys(b.keys);
-      const handle = sm.submitPrefetchTask(ks, layout(b.layout, maxObj), 0, b.external_request_id ?? '', TrimPolicy[b.policy ?? 'PREFIX'], undefined, b.skip_l2 ?? false);
+      const ks = uniqueKeys(b.keys);
+      const l = layout(b.layout, maxObj);
+      const handle = sm.submitPrefetchTask(ks, l, 0, b.external_request_id ?? '', TrimPolicy[b.policy ?? 'PREFIX'], undefined, b.skip_l2 ?? false);
       await sm.waitPrefetch(handle);
       const found = sm.prefetchFound(handle);
       const hitIdx = found.flatMap((f, i) => (f ? [i] : []));
@@ -191,7 +210,7 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
       const l1 = handle.l1FoundIndices.filter((i) => found[i]).length;
       const meta = { found, hit_count: prefixCount(found), l1_hits: l1, l2_hits: data.length - l1, sizes };
       if (!wantsBytes(req)) return meta;
-      return sendFramed(reply, meta, data);
+      return sendFramed(reply, meta, data, maxResponse);
     },
   );
 
@@ -222,7 +241,13 @@ function prefixCount(found: readonly boolean[]): number {
   return n;
 }
 
-function sendFramed(reply: FastifyReply, meta: unknown, data: Uint8Array[]): FastifyReply {
+function checkResponseSize(bytes: number, limit: number): void {
+  if (bytes > limit) throw new HttpError(413, `the answer would carry ${bytes} bytes of objects, more than the ${limit}-byte response limit (--body-limit-mb): ask for fewer keys per request`);
+}
+
+function sendFramed(reply: FastifyReply, meta: unknown, data: Uint8Array[], limit: number): FastifyReply {
+  // Checked before encodeFramed allocates one buffer of the whole answer.
+  checkResponseSize(data.reduce((n, d) => n + d.length, 0), limit);
   const body = encodeFramed(meta, data);
   return reply.type(OCTET).send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
 }

@@ -106,6 +106,23 @@ describe('reserve_write', () => {
     expect(sm.stats().l1_objects).toBe(0);
   });
 
+  it('refuses layouts whose size is negative, NaN or unsafe, without evicting anything', () => {
+    const sm = make(2);
+    sm.reserveWrite(keys(1, 2), LAYOUT, 'new');
+    sm.finishWrite(keys(1, 2));
+    const bad = [
+      new MemoryLayoutDesc([[-1_000_000_000]], ['torch.float16']),
+      new MemoryLayoutDesc([[Number.NaN]], ['torch.float16']),
+      new MemoryLayoutDesc([[2 ** 40, 2 ** 40]], ['torch.float32']),
+      new MemoryLayoutDesc([[0.5]], ['torch.uint8']),
+    ];
+    for (const l of bad) {
+      for (const mode of ['new', 'update', 'all'] as const) expect(() => sm.reserveWrite(keys(3), l, mode)).toThrow(expect.objectContaining({ code: 'bad_argument' }));
+      expect(() => sm.submitPrefetchTask(keys(1, 3), l)).toThrow(expect.objectContaining({ code: 'bad_argument' }));
+    }
+    expect(sm.stats()).toMatchObject({ l1_objects: 2, l1_used_bytes: 2 * OBJ, evictions: 0, l1_read_locks: 0 });
+  });
+
   it('keys differing only in model, rank, group or salt are different objects', () => {
     const sm = make(8);
     const h = new Uint8Array([7]);

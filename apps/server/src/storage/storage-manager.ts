@@ -28,6 +28,17 @@ export class StorageError extends Error {
 }
 
 /**
+ * The layout's object size, checked: layouts come from clients and from replayed traces, and a NaN
+ * (unknown or prototype dtype names, non-numeric dims) or negative size (a negative dimension) would
+ * make makeRoom evict everything or drive the used-bytes count negative.
+ */
+export function objectSize(layoutDesc: MemoryLayoutDesc): number {
+  const size = layoutDesc.byteSize;
+  if (!Number.isSafeInteger(size) || size < 0) throw new StorageError('bad_argument', `layout describes an object of ${size} bytes: it must be a non-negative safe integer`);
+  return size;
+}
+
+/**
  * One L1 object. `writing` and `loading` are the write-locked states (a reserved buffer being
  * filled by a client, or by an L2 load); only `ready` objects with no read lock can be evicted.
  */
@@ -116,7 +127,7 @@ export class StorageManager implements StorageManagerApi {
     this.c.calls_reserve_write++;
     this.assertOpen();
     if (!WRITE_MODES.includes(mode)) throw new StorageError('bad_argument', `mode must be one of ${WRITE_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
-    const size = layoutDesc.byteSize;
+    const size = objectSize(layoutDesc);
     const out: ReserveOutcome[] = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -209,6 +220,7 @@ export class StorageManager implements StorageManagerApi {
     this.c.calls_submit_prefetch_task++;
     this.assertOpen();
     if (!Number.isInteger(extraCount) || extraCount < 0) throw new StorageError('bad_argument', `extra_count must be a non-negative integer, got ${extraCount}`);
+    const size = objectSize(layoutDesc);
     // SEGMENTED_PREFIX (per attention-window segment) is treated as PREFIX: the server has one group.
     const sparse = policy.name === 'SPARSE';
     const locks = mode.name === 'WARM' ? 0 : 1 + extraCount;
@@ -217,7 +229,6 @@ export class StorageManager implements StorageManagerApi {
     const l2Orig: number[] = [];
     const l2Loads: Promise<boolean>[] = [];
     // An L2 object is only a hit when it has the requested layout's size (a different layout is another object).
-    const size = layoutDesc.byteSize;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const id = key.id;
