@@ -17,6 +17,7 @@ export { FrameSplitter, type FrameSink as FrameCallback } from './read/frame-spl
 export { TraceHeaderError, parseHeader, pyBytesRepr, headerErrorForTruncation, type HeaderErrorKind } from './read/header.ts';
 export { readEnvelope, QualnameInterner, MalformedRecordError, type RecordEnvelope } from './read/record-envelope.ts';
 export { RecordView } from './read/record-view.ts';
+export { IndexArgsScanner, indexArgsScanner, type IndexArgsSink } from './read/index-args.ts';
 export { TraceParser, type ParserOptions, type ReadReport } from './read/trace-parser.ts';
 export { TraceReader } from './read/trace-reader.ts';
 export { summarizeTrace, type TraceSummary } from './read/summary.ts';

@@ -2,6 +2,7 @@ import {
   CSV_COLUMNS,
   FRAME_PREFIX_BYTES,
   QualnameInterner,
+  RecordView,
   TraceAnalyzer,
   createDefaultRegistry,
   csvChunks,
@@ -49,7 +50,10 @@ export class AnalysisHost {
     return this.analyzer.index.methods.intern(qualname);
   }
 
-  /** Indexes one record. Arguments are decoded without being kept (decodeArgs, not args). */
+  /**
+   * Indexes one record. Arguments are never kept: a RecordView walks its bytes for the index
+   * (ObjectKeys read in place, ~2x faster than decoding them); other records are decoded.
+   */
   add(rec: TraceRecord, methodId: number): void {
     const call = this.analyzer.index.length;
     if (call === this.offset.length) {
@@ -58,7 +62,8 @@ export class AnalysisHost {
     }
     this.offset[call] = rec.offset;
     this.frameBytes[call] = rec.frameBytes;
-    this.analyzer.add(call, methodId, rec.t_mono, rec.decodeArgs());
+    if (rec instanceof RecordView) this.analyzer.addIndexed(call, methodId, rec.t_mono, rec);
+    else this.analyzer.add(call, methodId, rec.t_mono, rec.decodeArgs());
   }
 
   /** Leak flags need the end of the trace; on a live trace "the end" is now, so recompute when it grew. */

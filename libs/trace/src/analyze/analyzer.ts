@@ -1,4 +1,4 @@
-import { CallIndex, type IndexableRecord } from './call-index.ts';
+import { CallIndex, type IndexArgsSource, type IndexableRecord } from './call-index.ts';
 import { chromeTraceChunks, type ChromeTraceOptions } from './chrome-trace.ts';
 import { keyTimeline } from './key-timeline.ts';
 import { LifecycleTracker } from './lifecycle.ts';
@@ -25,6 +25,11 @@ export class TraceAnalyzer {
 
   add(recordIndex: number, methodId: number, tMono: number, args: Record<string, unknown>): number {
     return this.feed(this.index.add(recordIndex, methodId, tMono, args));
+  }
+
+  /** add() for a record that walks its own argument bytes (RecordView): same result, without building ObjectKeys. */
+  addIndexed(recordIndex: number, methodId: number, tMono: number, rec: IndexArgsSource): number {
+    return this.feed(this.index.addIndexed(recordIndex, methodId, tMono, rec));
   }
 
   private feed(call: number): number {

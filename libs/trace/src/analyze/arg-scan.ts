@@ -35,24 +35,39 @@ export class ArgScanner {
   private prefix = '';
 
   scan(methodName: string, args: Record<string, unknown>, onKey: (k: ObjectKey) => void): void {
+    this.begin(methodName);
+    for (const name in args) this.arg(name, args[name], onKey);
+    this.end();
+  }
+
+  /** scan() in steps, for arguments that arrive one by one (an IndexArgsSink): begin, arg/keyList..., end. */
+  begin(methodName: string): void {
     this.parts.length = 0;
     this.len = 0;
     this.erid = '';
     this.shape = KeyShape.none;
     this.push(methodName);
-    for (const name in args) {
-      const v = args[name];
-      if (name === 'external_request_id' && typeof v === 'string') {
-        this.erid = v;
-        continue;
-      }
-      if (name === 'keys' && isCollection(v)) this.shape = KeyShape.keys;
-      else if (name === 'spec' && v instanceof PrefetchRequestSpec && this.shape === KeyShape.none) this.shape = KeyShape.spec;
-      // The name is glued to the first value pushed after it (`name=value`); a key list pushes none.
-      this.prefix = name;
-      this.visit(v, onKey, 0);
-      this.prefix = '';
+  }
+
+  arg(name: string, v: unknown, onKey: (k: ObjectKey) => void): void {
+    if (name === 'external_request_id' && typeof v === 'string') {
+      this.erid = v;
+      return;
     }
+    if (name === 'keys' && isCollection(v)) this.shape = KeyShape.keys;
+    else if (name === 'spec' && v instanceof PrefetchRequestSpec && this.shape === KeyShape.none) this.shape = KeyShape.spec;
+    // The name is glued to the first value pushed after it (`name=value`); a key list pushes none.
+    this.prefix = name;
+    this.visit(v, onKey, 0);
+    this.prefix = '';
+  }
+
+  /** An argument that is a list (array or tuple) of ObjectKeys, whose keys the caller indexes itself: arg() minus the keys. */
+  keyList(name: string): void {
+    if (name === 'keys') this.shape = KeyShape.keys;
+  }
+
+  end(): void {
     this.text = this.parts.join(' ');
   }
 

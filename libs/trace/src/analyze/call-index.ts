@@ -15,6 +15,18 @@ export interface IndexableRecord {
   args(): Record<string, unknown>;
 }
 
+/** A record that walks its own arguments for an index (RecordView.indexArgs): see IndexArgsSink in read/. */
+export interface IndexArgsSource {
+  indexArgs(sink: IndexArgsSink): void;
+}
+
+/** Structurally read/index-args.ts's IndexArgsSink (analyze/ does not import read/). */
+export interface IndexArgsSink {
+  keyList(name: string, count: number): void;
+  key(buf: Uint8Array, hashStart: number, hashLen: number, modelName: string, kvRank: number, objectGroupId: number, cacheSalt: string): void;
+  value(name: string, v: unknown): void;
+}
+
 /**
  * Calls in load order (call index = position of add), built incrementally in the loading worker.
  * Per call: record index, method id, t_mono, text id, external_request_id id and its key ids
@@ -65,6 +77,7 @@ export class CallIndex {
     this.recordIdx.push(recordIndex);
     this.method.push(methodId);
     this.time.push(tMono);
+    this.stamp = call + 1;
     this.scanner.scan(this.methods.shortName(methodId), args, this.onKey);
     this.textId.push(this.texts.intern(this.scanner.text));
     this.eridId.push(this.scanner.erid === '' ? 0 : this.erids.intern(this.scanner.erid));
@@ -73,14 +86,58 @@ export class CallIndex {
     return call;
   }
 
-  private readonly onKey = (k: ObjectKey): void => {
-    const id = this.keys.intern(k);
-    const stamp = this.method.length; // the call being added, plus one
+  /**
+   * add() for a record that walks its own argument bytes (RecordView.indexArgs): ObjectKeys are
+   * interned from the buffer without being built. Same result as add(..., rec.decodeArgs()); if
+   * the arguments are malformed it throws, as decodeArgs() does, before anything is added.
+   */
+  addIndexed(recordIndex: number, methodId: number, tMono: number, rec: IndexArgsSource): number {
+    const sc = this.scanner;
+    sc.begin(this.methods.shortName(methodId));
+    this.pendingKeys = 0;
+    this.stamp = this.method.length + 1;
+    try {
+      rec.indexArgs(this.sink);
+    } catch (e) {
+      // The record view reports nothing before its bytes check out; undo what a sink error left.
+      this.keyRefs.resize(this.keyRefs.length - this.pendingKeys);
+      throw e;
+    }
+    sc.end();
+    const call = this.method.length;
+    const len = this.time.length;
+    if (len > 0 && tMono < this.time.data[len - 1]!) this.sortedByTime = false;
+    this.recordIdx.push(recordIndex);
+    this.method.push(methodId);
+    this.time.push(tMono);
+    this.textId.push(this.texts.intern(sc.text));
+    this.eridId.push(sc.erid === '' ? 0 : this.erids.intern(sc.erid));
+    this.shape.push(sc.shape);
+    this.keyOff.push(this.keyRefs.length);
+    return call;
+  }
+
+  private pendingKeys = 0;
+  /** The call being added, plus one: marks its keys in lastCallOfKey. */
+  private stamp = 0;
+
+  private readonly sink: IndexArgsSink = {
+    keyList: (name) => this.scanner.keyList(name),
+    key: (buf, hashStart, hashLen, modelName, kvRank, objectGroupId, cacheSalt) =>
+      this.addKeyId(this.keys.internParts(buf, hashStart, hashLen, modelName, kvRank, objectGroupId, cacheSalt)),
+    value: (name, v) => this.scanner.arg(name, v, this.onKey),
+  };
+
+  private readonly onKey = (k: ObjectKey): void => this.addKeyId(this.keys.intern(k));
+
+  private addKeyId(id: number): void {
+    const stamp = this.stamp;
     if (id >= this.lastCallOfKey.length) this.lastCallOfKey.resize(id + 1);
     if (this.lastCallOfKey.data[id] === stamp) return;
     this.lastCallOfKey.data[id] = stamp;
     this.keyRefs.push(id);
-  };
+    this.pendingKeys++;
+  }
 
   recordIndexOf(call: number): number {
     return this.recordIdx.data[call]!;

@@ -48,8 +48,46 @@ export class Column<T extends TypedArray> {
   }
 }
 
-export const u8Column = (cap?: number) => new Column(Uint8Array, cap);
-export const u16Column = (cap?: number) => new Column(Uint16Array, cap);
-export const u32Column = (cap?: number) => new Column(Uint32Array, cap);
-export const i32Column = (cap?: number) => new Column(Int32Array, cap);
-export const f64Column = (cap?: number) => new Column(Float64Array, cap);
+// One subclass per element type, each with its own copy of push: a single shared push would see
+// five typed-array kinds and make its store megamorphic (it was the top cost of indexing).
+class U8Column extends Column<Uint8Array> {
+  override push(v: number): number {
+    if (this.length === this.data.length) this.reserve(this.length + 1);
+    this.data[this.length] = v;
+    return this.length++;
+  }
+}
+class U16Column extends Column<Uint16Array> {
+  override push(v: number): number {
+    if (this.length === this.data.length) this.reserve(this.length + 1);
+    this.data[this.length] = v;
+    return this.length++;
+  }
+}
+class U32Column extends Column<Uint32Array> {
+  override push(v: number): number {
+    if (this.length === this.data.length) this.reserve(this.length + 1);
+    this.data[this.length] = v;
+    return this.length++;
+  }
+}
+class I32Column extends Column<Int32Array> {
+  override push(v: number): number {
+    if (this.length === this.data.length) this.reserve(this.length + 1);
+    this.data[this.length] = v;
+    return this.length++;
+  }
+}
+class F64Column extends Column<Float64Array> {
+  override push(v: number): number {
+    if (this.length === this.data.length) this.reserve(this.length + 1);
+    this.data[this.length] = v;
+    return this.length++;
+  }
+}
+
+export const u8Column = (cap?: number): Column<Uint8Array> => new U8Column(Uint8Array, cap);
+export const u16Column = (cap?: number): Column<Uint16Array> => new U16Column(Uint16Array, cap);
+export const u32Column = (cap?: number): Column<Uint32Array> => new U32Column(Uint32Array, cap);
+export const i32Column = (cap?: number): Column<Int32Array> => new I32Column(Int32Array, cap);
+export const f64Column = (cap?: number): Column<Float64Array> => new F64Column(Float64Array, cap);

@@ -4,7 +4,7 @@ export { MethodTable, MAX_METHODS } from './methods.ts';
 export { StringTable } from './string-table.ts';
 export { KeyTable } from './key-table.ts';
 export { ArgScanner, MAX_CALL_TEXT } from './arg-scan.ts';
-export { CallIndex, type IndexableRecord } from './call-index.ts';
+export { CallIndex, type IndexableRecord, type IndexArgsSource } from './call-index.ts';
 export { compileText, type TextTerm } from './text-query.ts';
 export { LifecycleTracker, type LifecycleOptions } from './lifecycle.ts';
 export { keyTimeline } from './key-timeline.ts';

@@ -36,20 +36,28 @@ export class KeyTable {
 
   /** The key id of `k`, adding it if new. */
   intern(k: ObjectKey): number {
-    const found = this.find(k.chunkHash, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt);
+    const h = k.chunkHash;
+    const found = this.find(h, 0, h.length, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt);
     if (found >= 0) return found;
-    return this.add(k.chunkHash, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt, ~found);
+    return this.add(h, 0, h.length, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt, ~found);
+  }
+
+  /** Same as intern from the key's fields, its hash being buf[hashStart, hashStart + hashLen) (copied if new). */
+  internParts(buf: Uint8Array, hashStart: number, hashLen: number, modelName: string, kvRank: number, objectGroupId: number, cacheSalt: string): number {
+    const found = this.find(buf, hashStart, hashLen, modelName, kvRank, objectGroupId, cacheSalt);
+    if (found >= 0) return found;
+    return this.add(buf, hashStart, hashLen, modelName, kvRank, objectGroupId, cacheSalt, ~found);
   }
 
   /** The key id of `k`, or -1 when no call touched it. */
   idOf(k: ObjectKey): number {
-    const found = this.find(k.chunkHash, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt);
+    const found = this.find(k.chunkHash, 0, k.chunkHash.length, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt);
     return found >= 0 ? found : -1;
   }
 
   /** Same as idOf from the key's parts (e.g. from its JSON form). */
   idOfParts(chunkHash: Uint8Array, modelName: string, kvRank = 0, objectGroupId = 0, cacheSalt = ''): number {
-    const found = this.find(chunkHash, modelName, kvRank, objectGroupId, cacheSalt);
+    const found = this.find(chunkHash, 0, chunkHash.length, modelName, kvRank, objectGroupId, cacheSalt);
     return found >= 0 ? found : -1;
   }
 
@@ -155,12 +163,12 @@ export class KeyTable {
   }
 
   /** Returns the key id, or ~slot (negative) of the empty slot where it would go. */
-  private find(hash: Uint8Array, modelName: string, kvRank: number, group: number, saltStr: string): number {
+  private find(hash: Uint8Array, off: number, len: number, modelName: string, kvRank: number, group: number, saltStr: string): number {
     const model = this.modelId(modelName, false);
     const salt = saltStr === '' ? 0 : this.salts.idOf(saltStr);
-    const hi = be32(hash, 0), lo = be32(hash, 4);
+    const hi = be32(hash, off, len, 0), lo = be32(hash, off, len, 4);
     const mask = this.slots.length - 1;
-    let slot = mix(hi, lo, be32(hash, Math.max(0, hash.length - 4)), kvRank, group) & mask;
+    let slot = mix(hi, lo, be32(hash, off, len, Math.max(0, len - 4)), kvRank, group) & mask;
     const slots = this.slots, ph = this.pfxHi.data, pl = this.pfxLo.data;
     for (;;) {
       const v = slots[slot]!;
@@ -173,7 +181,7 @@ export class KeyTable {
         this.rank.data[k] === kvRank &&
         this.group.data[k] === group &&
         this.salt.data[k] === salt &&
-        this.sameHash(k, hash)
+        this.sameHash(k, hash, off, len)
       )
         return k;
       slot = (slot + 1) & mask;
@@ -181,17 +189,17 @@ export class KeyTable {
   }
 
   /** Compares in place: a subarray per probe would be garbage on the hottest path of loading. */
-  private sameHash(k: number, hash: Uint8Array): boolean {
+  private sameHash(k: number, hash: Uint8Array, off: number, len: number): boolean {
     const start = this.hashOff.data[k]!;
-    if (this.hashOff.data[k + 1]! - start !== hash.length) return false;
+    if (this.hashOff.data[k + 1]! - start !== len) return false;
     const pool = this.hashPool.data;
-    for (let i = 0; i < hash.length; i++) if (pool[start + i] !== hash[i]) return false;
+    for (let i = 0; i < len; i++) if (pool[start + i] !== hash[off + i]) return false;
     return true;
   }
 
-  private add(hash: Uint8Array, modelName: string, kvRank: number, group: number, saltStr: string, slot: number): number {
+  private add(hash: Uint8Array, off: number, len: number, modelName: string, kvRank: number, group: number, saltStr: string, slot: number): number {
     const k = this.size;
-    const hi = be32(hash, 0), lo = be32(hash, 4);
+    const hi = be32(hash, off, len, 0), lo = be32(hash, off, len, 4);
     const model = this.modelId(modelName, true);
     this.pfxHi.push(hi);
     this.pfxLo.push(lo);
@@ -200,8 +208,8 @@ export class KeyTable {
     this.rank.push(kvRank);
     this.group.push(group);
     const start = this.hashPool.length;
-    this.hashPool.resize(start + hash.length);
-    this.hashPool.data.set(hash, start);
+    this.hashPool.resize(start + len);
+    this.hashPool.data.set(off === 0 && len === hash.length ? hash : hash.subarray(off, off + len), start);
     this.hashOff.push(this.hashPool.length);
     this.slots[slot] = k + 1;
     if ((k + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
@@ -213,16 +221,19 @@ export class KeyTable {
     const mask = capacity - 1;
     for (let k = 0, n = this.size; k < n; k++) {
       const h = this.hashBytes(k);
-      let slot = mix(this.pfxHi.data[k]!, this.pfxLo.data[k]!, be32(h, Math.max(0, h.length - 4)), this.rank.data[k]!, this.group.data[k]!) & mask;
+      let slot = mix(this.pfxHi.data[k]!, this.pfxLo.data[k]!, be32(h, 0, h.length, Math.max(0, h.length - 4)), this.rank.data[k]!, this.group.data[k]!) & mask;
       while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
       this.slots[slot] = k + 1;
     }
   }
 }
 
-function be32(b: Uint8Array, o: number): number {
-  if (o + 4 <= b.length) return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-  return (((b[o] ?? 0) << 24) | ((b[o + 1] ?? 0) << 16) | ((b[o + 2] ?? 0) << 8) | (b[o + 3] ?? 0)) >>> 0;
+/** Bytes o..o+3 of the hash b[off, off + len), big-endian; bytes past its end count as 0. */
+function be32(b: Uint8Array, off: number, len: number, o: number): number {
+  const p = off + o;
+  if (o + 4 <= len) return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+  const at = (i: number) => (o + i < len ? b[p + i]! : 0);
+  return ((at(0) << 24) | (at(1) << 16) | (at(2) << 8) | at(3)) >>> 0;
 }
 
 /** Model and salt are left out on purpose: a new model or salt would otherwise force a rehash. */

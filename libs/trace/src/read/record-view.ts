@@ -1,6 +1,7 @@
 import { FRAME_PREFIX_BYTES } from '../format/spec.ts';
 import type { CodecRegistry } from '../codec/registry.ts';
 import type { TraceRecord } from '../model.ts';
+import { indexArgsScanner, type IndexArgsSink } from './index-args.ts';
 
 /** A record whose arguments stay as bytes until args() is called. */
 export class RecordView implements TraceRecord {
@@ -36,6 +37,19 @@ export class RecordView implements TraceRecord {
     const d = this.registry.decodeArgs(this.buf, this.argsStart, this.argsEnd, this.offset + FRAME_PREFIX_BYTES - this.bodyStart);
     this.unknownTags = d.unknownTags;
     return d.args;
+  }
+
+  /**
+   * Walks the arguments for an index without building them (ObjectKeys read in place; see
+   * IndexArgsScanner): the sink sees what `for (const name in decodeArgs())` would, and malformed
+   * args throw as decodeArgs() does. Counts unknown tags like args(); keeps nothing.
+   */
+  indexArgs(sink: IndexArgsSink): void {
+    if (this.decoded) {
+      for (const name in this.decoded) sink.value(name, this.decoded[name]);
+      return;
+    }
+    this.unknownTags = indexArgsScanner(this.registry).scan(this.buf, this.argsStart, this.argsEnd, this.offset + FRAME_PREFIX_BYTES - this.bodyStart, sink);
   }
 
   args(): Record<string, unknown> {
