@@ -17,6 +17,7 @@ import {
   createDefaultRegistry,
   encodeConfig,
   encodeHeaderFrame,
+  seededRandom,
   smQualname,
 } from '@kvtrace/trace';
 
@@ -31,16 +32,7 @@ export interface GenOptions {
   small?: boolean;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const LAYOUT = new MemoryLayoutDesc([[2, 32, 256, 8, 128]], ['torch.bfloat16']);
 const MODELS = ['Qwen/Qwen2.5-7B-Instruct', 'meta-llama/Llama-3.1-8B-Instruct'];

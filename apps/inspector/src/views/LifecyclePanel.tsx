@@ -1,10 +1,11 @@
-import { FLAG_KINDS, PHASES, type FlagGroup, type FlagKind } from '@kvtrace/trace';
+import { FLAG_KINDS, type FlagGroup, type FlagKind } from '@kvtrace/trace';
 import { useEffect } from 'react';
 import type { AnalysisState } from '../model/analysis.ts';
-import { formatCount, formatDuration } from '../model/format.ts';
+import { formatCount } from '../model/format.ts';
 import type { RecordStore } from '../model/record-store.ts';
 import { CallLink } from './CallLink.tsx';
-import { FLAG_TEXT, PHASE_TEXT } from './flag-text.ts';
+import { FLAG_TEXT } from './flag-text.ts';
+import { PhaseTable } from './PhaseTable.tsx';
 import { useExternal } from './use-external.ts';
 
 /** Calls listed per flag before "and N more". */
@@ -34,33 +35,7 @@ export function LifecyclePanel({ analysis, store, onJump }: { analysis: Analysis
         <Kpi label="reads open" value={formatCount(s.reads.open)} tone={s.reads.open > 0 ? 'err' : undefined} />
       </div>
       <h3 className="sub-title">Phase durations</h3>
-      <table className="data-table">
-        <thead>
-          <tr>
-            <th>phase</th>
-            <th className="num">count</th>
-            <th className="num">p50</th>
-            <th className="num">p90</th>
-            <th className="num">p99</th>
-            <th className="num">max</th>
-          </tr>
-        </thead>
-        <tbody>
-          {PHASES.map((p) => {
-            const d = s.phases[p];
-            return (
-              <tr key={p} data-phase={p}>
-                <td>{PHASE_TEXT[p]}</td>
-                <td className="num">{formatCount(d.count)}</td>
-                <td className="num">{formatDuration(d.p50)}</td>
-                <td className="num">{formatDuration(d.p90)}</td>
-                <td className="num">{formatDuration(d.p99)}</td>
-                <td className="num">{formatDuration(d.max)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <PhaseTable phases={s.phases} showMax />
       <h3 className="sub-title">
         Flags {total === 0 ? <span className="badge badge-ok">none</span> : <span className="badge badge-err">{formatCount(total)} keys</span>}
       </h3>

@@ -1,10 +1,10 @@
-import { PHASES, type KeysPerCall, type MethodStats, type TraceStats } from '@kvtrace/trace';
+import { type KeysPerCall, type MethodStats, type TraceStats } from '@kvtrace/trace';
 import { useEffect } from 'react';
 import type { AnalysisState } from '../model/analysis.ts';
 import { formatCount, formatDuration, formatRate } from '../model/format.ts';
 import type { Filters } from '../model/view-state.ts';
 import { Kpi } from './LifecyclePanel.tsx';
-import { PHASE_TEXT } from './flag-text.ts';
+import { PhaseTable } from './PhaseTable.tsx';
 import { compactMethodName, methodHue } from './methods.ts';
 import { useExternal } from './use-external.ts';
 
@@ -55,31 +55,7 @@ export function StatsPanel({ analysis, onFilter }: Props) {
       {st.lifecycle && (
         <>
           <h3 className="sub-title">Lifecycle durations</h3>
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th>phase</th>
-                <th className="num">count</th>
-                <th className="num">p50</th>
-                <th className="num">p90</th>
-                <th className="num">p99</th>
-              </tr>
-            </thead>
-            <tbody>
-              {PHASES.map((p) => {
-                const d = st.lifecycle!.phases[p];
-                return (
-                  <tr key={p}>
-                    <td>{PHASE_TEXT[p]}</td>
-                    <td className="num">{formatCount(d.count)}</td>
-                    <td className="num">{formatDuration(d.p50)}</td>
-                    <td className="num">{formatDuration(d.p90)}</td>
-                    <td className="num">{formatDuration(d.p99)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <PhaseTable phases={st.lifecycle.phases} />
         </>
       )}
     </div>
