@@ -11,6 +11,7 @@ export { CodecRegistry, createDefaultRegistry, EncodeError, type DecodedArgs } f
 export { CodecPayloadError, type Codec, type ValueEncoder } from './codec/codec.ts';
 export { EventBus, type BusOptions, type BusStats, type Subscription } from './publish/bus.ts';
 export { TraceGate, tracedFunction, traceMethods, useScope, captureArg, type MethodSpec, type ParamSpec, type Scope, type Tracer } from './publish/traced.ts';
+export { STORAGE_METHOD_SPECS } from './publish/storage-methods.ts';
 export { Recorder, type RecorderOptions, type RecorderStats } from './record/recorder.ts';
 export { MemorySink, type FrameSink } from './record/sink.ts';
 export { FrameSplitter, type FrameSink as FrameCallback } from './read/frame-splitter.ts';

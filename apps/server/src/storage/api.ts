@@ -5,14 +5,10 @@
  * with their LMCache qualnames and parameter names, so our traces and LMCache's are comparable.
  */
 import {
-  AttnWindowDesc,
-  PrefetchMode,
-  SM_METHODS,
-  TrimPolicy,
-  smQualname,
+  STORAGE_METHOD_SPECS,
+  type AttnWindowDesc,
   type EnumMember,
   type MemoryLayoutDesc,
-  type MethodSpec,
   type ObjectKey,
   type PrefetchHandle,
   type PrefetchModeName,
@@ -76,24 +72,5 @@ export interface StorageManagerApi {
   close(): Promise<void>;
 }
 
-const Q = smQualname;
 /** Traced methods: qualnames and parameter names (defaults filled in) exactly as LMCache records them. */
-export const TRACED_METHODS = {
-  reserveWrite: { qualname: Q(SM_METHODS.reserveWrite), params: ['keys', 'layout_desc', 'mode'] },
-  finishWrite: { qualname: Q(SM_METHODS.finishWrite), params: ['keys'] },
-  submitPrefetchTask: {
-    qualname: Q(SM_METHODS.submitPrefetchTask),
-    params: [
-      'keys',
-      'layout_desc',
-      { name: 'extra_count', default: 0 },
-      { name: 'external_request_id', default: '' },
-      { name: 'policy', default: TrimPolicy.PREFIX },
-      { name: 'attn_desc', default: new AttnWindowDesc([-1]) },
-      { name: 'skip_l2', default: false },
-      { name: 'mode', default: PrefetchMode.LOOKUP },
-    ],
-  },
-  readPrefetchedResults: { qualname: Q('read_prefetched_results'), params: ['keys'], scoped: true },
-  finishReadPrefetched: { qualname: Q(SM_METHODS.finishReadPrefetched), params: ['keys', { name: 'extra_count', default: 0 }] },
-} as const satisfies Record<string, MethodSpec>;
+export const TRACED_METHODS = STORAGE_METHOD_SPECS;

@@ -20,23 +20,25 @@ export const REPLAYABLE_SCHEMA_VERSIONS: readonly number[] = [2];
 export const LEVEL_STORAGE = 'storage';
 export const KNOWN_LEVELS: readonly string[] = [LEVEL_STORAGE];
 
-/** Header keys in the order LMCache's msgspec struct writes them (`type` is the struct tag). */
-export const HEADER_KEYS = [
-  'type',
-  'magic',
-  'format_version',
-  'level',
-  'trace_schema_version',
-  't_mono_start',
-  't_wall_start',
-  'sm_config_json',
-  'sm_config_digest',
-  'level_meta',
-] as const;
+/** Header keys, by role; HEADER_KEYS is their write order (LMCache's msgspec struct; `type` is the struct tag). */
+export const HEADER_KEY = {
+  type: 'type',
+  magic: 'magic',
+  formatVersion: 'format_version',
+  level: 'level',
+  schemaVersion: 'trace_schema_version',
+  tMonoStart: 't_mono_start',
+  tWallStart: 't_wall_start',
+  configJson: 'sm_config_json',
+  configDigest: 'sm_config_digest',
+  levelMeta: 'level_meta',
+} as const;
+export const HEADER_KEYS: readonly string[] = Object.values(HEADER_KEY);
 export const HEADER_TYPE = 'header';
 
-/** Record keys in write order; `args` is last, so a scan can stop before it. */
-export const RECORD_KEYS = ['type', 't_mono', 't_wall', 'qualname', 'args'] as const;
+/** Record keys, by role; RECORD_KEYS is their write order. `args` is last, so a scan can stop before it. */
+export const RECORD_KEY = { type: 'type', tMono: 't_mono', tWall: 't_wall', qualname: 'qualname', args: 'args' } as const;
+export const RECORD_KEYS: readonly string[] = Object.values(RECORD_KEY);
 export const RECORD_TYPE = 'record';
 
 /** A codec-encoded value is a two-key map `{__t__: tag, v: payload}`. */
@@ -57,6 +59,51 @@ export const TAGS = {
   prefetchHandle: 'PrefetchHandle',
 } as const;
 
+/** Payload map keys of the struct-like codecs, in the order LMCache's encoder writes them. */
+export const OBJECT_KEY_FIELDS = ['chunk_hash', 'model_name', 'kv_rank', 'object_group_id', 'cache_salt'] as const;
+export const MEMORY_LAYOUT_FIELDS = ['shapes', 'dtypes'] as const;
+export const PREFETCH_REQUEST_SPEC_FIELDS = ['keys', 'layout_desc', 'extra_count', 'policy', 'attn_desc', 'mode'] as const;
+/** `l1_prefix_hit_count` is `len(l1_found_indices)` (LMCache derives it so; FORMAT.md). */
+export const PREFETCH_HANDLE_FIELDS = [
+  'prefetch_request_id',
+  'external_request_id',
+  'l1_prefix_hit_count',
+  'l1_found_indices',
+  'total_requested_keys',
+  'submit_time',
+  'l2_orig_indices',
+] as const;
+
+/** Enum member names per enum tag. */
+export const TRIM_POLICY_NAMES = ['PREFIX', 'SEGMENTED_PREFIX', 'SPARSE'] as const;
+export const PREFETCH_MODE_NAMES = ['LOOKUP', 'WARM'] as const;
+
+/**
+ * The dtype strings LMCache's decoder accepts: exactly `str()` of torch 2.13's dtype objects, the
+ * canonical names (46). Aliases (`torch.half`, `torch.float`, `float16`) are refused by LMCache.
+ */
+export const TORCH_DTYPES = [
+  'torch.bfloat16', 'torch.bits16', 'torch.bits1x8', 'torch.bits2x4', 'torch.bits4x2', 'torch.bits8', 'torch.bool',
+  'torch.complex128', 'torch.complex32', 'torch.complex64', 'torch.float16', 'torch.float32', 'torch.float4_e2m1fn_x2',
+  'torch.float64', 'torch.float8_e4m3fn', 'torch.float8_e4m3fnuz', 'torch.float8_e5m2', 'torch.float8_e5m2fnuz',
+  'torch.float8_e8m0fnu',
+  'torch.int1', 'torch.int2', 'torch.int3', 'torch.int4', 'torch.int5', 'torch.int6', 'torch.int7', 'torch.int8',
+  'torch.int16', 'torch.int32', 'torch.int64',
+  'torch.qint32', 'torch.qint8', 'torch.quint2x4', 'torch.quint4x2', 'torch.quint8',
+  'torch.uint1', 'torch.uint2', 'torch.uint3', 'torch.uint4', 'torch.uint5', 'torch.uint6', 'torch.uint7', 'torch.uint8',
+  'torch.uint16', 'torch.uint32', 'torch.uint64',
+] as const;
+
+/** LMCache's ObjectKey invariants (FORMAT.md, ObjectKey). */
+export const OBJECT_KEY_RULES = {
+  /** Characters `model_name` may not contain. */
+  modelNameForbidden: ['@'],
+  /** Characters `cache_salt` may not contain. */
+  cacheSaltForbidden: ['@', '/', '\\', '\0'],
+  cacheSaltMaxChars: 128,
+  minObjectGroupId: 0,
+} as const;
+
 export const STORAGE_MANAGER_PREFIX = 'lmcache.v1.distributed.storage_manager.StorageManager.';
 
 /** The traced storage-manager API (level `storage`), by short method name. */
@@ -64,10 +111,25 @@ export const SM_METHODS = {
   reserveWrite: 'reserve_write',
   finishWrite: 'finish_write',
   submitPrefetchTask: 'submit_prefetch_task',
+  /** A context manager: its records are the two below. */
+  readPrefetched: 'read_prefetched_results',
   readPrefetchedEnter: 'read_prefetched_results.__enter__',
   readPrefetchedExit: 'read_prefetched_results.__exit__',
   finishReadPrefetched: 'finish_read_prefetched',
 } as const;
+
+/**
+ * Parameter names of each traced method, in LMCache's order (the wrapper fills in defaults, so a
+ * record's `args` map has exactly these keys). `read_prefetched_results` is a context manager whose
+ * `.__enter__` and `.__exit__` records both carry its parameters.
+ */
+export const SM_PARAMS = {
+  reserve_write: ['keys', 'layout_desc', 'mode'],
+  finish_write: ['keys'],
+  submit_prefetch_task: ['keys', 'layout_desc', 'extra_count', 'external_request_id', 'policy', 'attn_desc', 'skip_l2', 'mode'],
+  read_prefetched_results: ['keys'],
+  finish_read_prefetched: ['keys', 'extra_count'],
+} as const satisfies Record<string, readonly string[]>;
 
 export const smQualname = (method: string): string => STORAGE_MANAGER_PREFIX + method;
 
