@@ -225,6 +225,11 @@ export class PrefetchRequestSpec {
 }
 
 export class PrefetchHandle {
+  /**
+   * As the file holds it. LMCache writes `len(l1_found_indices)` (every L1 hit, not only a leading
+   * run); a handle built here computes it so, a decoded one keeps the file's value (FORMAT.md).
+   */
+  readonly l1PrefixHitCount: number;
   constructor(
     /** -1: no L2 request was made. */
     readonly prefetchRequestId: number,
@@ -233,16 +238,12 @@ export class PrefetchHandle {
     readonly totalRequestedKeys: number,
     readonly submitTime: number,
     readonly l2OrigIndices: readonly number[],
+    l1PrefixHitCount: number = l1FoundIndices.length,
   ) {
     this.l1FoundIndices = Object.freeze([...l1FoundIndices]);
     this.l2OrigIndices = Object.freeze([...l2OrigIndices]);
+    this.l1PrefixHitCount = l1PrefixHitCount;
     Object.freeze(this);
-  }
-  /** Derived (written for readers): the contiguous leading L1 hits. */
-  get l1PrefixHitCount(): number {
-    let n = 0;
-    while (n < this.l1FoundIndices.length && this.l1FoundIndices[n] === n) n++;
-    return n;
   }
 }
 

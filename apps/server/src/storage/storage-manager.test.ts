@@ -206,7 +206,8 @@ describe('submit_prefetch_task and read locks', () => {
     store(sm, keys(1, 3));
     const h = sm.submitPrefetchTask(keys(1, 2, 3), LAYOUT, 0, '', TrimPolicy.SPARSE);
     expect(h.l1FoundIndices).toEqual([0, 2]);
-    expect(h.l1PrefixHitCount).toBe(1);
+    // LMCache's count: every L1 hit (len(l1_found_indices)), not only the leading run.
+    expect(h.l1PrefixHitCount).toBe(2);
   });
 
   it('WARM takes no read locks', () => {

@@ -32,7 +32,7 @@ describe('to-json', () => {
     expect(toJsonValue(TrimPolicy.PREFIX)).toBe('PREFIX');
     expect(toJsonValue(new MemoryLayoutDesc([[2, 3]], ['torch.half']))).toEqual({ shapes: [[2, 3]], dtypes: ['torch.half'] });
     expect(toJsonValue(new PrefetchRequestSpec([k], new MemoryLayoutDesc([[1]], ['torch.int8'])))).toMatchObject({ keys: [{ chunk_hash: k.hashHex }], policy: 'PREFIX', mode: 'LOOKUP', attn_desc: [-1] });
-    expect(toJsonValue(new PrefetchHandle(-1, 'r', [0, 1, 3], 4, 1.5, [2]))).toMatchObject({ external_request_id: 'r', l1_prefix_hit_count: 2 });
+    expect(toJsonValue(new PrefetchHandle(-1, 'r', [0, 1, 3], 4, 1.5, [2]))).toMatchObject({ external_request_id: 'r', l1_prefix_hit_count: 3 });
     expect(toJsonValue(new Map<number, unknown>([[1, NaN]]))).toEqual({ 1: 'NaN' });
     expect(toJsonValue(2n ** 70n)).toBe('1180591620717411303424');
   });

@@ -1,51 +1,48 @@
 import { encodeConstStr } from '../format/msgpack-writer.ts';
-import { TAGS } from '../format/spec.ts';
+import { PREFETCH_HANDLE_FIELDS, TAGS } from '../format/spec.ts';
 import { PrefetchHandle } from '../model.ts';
 import { field, isInt, isIntArray, isNum, isStr, payloadMap, writeIntArray, type Codec } from './codec.ts';
 
-const K = Object.fromEntries(
-  [
-    'prefetch_request_id',
-    'external_request_id',
-    'l1_found_indices',
-    'total_requested_keys',
-    'submit_time',
-    'l2_orig_indices',
-    'l1_prefix_hit_count',
-  ].map((k) => [k, encodeConstStr(k)]),
-) as Record<string, Uint8Array>;
+type Field = (typeof PREFETCH_HANDLE_FIELDS)[number];
+const K = Object.fromEntries(PREFETCH_HANDLE_FIELDS.map((k) => [k, encodeConstStr(k)])) as Record<Field, Uint8Array>;
 const tag = TAGS.prefetchHandle;
+
+/**
+ * LMCache's msgspec encoder writes the payload map in PREFETCH_HANDLE_FIELDS order, with
+ * `l1_prefix_hit_count` third; the field writers below follow that list, so the bytes match.
+ */
+const WRITE: Record<Field, (w: Parameters<Codec<PrefetchHandle>['encodePayload']>[0], h: PrefetchHandle) => void> = {
+  prefetch_request_id: (w, h) => w.int(h.prefetchRequestId),
+  external_request_id: (w, h) => w.str(h.externalRequestId),
+  l1_prefix_hit_count: (w, h) => w.int(h.l1PrefixHitCount),
+  l1_found_indices: (w, h) => writeIntArray(w, h.l1FoundIndices),
+  total_requested_keys: (w, h) => w.int(h.totalRequestedKeys),
+  submit_time: (w, h) => w.float64(h.submitTime),
+  l2_orig_indices: (w, h) => writeIntArray(w, h.l2OrigIndices),
+};
 
 export const prefetchHandleCodec: Codec<PrefetchHandle> = {
   tag,
   type: PrefetchHandle,
   encodePayload(w, h) {
-    w.u8(0x87);
-    w.raw(K.prefetch_request_id!);
-    w.int(h.prefetchRequestId);
-    w.raw(K.external_request_id!);
-    w.str(h.externalRequestId);
-    w.raw(K.l1_found_indices!);
-    writeIntArray(w, h.l1FoundIndices);
-    w.raw(K.total_requested_keys!);
-    w.int(h.totalRequestedKeys);
-    w.raw(K.submit_time!);
-    w.float64(h.submitTime);
-    w.raw(K.l2_orig_indices!);
-    writeIntArray(w, h.l2OrigIndices);
-    // Derived, written for readers that do not recompute it.
-    w.raw(K.l1_prefix_hit_count!);
-    w.int(h.l1PrefixHitCount);
+    w.mapHeader(PREFETCH_HANDLE_FIELDS.length);
+    for (const k of PREFETCH_HANDLE_FIELDS) {
+      w.raw(K[k]);
+      WRITE[k](w, h);
+    }
   },
   decodePayload(payload) {
     const m = payloadMap(payload, tag);
+    const l1 = field(m, 'l1_found_indices', tag, isIntArray);
     return new PrefetchHandle(
       field(m, 'prefetch_request_id', tag, isInt),
       field(m, 'external_request_id', tag, isStr),
-      field(m, 'l1_found_indices', tag, isIntArray),
+      l1,
       field(m, 'total_requested_keys', tag, isInt),
       field(m, 'submit_time', tag, isNum),
       field(m, 'l2_orig_indices', tag, isIntArray),
+      // Shown as the file holds it; a file without it gets LMCache's derivation.
+      field(m, 'l1_prefix_hit_count', tag, isInt, l1.length),
     );
   },
 };
