@@ -3,7 +3,7 @@ import { ArgScanner } from './arg-scan.ts';
 import { f64Column, u16Column, u32Column, u8Column } from './growable.ts';
 import { KeyTable } from './key-table.ts';
 import { MethodTable } from './methods.ts';
-import { compileText, type TextTerm } from './text-query.ts';
+import { compileQueryText, type QueryContext } from './query/compile.ts';
 import { StringTable } from './string-table.ts';
 import type { FilterQuery, KeyInfo, KeyShape } from './types.ts';
 
@@ -226,8 +226,12 @@ export class CallIndex {
     this.postBuiltKeys = nk;
   }
 
-  /** Call indices matching every part of the query, ascending; a new array the caller owns (transferable). */
-  filter(q: FilterQuery): Uint32Array {
+  /**
+   * Call indices matching every part of the query, ascending; a new array the caller owns
+   * (transferable). `q.text` is the query language (analyze/query/): a wrong query throws a
+   * QueryError with the offsets of the part at fault. `ctx` lends it the request spans for `dur`.
+   */
+  filter(q: FilterQuery, ctx: Omit<QueryContext, 'index'> = {}): Uint32Array {
     const n = this.length;
     const time = this.time.data;
     const t0 = q.t0 ?? -Infinity, t1 = q.t1 ?? Infinity;
@@ -242,34 +246,22 @@ export class CallIndex {
       mask = new Uint8Array(Math.max(this.methods.size, 1));
       for (const m of q.methods) if (m >= 0 && m < mask.length) mask[m] = 1;
     }
-    let terms: TextTerm[] = [];
+    const methodCol = this.method.data;
+    let query: ((c: number) => boolean) | null = null;
     if (q.text !== undefined && q.text.trim() !== '') {
-      const compiled = compileText(q.text, this);
-      if (compiled === null) return new Uint32Array(0);
-      terms = compiled;
+      const columns = { method: methodCol, time, textId: this.textId.data, eridId: this.eridId.data, keyOff: this.keyOff.data, keyRefs: this.keyRefs.data };
+      const compiled = compileQueryText(q.text, {
+        index: { length: n, methods: this.methods, texts: this.texts, erids: this.erids, keys: this.keys, columns },
+        ...(ctx.spanDurationOfCall ? { spanDurationOfCall: ctx.spanDurationOfCall.bind(ctx) } : {}),
+      });
+      if (compiled === false) return new Uint32Array(0);
+      if (compiled !== true) query = compiled;
     }
-    const methodCol = this.method.data, textCol = this.textId.data, eridCol = this.eridId.data;
-    const off = this.keyOff.data, refs = this.keyRefs.data;
 
     const test = (c: number): boolean => {
       if (mask !== null && mask[methodCol[c]!] !== 1) return false;
       if (timeCheck && !(time[c]! >= t0 && time[c]! <= t1)) return false;
-      for (let t = 0; t < terms.length; t++) {
-        const term = terms[t]!;
-        if (term.text !== null && term.text[textCol[c]!] === 1) continue;
-        if (term.erid !== null && term.erid[eridCol[c]!] === 1) continue;
-        const km = term.keys;
-        if (km === null) return false;
-        let hit = false;
-        for (let j = off[c]!, e = off[c + 1]!; j < e; j++) {
-          if (km[refs[j]!] === 1) {
-            hit = true;
-            break;
-          }
-        }
-        if (!hit) return false;
-      }
-      return true;
+      return query === null || query(c);
     };
 
     if (q.keyId !== undefined) {
@@ -281,7 +273,7 @@ export class CallIndex {
       }
       return calls.slice(0, k);
     }
-    if (mask === null && !timeCheck && terms.length === 0) {
+    if (mask === null && !timeCheck && query === null) {
       const out = new Uint32Array(Math.max(0, hi - lo));
       for (let i = 0; i < out.length; i++) out[i] = lo + i;
       return out;

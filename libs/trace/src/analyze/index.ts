@@ -5,7 +5,7 @@ export { StringTable } from './string-table.ts';
 export { KeyTable } from './key-table.ts';
 export { ArgScanner, MAX_CALL_TEXT } from './arg-scan.ts';
 export { CallIndex, type IndexableRecord, type IndexArgsSource } from './call-index.ts';
-export { compileText, type TextTerm } from './text-query.ts';
+export * from './query/index.ts';
 export { LifecycleTracker, type LifecycleOptions } from './lifecycle.ts';
 export { keyTimeline } from './key-timeline.ts';
 export { nearestRank, nearestRankOfCounts, durationStats } from './percentiles.ts';
