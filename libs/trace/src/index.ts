@@ -21,5 +21,6 @@ export { RecordView } from './read/record-view.ts';
 export { IndexArgsScanner, indexArgsScanner, type IndexArgsSink } from './read/index-args.ts';
 export { TraceParser, type ParserOptions, type ReadReport } from './read/trace-parser.ts';
 export { TraceReader } from './read/trace-reader.ts';
+export { SegmentedTraceReader, SegmentRecord, SegmentError, groupSegments, parseSegmentName, segmentFileName, type SegmentName, type SegmentSource, type SegmentReport, type RecordingGroup } from './read/segments.ts';
 export { summarizeTrace, type TraceSummary } from './read/summary.ts';
 export * from './analyze/index.ts';
