@@ -3,13 +3,14 @@ import { TraceHeaderError, TraceReader, type TraceRecord } from '@kvtrace/trace'
 import type { RecordBatch } from '../model/record-store.ts';
 import { FLAG_LIMIT } from '../model/queries.ts';
 import { AnalysisHost } from './analysis-host.ts';
+import { ColumnBatcher } from './column-batcher.ts';
 import type { MainMessage, OpenRequest, QueryRequest, SourceSpec, WorkerMessage } from './protocol.ts';
 import { fileRangeSource, httpRangeSource } from './sources.ts';
 
 /**
  * Parses a trace off the main thread: TraceReader over the source's ReadableStream, records turned
- * into column batches posted as transferable buffers. The first batch goes out as soon as it exists
- * (time to first row); later ones at most every FLUSH_MS, so the UI re-renders a few times a second.
+ * into column batches posted as transferable buffers by the ColumnBatcher (first batch at once, then
+ * at most every FLUSH_MS, and what a quiet live stream holds back by a timer).
  * The worker then stays alive as the trace's analyzer (AnalysisHost) and answers queries.
  */
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -31,22 +32,6 @@ const post = (m: WorkerMessage, transfer: Transferable[] = []): void => scope.po
 let host: AnalysisHost | null = null;
 /** Stops the running load (a `stop` message): set while one reads, cleared when it ends. */
 let stopLoad: (() => void) | null = null;
-
-class Columns {
-  count = 0;
-  readonly tMono: Float64Array;
-  readonly tWall: Float64Array;
-  readonly method: Uint16Array;
-  readonly offset: Float64Array;
-  readonly frameBytes: Uint32Array;
-  constructor(readonly capacity: number) {
-    this.tMono = new Float64Array(capacity);
-    this.tWall = new Float64Array(capacity);
-    this.method = new Uint16Array(capacity);
-    this.offset = new Float64Array(capacity);
-    this.frameBytes = new Uint32Array(capacity);
-  }
-}
 
 async function open(source: SourceSpec): Promise<{ stream: ReadableStream<Uint8Array>; total: number | null }> {
   if (source.kind === 'file') return { stream: source.file.stream(), total: source.file.size };
@@ -90,41 +75,27 @@ async function run(req: OpenRequest): Promise<void> {
 
   let known = 0;
   let read = 0;
-  let newMethods: string[] = [];
-  let cols = new Columns(FIRST_BATCH);
-  let lastFlush = -Infinity;
-  const flush = () => {
-    const c = cols;
-    const batch: RecordBatch = { count: c.count, tMono: c.tMono, tWall: c.tWall, method: c.method, offset: c.offset, frameBytes: c.frameBytes, newMethods };
-    const r = reader.report;
-    post({ type: 'batch', batch, progress: { bytesRead: r.bytesRead, records: r.records, malformed: r.malformed } }, [
-      c.tMono.buffer,
-      c.tWall.buffer,
-      c.method.buffer,
-      c.offset.buffer,
-      c.frameBytes.buffer,
-    ]);
-    if (inline) post({ type: 'index', progress: { calls: analysis.length, total: null, done: false, secondPass: false } });
-    newMethods = [];
-    cols = new Columns(BATCH);
-    lastFlush = performance.now();
-  };
+  const batcher = new ColumnBatcher(
+    (batch: RecordBatch) => {
+      const r = reader.report;
+      post({ type: 'batch', batch, progress: { bytesRead: r.bytesRead, records: r.records, malformed: r.malformed } }, [
+        batch.tMono.buffer,
+        batch.tWall.buffer,
+        batch.method.buffer,
+        batch.offset.buffer,
+        batch.frameBytes.buffer,
+      ]);
+      if (inline) post({ type: 'index', progress: { calls: analysis.length, total: null, done: false, secondPass: false } });
+    },
+    { first: FIRST_BATCH, size: BATCH, flushMs: FLUSH_MS },
+  );
   const add = (rec: TraceRecord) => {
     read++;
     const id = analysis.methodId(rec.qualname);
-    if (id === known) {
-      known++;
-      newMethods.push(rec.qualname);
-    }
+    const isNew = id === known;
+    if (isNew) known++;
     if (inline) analysis.add(rec, id);
-    const c = cols;
-    const i = c.count++;
-    c.tMono[i] = rec.t_mono;
-    c.tWall[i] = rec.t_wall;
-    c.method[i] = id;
-    c.offset[i] = rec.offset;
-    c.frameBytes[i] = rec.frameBytes;
-    if (c.count === c.capacity) flush();
+    batcher.add(rec.t_mono, rec.t_wall, id, rec.offset, rec.frameBytes, isNew ? rec.qualname : null);
   };
 
   let streamError: string | undefined;
@@ -133,7 +104,7 @@ async function run(req: OpenRequest): Promise<void> {
       if (stopped) break;
       for (let i = 0; i < recs.length; i++) add(recs[i]!);
       if (stopped) break;
-      if (cols.count > 0 && performance.now() - lastFlush >= FLUSH_MS) flush();
+      batcher.endChunk();
     }
   } catch (e) {
     // A network stream can break after the header (a live trace's server stopped): keep what came.
@@ -141,7 +112,8 @@ async function run(req: OpenRequest): Promise<void> {
     if (!stopped) streamError = e instanceof Error ? e.message : String(e);
   }
   stopLoad = null;
-  flush();
+  batcher.flush();
+  batcher.dispose();
   const r = reader.report;
   post({
     type: 'done',
