@@ -52,7 +52,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         path: options.tracing.path,
         config: storageConfigJson(options.storage),
         queueSize: options.tracing.queueSize,
-        onError: (e) => app.log.error({ err: e }, 'trace recorder error'),
+        onNotice: (m) => app.log.warn(m),
       });
       traceStorageManager(sm, tracing);
     }
@@ -66,7 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     options.tracesDir,
     session && {
       path: session.path,
-      committedBytes: () => session.recorder.stats.bytesWritten,
+      committedBytes: () => session.sink.committedBytes,
       isRecording: () => !session.recorder.isClosed,
     },
   );

@@ -12,7 +12,7 @@ export { CodecPayloadError, type Codec, type ValueEncoder } from './codec/codec.
 export { EventBus, type BusOptions, type BusStats, type Subscription } from './publish/bus.ts';
 export { TraceGate, tracedFunction, traceMethods, useScope, captureArg, type MethodSpec, type ParamSpec, type Scope, type Tracer } from './publish/traced.ts';
 export { STORAGE_METHOD_SPECS } from './publish/storage-methods.ts';
-export { Recorder, type RecorderOptions, type RecorderStats } from './record/recorder.ts';
+export { Recorder, type RecorderOptions, type RecorderState, type RecorderStats } from './record/recorder.ts';
 export { MemorySink, type FrameSink } from './record/sink.ts';
 export { FrameSplitter, type FrameSink as FrameCallback } from './read/frame-splitter.ts';
 export { TraceHeaderError, parseHeader, pyBytesRepr, headerErrorForTruncation, type HeaderErrorKind } from './read/header.ts';
@@ -24,3 +24,8 @@ export { TraceReader } from './read/trace-reader.ts';
 export { SegmentedTraceReader, SegmentRecord, SegmentError, groupSegments, parseSegmentName, segmentFileName, type SegmentName, type SegmentSource, type SegmentReport, type RecordingGroup } from './read/segments.ts';
 export { summarizeTrace, type TraceSummary } from './read/summary.ts';
 export * from './analyze/index.ts';
+export { type Violation, violationMessage } from './validate/violation.ts';
+export { unicodeViolation } from './validate/unicode.ts';
+export { canonicalDtype, dtypeViolation, isCanonicalDtype, TORCH_DTYPE_ALIASES } from './validate/dtypes.ts';
+export { objectKeyViolation, type ObjectKeyFields } from './validate/object-key.ts';
+export { argsViolation, lmcacheViolation } from './validate/lmcache-violation.ts';

@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 
-export { FileSink } from './record/file-sink.ts';
+export { FileSink, type FileSinkOptions, type PositionalWrite } from './record/file-sink.ts';
 export { setupTracing, type SetupOptions, type TracingSession } from './record/setup.ts';
 
 /** A file as a web ReadableStream<Uint8Array>, the type TraceReader takes. */

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Recorder } from './recorder.ts';
@@ -10,7 +10,7 @@ import { TraceGate, traceMethods } from '../publish/traced.ts';
 import { TraceParser } from '../read/trace-parser.ts';
 import { workloadEvents } from '../test-support/workload.ts';
 import { PyFloat } from '../format/config-json.ts';
-import type { CallEvent } from '../model.ts';
+import { MemoryLayoutDesc, ObjectKey, type CallEvent } from '../model.ts';
 
 const clock = { mono: () => 1000, wall: () => 1.7e9 };
 
@@ -108,46 +108,82 @@ describe('recorder', () => {
     expect(parse(all).records).toHaveLength(200);
   });
 
-  it('batches are bounded in time: a lone record is written within ~50 ms', async () => {
-    const sink = new MemorySink();
-    const r = new Recorder(sink, { clock, flushMs: 50 });
-    r.attachConfig({});
-    r.onEvent(workloadEvents(1)[0]!);
-    expect(sink.writes).toBe(1);
-    await new Promise((res) => setTimeout(res, 120));
-    expect(sink.writes).toBe(2);
-    r.close();
+  it('batches are bounded in time: a lone record is written when flushMs has passed (fake clock)', () => {
+    vi.useFakeTimers();
+    try {
+      const sink = new MemorySink();
+      const r = new Recorder(sink, { clock, flushMs: 50 });
+      r.attachConfig({});
+      r.onEvent(workloadEvents(1)[0]!);
+      expect(sink.writes).toBe(1);
+      vi.advanceTimersByTime(49);
+      expect(sink.writes).toBe(1);
+      vi.advanceTimersByTime(1);
+      expect(sink.writes).toBe(2);
+      r.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
-  it('drops and counts: values without a codec, failed writes, events after close', () => {
+  it('drops and counts: values without a codec, failed writes, events after close; one notice per kind or state change', () => {
     let failNext = false;
     const mem = new MemorySink();
     const sink: FrameSink = {
       write: (b) => {
         if (failNext) {
           failNext = false;
-          throw new Error('disk full');
+          throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
         }
         mem.write(b);
       },
       sync: () => {},
       close: () => {},
     };
-    const errors: unknown[] = [];
-    const r = new Recorder(sink, { clock, onError: (e) => errors.push(e) });
+    const notices: string[] = [];
+    const r = new Recorder(sink, { clock, onNotice: (m) => notices.push(m) });
     const [a, b] = workloadEvents(2);
     r.onEvent(a!);
     r.onEvent({ ...b!, args: [new (class Opaque {})()] });
-    expect(r.stats.encodeFailures).toBe(1);
+    r.onEvent({ ...b!, args: [new (class Opaque {})()] });
+    expect(r.stats.encodeFailures).toBe(2);
     failNext = true;
     r.flush();
     expect(r.stats.writeFailures).toBe(1);
+    expect(r.state).toBe('failing');
+    expect(r.problem).toBe('ENOSPC: no space left on device');
     r.onEvent(b!);
+    r.flush();
+    expect(r.state).toBe('recording');
     r.close();
     r.onEvent(b!);
-    expect(r.stats).toMatchObject({ encodeFailures: 1, writeFailures: 1, afterClose: 1, droppedCount: 3, recordsWritten: 1 });
-    expect(errors.length).toBe(2);
+    expect(r.stats).toMatchObject({ encodeFailures: 2, writeFailures: 1, afterClose: 1, droppedCount: 4, recordsWritten: 1 });
+    expect(notices).toEqual([
+      expect.stringMatching(/cannot be encoded \(no codec for Opaque\)/),
+      expect.stringMatching(/fail \(ENOSPC: no space left on device\): records are dropped and counted until a write succeeds/),
+      expect.stringMatching(/succeed again; 1 records were dropped while they failed/),
+    ]);
     expect(parse(mem.bytes()).records).toHaveLength(1);
+  });
+
+  it('refuses records LMCache could not decode: dropped and counted, never written, one notice', () => {
+    const sink = new MemorySink();
+    const notices: string[] = [];
+    const r = new Recorder(sink, { clock, onNotice: (m) => notices.push(m) });
+    const [good] = workloadEvents(1);
+    const keys = good!.args[0] as ObjectKey[];
+    const bad = (args: unknown[]): CallEvent => ({ ...good!, args });
+    r.onEvent(bad([keys, new MemoryLayoutDesc([[4]], ['torch.half']), 'new']));
+    r.onEvent(bad([[new ObjectKey(new Uint8Array(2), 'org@model')], good!.args[1], 'new']));
+    r.onEvent(bad([[new ObjectKey(new Uint8Array(2), 'm', 0, 0, 's'.repeat(200))], good!.args[1], 'new']));
+    r.onEvent(bad([[new ObjectKey(new Uint8Array(2), 'm\ud800')], good!.args[1], 'new']));
+    r.onEvent(good!);
+    r.close();
+    expect(r.stats).toMatchObject({ refused: 4, droppedCount: 4, recordsWritten: 1 });
+    expect(notices).toEqual([expect.stringMatching(/refused a reserve_write record LMCache could not decode \(layout_desc.dtypes\[0\]: "torch.half" is an alias/)]);
+    const { records } = parse(sink.bytes());
+    expect(records).toHaveLength(1);
+    expect((records[0]!.args().keys as ObjectKey[]).map((k) => k.modelName)).toEqual(keys.map((k) => k.modelName));
   });
 
   it('close drains what is still queued on the bus', () => {
@@ -187,11 +223,23 @@ describe('setupTracing', () => {
     expect(gate.enabled).toBe(false);
   });
 
-  it('a config the encoder cannot write closes the file and leaves the gate off', () => {
+  it('a config the encoder cannot write leaves no file (not even a hidden partial one) and the gate off', () => {
     const gate = new TraceGate();
-    const path = join(tmp(), 'bad.lct');
+    const dir = tmp();
+    const path = join(dir, 'bad.lct');
     expect(() => setupTracing({ path, gate, config: { x: Symbol('no') } as never })).toThrow();
     expect(gate.enabled).toBe(false);
-    expect(existsSync(path)).toBe(true);
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a disk full at start fails the setup with the cause and leaves no 0-byte trace behind', () => {
+    const dir = tmp();
+    const path = join(dir, 'full.lct');
+    const enospc = () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    expect(() => setupTracing({ path, config: { a: 1 }, sinkOptions: { write: enospc } })).toThrow(/ENOSPC/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -2,13 +2,16 @@ import type { ConfigValue } from '../format/config-json.ts';
 import type { CallEvent } from '../model.ts';
 import { EventBus } from '../publish/bus.ts';
 import { TraceGate, type Tracer } from '../publish/traced.ts';
-import { FileSink } from './file-sink.ts';
+import { FileSink, type FileSinkOptions } from './file-sink.ts';
 import { Recorder, type RecorderOptions } from './recorder.ts';
 
 export interface TracingSession extends Tracer {
   recorder: Recorder;
   bus: EventBus<CallEvent>;
+  /** The trace's (first segment's) path. */
   path: string;
+  /** The file the frames go to: its segments and the committed bytes of the current one. */
+  sink: FileSink;
   close(): void;
 }
 
@@ -17,11 +20,14 @@ export interface SetupOptions extends Omit<RecorderOptions, 'gate'> {
   config?: ConfigValue;
   gate?: TraceGate;
   queueSize?: number;
+  /** Test hook: the file sink's write call. */
+  sinkOptions?: FileSinkOptions;
 }
 
 /**
- * Creates the file, the recorder and the bus, attaches the config, subscribes and turns the gate
- * on. On any failure the file is closed and the gate is left off (LMCache left both behind).
+ * Creates the file, the recorder and the bus, attaches the config (which writes the header),
+ * subscribes and turns the gate on. On any failure the gate is left off and no file is left
+ * behind (the sink publishes a file only once its header landed; LMCache left an empty one).
  */
 export function setupTracing(options: SetupOptions): TracingSession {
   const gate = options.gate ?? new TraceGate();
@@ -29,7 +35,7 @@ export function setupTracing(options: SetupOptions): TracingSession {
   let sink: FileSink | null = null;
   let recorder: Recorder | null = null;
   try {
-    sink = new FileSink(options.path);
+    sink = new FileSink(options.path, options.sinkOptions);
     recorder = new Recorder(sink, { ...options, gate });
     if (options.config !== undefined) recorder.attachConfig(options.config);
     recorder.subscribe(bus);
@@ -40,14 +46,15 @@ export function setupTracing(options: SetupOptions): TracingSession {
       bus,
       recorder: rec,
       path: options.path,
+      sink,
       publish: (e: CallEvent) => bus.publish(e),
       close: () => rec.close(),
     };
   } catch (e) {
     gate.enabled = false;
     try {
-      if (recorder) recorder.close();
-      else sink?.close();
+      // The sink, not the recorder: closing the recorder would try the header again.
+      sink?.close();
     } catch {
       /* the original error is the one to report */
     }

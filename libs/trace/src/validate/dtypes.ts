@@ -1,0 +1,39 @@
+import { TORCH_DTYPES } from '../format/spec.ts';
+import type { Violation } from './violation.ts';
+
+const CANONICAL: ReadonlySet<string> = new Set(TORCH_DTYPES);
+
+/**
+ * torch's attribute aliases and the dtype each is: `str(torch.half)` is `"torch.float16"`, so a
+ * writer may accept the alias only if it records the canonical name (LMCache's decoder refuses the
+ * alias itself).
+ */
+export const TORCH_DTYPE_ALIASES: Readonly<Record<string, (typeof TORCH_DTYPES)[number]>> = Object.freeze({
+  'torch.half': 'torch.float16',
+  'torch.float': 'torch.float32',
+  'torch.double': 'torch.float64',
+  'torch.chalf': 'torch.complex32',
+  'torch.cfloat': 'torch.complex64',
+  'torch.cdouble': 'torch.complex128',
+  'torch.short': 'torch.int16',
+  'torch.int': 'torch.int32',
+  'torch.long': 'torch.int64',
+});
+
+export const isCanonicalDtype = (name: string): boolean => CANONICAL.has(name);
+
+/** The canonical name of a dtype or of one of torch's aliases; null for anything else. */
+export function canonicalDtype(name: string): string | null {
+  if (CANONICAL.has(name)) return name;
+  return Object.hasOwn(TORCH_DTYPE_ALIASES, name) ? TORCH_DTYPE_ALIASES[name]! : null;
+}
+
+/** Why LMCache's decoder would refuse this dtype string, or null when it is a canonical name. */
+export function dtypeViolation(name: string, path: string): Violation | null {
+  if (CANONICAL.has(name)) return null;
+  const alias = Object.hasOwn(TORCH_DTYPE_ALIASES, name) ? TORCH_DTYPE_ALIASES[name] : undefined;
+  if (alias !== undefined) return { path, rule: `${JSON.stringify(name)} is an alias: LMCache decodes only canonical dtype names, here ${JSON.stringify(alias)}` };
+  const prefixed = `torch.${name}`;
+  const hint = CANONICAL.has(prefixed) ? ` (did you mean ${JSON.stringify(prefixed)}?)` : ' (canonical names are str() of a torch dtype, e.g. "torch.float16", "torch.bfloat16")';
+  return { path, rule: `${JSON.stringify(name)} is not a torch dtype name LMCache decodes${hint}` };
+}
