@@ -1,13 +1,18 @@
-import { createReadStream, mkdirSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { setupTracing, type TracingSession } from '@kvtrace/trace/node';
-import { HttpError } from './errors.ts';
+import { ensureWritableDir } from './ensure-dir.ts';
+import { FieldError, HttpError } from './errors.ts';
 import { inspectorBuilt, inspectorRoutes, isApiPath } from './routes/inspector.ts';
+import { helmetOptions } from './routes/security.ts';
 import { tracesRoutes } from './routes/traces.ts';
 import { v1Routes } from './routes/v1.ts';
+import { hostAllowlist } from './services/host-allowlist.ts';
 import { TraceDirectory } from './services/trace-directory.ts';
+import { tracingStatus } from './services/tracing-status.ts';
 import { createStorageManager, StorageError, storageConfigJson, traceStorageManager, type StorageConfig, type StorageManager } from './storage/index.ts';
 
 declare module 'fastify' {
@@ -23,12 +28,22 @@ export const DEFAULT_INSPECTOR_DIST = resolve(dirname(fileURLToPath(import.meta.
 
 export interface AppOptions {
   storage: StorageConfig;
-  /** Record the storage manager's calls to this file (level `storage`); null or absent: tracing off. */
-  tracing?: { path: string; queueSize?: number } | null;
+  /**
+   * Record the storage manager's calls to this file (level `storage`); null or absent: tracing off.
+   * `maxSegmentBytes` rotates it (NAME.000001.lct, ...) before a file would pass that size.
+   */
+  tracing?: { path: string; queueSize?: number; maxSegmentBytes?: number } | null;
   tracesDir: string;
   inspectorDist?: string;
   /** Largest KV body (and object) accepted, and largest framed answer sent, bytes. */
   bodyLimit?: number;
+  /**
+   * Host header allowlist (DNS-rebinding defence): the listen address and these names; IP
+   * literals and localhost names are always allowed. Default: listening on 127.0.0.1, no names.
+   */
+  hosts?: { listen: string; allowed?: readonly string[] };
+  /** Where state changes of the recording are said (disk full, recovered, file deleted): one line each. */
+  notice?: (message: string) => void;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -41,33 +56,46 @@ const STORAGE_STATUS: Record<StorageError['code'], number> = { bad_argument: 400
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? 256 * 2 ** 20;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 2 ** 20, forceCloseConnections: 'idle' });
+  // maxParamLength: trace names are up to 255 characters, and percent-encoding may triple them.
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 2 ** 20, forceCloseConnections: 'idle', maxParamLength: 3 * 255 });
+  const notice = options.notice ?? ((m: string) => app.log.warn(m));
 
+  ensureWritableDir(options.tracesDir, '--traces-dir');
   const sm = createStorageManager(options.storage);
   let tracing: TracingSession | null = null;
   try {
     if (options.tracing) {
-      mkdirSync(dirname(resolve(options.tracing.path)), { recursive: true });
-      tracing = setupTracing({
-        path: options.tracing.path,
-        config: storageConfigJson(options.storage),
-        queueSize: options.tracing.queueSize,
-        onNotice: (m) => app.log.warn(m),
-      });
+      const path = resolve(options.tracing.path);
+      ensureWritableDir(dirname(path), '--trace-output directory');
+      try {
+        tracing = setupTracing({
+          path,
+          config: storageConfigJson(options.storage),
+          queueSize: options.tracing.queueSize,
+          maxSegmentBytes: options.tracing.maxSegmentBytes,
+          onNotice: (m) => notice(`trace: ${m}`),
+        });
+      } catch (e) {
+        throw new Error(`cannot record the trace ${path}: ${(e as Error).message}`);
+      }
       traceStorageManager(sm, tracing);
     }
   } catch (e) {
     await sm.close();
     throw e;
   }
-  mkdirSync(options.tracesDir, { recursive: true });
   const session = tracing;
   const traces = new TraceDirectory(
     options.tracesDir,
     session && {
-      path: session.path,
+      segments: () => session.sink.segments,
+      currentPath: () => session.sink.currentPath,
       committedBytes: () => session.sink.committedBytes,
-      isRecording: () => !session.recorder.isClosed,
+      isRecording: () => session.recorder.verify() !== 'closed',
+      summary: () => {
+        const s = tracingStatus(session);
+        return { records_written: s.records_written, dropped_total: s.dropped_total, state: s.state, problem: s.problem };
+      },
     },
   );
   app.decorate('storage', sm);
@@ -88,6 +116,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await sm.close();
   });
 
+  const hostCheck = hostAllowlist(options.hosts ?? { listen: '127.0.0.1' });
+  app.addHook('onRequest', async (req) => {
+    const refused = hostCheck(req.headers.host);
+    if (refused !== null) throw new HttpError(403, refused);
+  });
+  // helmet is a fastify-plugin: registered here, its headers go on every answer, errors included.
+  await app.register(fastifyHelmet, helmetOptions(options.inspectorDist ?? DEFAULT_INSPECTOR_DIST));
+
   // Fastify parses text/plain by default; the API takes JSON or framed bytes only, so a text body
   // gets the documented 415, not a 400 from a schema that sees a string.
   app.removeContentTypeParser('text/plain');
@@ -95,6 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError | HttpError | StorageError | Error, req, reply) => {
     if ('validation' in err && err.validation) return reply.code(400).send({ error: 'Bad Request', message: err.message });
+    if (err instanceof FieldError) return reply.code(400).send({ error: 'Bad Request', message: err.message, field: err.field, rule: err.rule });
     if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: httpText(err.statusCode), message: err.message });
     if (err instanceof StorageError) {
       const code = STORAGE_STATUS[err.code];
@@ -122,9 +159,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
+const HTTP_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  411: 'Length Required',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
+};
+
 function httpText(status: number): string {
-  return (
-    { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 503: 'Service Unavailable' }[status] ??
-    'Error'
-  );
+  return HTTP_TEXT[status] ?? (status < 500 ? 'Client Error' : 'Server Error');
 }

@@ -8,3 +8,14 @@ export class HttpError extends Error {
     this.name = 'HttpError';
   }
 }
+
+/** A 400 for one field of the request body: the answer names the field and the rule it breaks. */
+export class FieldError extends HttpError {
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+  ) {
+    super(400, field ? `${field}: ${rule}` : rule);
+    this.name = 'FieldError';
+  }
+}

@@ -6,7 +6,10 @@ import { basename, dirname, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { HELP, parseServerFlags, tracePath, type ServerFlags } from './flags.ts';
+import { tracingStatus, tracingSummary } from './services/tracing-status.ts';
 import { runWorkload, summaryRows } from './workload/index.ts';
+
+const say = (line: string) => process.stdout.write(`kvtrace server: ${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
   let flags: ServerFlags | 'help';
@@ -25,9 +28,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     app = await buildApp({
       storage: flags.storage,
-      tracing: path ? { path, queueSize: flags.queueSize } : null,
+      tracing: path ? { path, queueSize: flags.queueSize, maxSegmentBytes: flags.traceMaxBytes ?? undefined } : null,
       tracesDir: flags.tracesDir,
       bodyLimit: flags.bodyLimit,
+      hosts: { listen: flags.host, allowed: flags.allowedHosts },
+      // One line per change of the recording's state (disk full, recovered, file deleted).
+      notice: (m) => process.stderr.write(`kvtrace server: ${m}\n`),
       logger: { level: 'warn' },
     });
   } catch (e) {
@@ -46,14 +52,17 @@ async function main(argv: string[]): Promise<number> {
       process.exit(130);
     }
     firstSignalAt = Date.now();
-    process.stdout.write(`kvtrace server: ${signal}: closing (draining requests, then the trace)\n`);
+    say(`${signal}: closing (draining requests, then the trace)`);
     // In-flight requests get a few seconds; then their connections are cut so the trace still closes cleanly.
     const force = setTimeout(() => app.server.closeAllConnections(), 5000);
     force.unref();
     closing = app.close().then(
       () => {
         const t = app.tracing;
-        if (t) process.stdout.write(`kvtrace server: trace closed: ${t.recorder.stats.recordsWritten} records written, ${t.bus.dropped + t.recorder.droppedCount} dropped, ${t.path}\n`);
+        if (t) {
+          const s = tracingStatus(t);
+          say(`trace closed: ${tracingSummary(s)}, ${s.segments.length > 1 ? `${dirname(t.path)}/{${s.segments.join(',')}}` : t.path}`);
+        }
         process.exit(0);
       },
       (e: unknown) => {
@@ -75,23 +84,36 @@ async function main(argv: string[]): Promise<number> {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : flags.port;
   const url = `http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${port}`;
+  const tracesDir = resolve(flags.tracesDir);
+  const outside = path !== null && resolve(dirname(path)) !== tracesDir;
   // One write: whoever waits for the listening line finds the trace path with it.
   const l2 = app.storage.l2Path;
   process.stdout.write(
     `kvtrace server listening on ${url}\n` +
-      (path ? `kvtrace server recording trace to ${path}\n` : 'kvtrace server tracing off (--trace-level storage turns it on)\n') +
+      (path
+        ? `kvtrace server recording trace to ${path}${flags.traceMaxBytes ? ` (rotating every ${flags.traceMaxBytes} bytes: ${basename(path, '.lct')}.000001.lct, ...)` : ''}\n`
+        : 'kvtrace server tracing off (--trace-level storage turns it on)\n') +
+      `kvtrace server traces listed at ${url}/traces from ${tracesDir}${outside ? ' (and this recording, kept outside it)' : ''}\n` +
       `kvtrace server L1 ${flags.storage.l1SizeGb} GiB ${flags.storage.evictionPolicy}, L2 ${l2 ?? 'off'}\n`,
   );
 
   if (flags.demo) {
     const { requests, concurrency } = flags.demo;
-    process.stdout.write(`kvtrace server demo: ${requests} requests, concurrency ${concurrency}...\n`);
+    say(`demo: ${requests} requests, concurrency ${concurrency}...`);
     const r = await runWorkload({ url, requests, concurrency, verify: true });
+    // The summary and the link come once every call of the demo is in the file: the bus drained
+    // and the recorder's batch written, so the count printed is the count the file holds.
+    const t = app.tracing;
+    if (t) {
+      await t.bus.whenIdle();
+      t.recorder.flush();
+    }
+    r.server = (await app.inject({ method: 'GET', url: '/v1/stats' })).json() as Record<string, unknown>;
     const rows = summaryRows(r);
     const w = Math.max(...rows.map(([k]) => k.length));
     process.stdout.write(rows.map(([k, val]) => `  ${k.padEnd(w)}  ${val}`).join('\n') + '\n');
-    const traceUrl = path && resolve(dirname(path)) === resolve(flags.tracesDir) ? `${url}/?trace=${encodeURIComponent(basename(path))}` : url;
-    process.stdout.write(`kvtrace server demo done: open ${traceUrl} (Ctrl-C stops the server and closes the trace)\n`);
+    const traceUrl = path ? `${url}/?trace=${encodeURIComponent(basename(path))}` : url;
+    say(`demo done: open ${traceUrl} (Ctrl-C stops the server and closes the trace)`);
   }
   return -1;
 }

@@ -31,3 +31,14 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   if (start >= size) return 'unsatisfiable';
   return { start, end: Math.min(end, size - 1) };
 }
+
+/**
+ * RFC 9110 13.1.5: whether an `If-Range` validator still names these bytes. An entity tag must be
+ * strong and equal to the current one; a date must equal Last-Modified exactly (whole seconds).
+ */
+export function ifRangeMatches(ifRange: string, etag: string, mtime: Date): boolean {
+  const v = ifRange.trim();
+  if (v.startsWith('"') || v.startsWith('W/')) return v === etag;
+  const t = Date.parse(v);
+  return Number.isFinite(t) && Math.floor(t / 1000) === Math.floor(mtime.getTime() / 1000);
+}

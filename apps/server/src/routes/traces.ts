@@ -1,21 +1,21 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import type { OpenedTrace } from '../services/trace-directory.ts';
-import { parseRange } from './range.ts';
+import type { OpenedTrace, TraceDirectory } from '../services/trace-directory.ts';
+import { ifRangeMatches, parseRange } from './range.ts';
 
 /** How often a follow stream looks for new frames of a live recording (the recorder flushes every 50 ms). */
 const FOLLOW_POLL_MS = 100;
 const CHUNK = 1 << 20;
 
 /**
- * `/traces`: list the traces directory, download one trace (Range, live prefix), follow a live one.
- * Names are checked by the TraceDirectory service; this plugin only speaks HTTP.
+ * `/traces`: list the traces directory, download one trace (Range, If-Range, live prefix), follow
+ * a live one. Names are checked by the TraceDirectory service; this plugin only speaks HTTP.
  */
 export async function tracesRoutes(app: FastifyInstance): Promise<void> {
   const dir = app.traces;
 
-  app.get('/', async () => ({ traces: await dir.list() }));
+  app.get('/', async () => dir.list());
 
   app.get<{ Params: { name: string }; Querystring: { follow?: string } }>(
     '/:name',
@@ -40,10 +40,13 @@ export async function tracesRoutes(app: FastifyInstance): Promise<void> {
         // alive after it: a follow ends when the server closes, and its socket must not hold the close.
         reply.header('connection', 'close');
         const signal = AbortSignal.any([dir.closing.signal, abortOnClose(reply.raw)]);
-        return reply.send(Readable.from(followFrames(t, signal)));
+        return reply.send(Readable.from(followFrames(dir, t, signal)));
       }
-      reply.header('accept-ranges', 'bytes');
-      const range = parseRange(req.headers.range, t.size);
+      reply.header('accept-ranges', 'bytes').header('etag', t.etag);
+      // RFC 9110 13.1.5: a Range whose If-Range validator no longer matches gets the whole file.
+      const ifRange = req.headers['if-range'];
+      const rangeHolds = ifRange === undefined || (typeof ifRange === 'string' && ifRangeMatches(ifRange, t.etag, t.mtime));
+      const range = rangeHolds ? parseRange(req.headers.range, t.size) : null;
       if (range === 'unsatisfiable') {
         await t.handle.close();
         return reply.code(416).type('application/json').header('content-range', `bytes */${t.size}`).send({ error: 'Range Not Satisfiable', message: `the trace has ${t.size} bytes` });
@@ -68,16 +71,18 @@ function abortOnClose(raw: NodeJS.EventEmitter): AbortSignal {
 }
 
 /**
- * The file so far, then each newly committed stretch of frames, until the recording closes (or
- * the server shuts down, or the client goes away). Only committed bytes are read, so every chunk
- * ends on a frame boundary.
+ * The file so far, then each newly committed stretch of frames, until this file stops being
+ * recorded (the recording closed, or rotated to its next segment), the server shuts down or the
+ * client goes away. Only committed bytes are read, so every chunk ends on a frame boundary.
  */
-async function* followFrames(t: OpenedTrace, signal: AbortSignal): AsyncGenerator<Buffer> {
+async function* followFrames(dir: TraceDirectory, t: OpenedTrace, signal: AbortSignal): AsyncGenerator<Buffer> {
   let pos = 0;
   try {
     for (;;) {
-      const last = !t.live || !t.live.isRecording() || signal.aborted;
-      const limit = t.live ? t.live.committedBytes() : t.size;
+      const live = t.live !== null && dir.isLive(t.path);
+      const last = !live || signal.aborted;
+      // Once this file is no longer the one being written it is complete: read to its end.
+      const limit = live ? t.live!.committedBytes() : (await t.handle.stat()).size;
       while (pos < limit) {
         const buf = Buffer.alloc(Math.min(CHUNK, limit - pos));
         const { bytesRead } = await t.handle.read(buf, 0, buf.length, pos);

@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AttnWindowDesc, PrefetchMode, TrimPolicy, useScope, type MemoryLayoutDesc, type ObjectKey, type PrefetchModeName, type TrimPolicyName } from '@kvtrace/trace';
 import { HttpError } from '../errors.ts';
 import { decodeFramed, encodeFramed, FramedBodyError, handleToJson, keyFromJson, layoutFromJson, OCTET, splitPayload, type KeyJson, type LayoutJson } from '../protocol/wire.ts';
+import { tracingStatus } from '../services/tracing-status.ts';
 import type { WriteMode } from '../storage/index.ts';
+import { checkRequestBody } from './request-rules.ts';
 import * as S from './schemas.ts';
 
 declare module 'fastify' {
@@ -82,6 +84,8 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
   const maxObj = opts.maxObjectBytes;
   const maxResponse = opts.maxResponseBytes;
   app.decorateRequest('payload', null);
+  // After each route's schema: the LMCache rules, for every route alike.
+  app.addHook('preHandler', async (req) => checkRequestBody(req.body));
 
   app.post<{ Body: { keys: KeyJson[]; layout: LayoutJson; mode: WriteMode } }>('/reserve_write', { schema: { body: S.reserveWriteBody } }, async (req) => {
     const outcomes = sm.reserveWrite(keys(req.body.keys), layout(req.body.layout, maxObj), req.body.mode);
@@ -214,25 +218,7 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     },
   );
 
-  app.get('/stats', async () => {
-    const t = app.tracing;
-    return {
-      ...sm.stats(),
-      tracing: t
-        ? {
-            path: t.path,
-            recording: !t.recorder.isClosed,
-            published: t.bus.published,
-            dropped: t.bus.dropped,
-            queue_depth: t.bus.depth,
-            queue_capacity: t.bus.capacity,
-            records_written: t.recorder.stats.recordsWritten,
-            recorder_dropped: t.recorder.droppedCount,
-            bytes_written: t.recorder.stats.bytesWritten,
-          }
-        : null,
-    };
-  });
+  app.get('/stats', async () => ({ ...sm.stats(), tracing: app.tracing ? tracingStatus(app.tracing) : null }));
 }
 
 function prefixCount(found: readonly boolean[]): number {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureWritableDir } from '../ensure-dir.ts';
 
 /** Bounds concurrent file operations (LMCache's prefetch workers). */
 class Semaphore {
@@ -61,8 +62,9 @@ export class FsL2Store {
     workers: number,
     private readonly maxPendingBytes: number,
   ) {
+    ensureWritableDir(parent, '--l2-dir');
     this.dir = join(parent, `l2-${process.pid}-${randomBytes(4).toString('hex')}`);
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.dir);
     this.reads = new Semaphore(workers);
     this.writes = new Semaphore(workers);
   }

@@ -13,19 +13,10 @@ import {
 import type { PrefetchedResults, ReserveOutcome, StorageManagerApi, StorageStats, WriteMode } from './api.ts';
 import { l1CapacityBytes, l2CapacityBytes, type StorageConfig } from './config.ts';
 import { FsL2Store } from './l2-store.ts';
+import { assertKeys, assertLayout, assertText } from './lmcache-checks.ts';
+import { StorageError } from './storage-error.ts';
 
-export type StorageErrorCode = 'bad_argument' | 'not_reserved' | 'size_mismatch' | 'closed';
-
-/** A caller mistake the manager refuses without changing any state (the server maps it to a 4xx). */
-export class StorageError extends Error {
-  constructor(
-    readonly code: StorageErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StorageError';
-  }
-}
+export { StorageError, type StorageErrorCode } from './storage-error.ts';
 
 /**
  * The layout's object size, checked: layouts come from clients and from replayed traces, and a NaN
@@ -127,6 +118,8 @@ export class StorageManager implements StorageManagerApi {
     this.c.calls_reserve_write++;
     this.assertOpen();
     if (!WRITE_MODES.includes(mode)) throw new StorageError('bad_argument', `mode must be one of ${WRITE_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+    assertKeys(keys);
+    assertLayout(layoutDesc);
     const size = objectSize(layoutDesc);
     const out: ReserveOutcome[] = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
@@ -189,6 +182,7 @@ export class StorageManager implements StorageManagerApi {
   finishWrite(keys: readonly ObjectKey[]): boolean[] {
     this.c.calls_finish_write++;
     this.assertOpen();
+    assertKeys(keys);
     const out: boolean[] = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const e = this.l1.get(keys[i]!.id);
@@ -220,6 +214,9 @@ export class StorageManager implements StorageManagerApi {
     this.c.calls_submit_prefetch_task++;
     this.assertOpen();
     if (!Number.isInteger(extraCount) || extraCount < 0) throw new StorageError('bad_argument', `extra_count must be a non-negative integer, got ${extraCount}`);
+    assertKeys(keys);
+    assertLayout(layoutDesc);
+    assertText(externalRequestId, 'external_request_id');
     const size = objectSize(layoutDesc);
     // SEGMENTED_PREFIX (per attention-window segment) is treated as PREFIX: the server has one group.
     const sparse = policy.name === 'SPARSE';
@@ -311,6 +308,7 @@ export class StorageManager implements StorageManagerApi {
       enter: () => {
         this.c.calls_read_prefetched_enter++;
         this.assertOpen();
+        assertKeys(keys);
         const out: PrefetchedResults = new Array(keys.length);
         for (let i = 0; i < keys.length; i++) {
           const e = this.l1.get(keys[i]!.id);
@@ -339,6 +337,7 @@ export class StorageManager implements StorageManagerApi {
   finishReadPrefetched(keys: readonly ObjectKey[], extraCount = 0): void {
     this.c.calls_finish_read_prefetched++;
     if (!Number.isInteger(extraCount) || extraCount < 0) throw new StorageError('bad_argument', `extra_count must be a non-negative integer, got ${extraCount}`);
+    assertKeys(keys);
     for (const key of keys) {
       const e = this.l1.get(key.id);
       if (e === undefined || e.readLocks === 0) {

@@ -46,8 +46,8 @@ export class KvClient {
     return JSON.parse(res.toString('utf8')) as StoreResult;
   }
 
-  async retrieve(keys: readonly ObjectKey[], layout: MemoryLayoutDesc): Promise<RetrieveResult> {
-    const body = Buffer.from(JSON.stringify({ keys: keys.map(keyToJson), layout: layoutToJson(layout) }));
+  async retrieve(keys: readonly ObjectKey[], layout: MemoryLayoutDesc, externalRequestId = ''): Promise<RetrieveResult> {
+    const body = Buffer.from(JSON.stringify({ keys: keys.map(keyToJson), layout: layoutToJson(layout), external_request_id: externalRequestId }));
     const res = await this.send('POST', '/v1/retrieve', body, { 'content-type': 'application/json', accept: OCTET });
     const { meta, payload } = decodeFramed(res);
     const m = meta as Omit<RetrieveResult, 'data'>;

@@ -42,13 +42,20 @@ export function layoutOfKib(kib: number): MemoryLayoutDesc {
 export const DEFAULT_MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
 
 /**
+ * How many earlier prompts a follow-up turn may continue: plans are generated lazily and keep only
+ * this window, so a 100,000-request plan costs neither a long synchronous build nor the memory of
+ * every prompt's keys. Plans of up to this many requests are the same as with an unbounded window.
+ */
+export const FOLLOW_UP_WINDOW = 4096;
+
+/**
  * Simulated inference traffic: each request picks a document by Zipf popularity, reuses that
  * document's chunk chain as its prefix (LMCache hashes chunks as a chain, so a shared prefix means
  * shared keys), and adds chunks of its own; 4 to 64 chunks in all. A share of requests are later
  * turns of an earlier conversation: the earlier prompt is their prefix, which by then may have been
- * evicted from L1 (so they exercise L2).
+ * evicted from L1 (so they exercise L2). Requests are made one at a time, as they are asked for.
  */
-export function planRequests(o: PlanOptions): PlannedRequest[] {
+export function* planStream(o: PlanOptions): Generator<PlannedRequest> {
   const rand = rng(o.seed ?? 1);
   const docs = o.documents ?? 64;
   const minC = o.minChunks ?? 4;
@@ -73,15 +80,25 @@ export function planRequests(o: PlanOptions): PlannedRequest[] {
     }
     return out;
   };
-  const out: PlannedRequest[] = [];
+  // The last FOLLOW_UP_WINDOW requests, as a ring: recent[(made - k) % W] is the k-th most recent.
+  const recent: PlannedRequest[] = [];
+  let made = 0;
   const followUps = o.followUps ?? 0.3;
+  const remember = (req: PlannedRequest): PlannedRequest => {
+    recent[made % FOLLOW_UP_WINDOW] = req;
+    made++;
+    return req;
+  };
   for (let r = 0; r < o.requests; r++) {
-    if (out.length > 0 && rand() < followUps) {
-      const prev = out[Math.floor(rand() * out.length)]!;
+    if (made > 0 && rand() < followUps) {
+      const held = Math.min(made, FOLLOW_UP_WINDOW);
+      const pick = Math.floor(rand() * held);
+      // Index `pick` among the held requests, oldest first (the unbounded plan's indexing).
+      const prev = recent[(made - held + pick) % FOLLOW_UP_WINDOW]!;
       const own = Math.min(maxC - prev.keys.length, 2 + Math.floor(rand() * 7));
       if (own > 0) {
         const keys = [...prev.keys, ...chain(`turn-${o.seed ?? 1}-${r}`, own, prev.keys[prev.keys.length - 1]?.chunkHash)];
-        out.push({ index: r, document: prev.document, keys, sharedChunks: prev.keys.length });
+        yield remember({ index: r, document: prev.document, keys, sharedChunks: prev.keys.length });
         continue;
       }
     }
@@ -93,7 +110,11 @@ export function planRequests(o: PlanOptions): PlannedRequest[] {
     const own = Math.max(0, Math.min(maxC - prefix.length, 4 + Math.floor(rand() * 21)));
     const keys = [...prefix, ...chain(`req-${o.seed ?? 1}-${r}`, own, prefix[prefix.length - 1]?.chunkHash)];
     while (keys.length < minC) keys.push(...chain(`pad-${r}`, minC - keys.length));
-    out.push({ index: r, document: d, keys, sharedChunks: prefix.length });
+    yield remember({ index: r, document: d, keys, sharedChunks: prefix.length });
   }
-  return out;
+}
+
+/** The whole plan at once (small plans: tests, inspection). */
+export function planRequests(o: PlanOptions): PlannedRequest[] {
+  return [...planStream(o)];
 }

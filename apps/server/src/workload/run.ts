@@ -1,6 +1,6 @@
 import type { MemoryLayoutDesc, ObjectKey } from '@kvtrace/trace';
 import { KvClient } from './client.ts';
-import { DEFAULT_LAYOUT, planRequests, type PlanOptions } from './plan.ts';
+import { DEFAULT_LAYOUT, planStream, type PlanOptions } from './plan.ts';
 
 export interface WorkloadOptions extends Omit<PlanOptions, 'requests'> {
   url: string;
@@ -11,6 +11,8 @@ export interface WorkloadOptions extends Omit<PlanOptions, 'requests'> {
   verify?: boolean;
   /** Stops sending new requests when aborted. */
   signal?: AbortSignal;
+  /** Called after each completed request with the number completed so far (tests wait on it). */
+  onRequestDone?: (completed: number) => void;
 }
 
 export interface WorkloadResult {
@@ -46,30 +48,38 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** The external_request_id the workload gives request `index`, so a trace names its requests. */
+export const externalRequestId = (seed: number, index: number): string => `req-${seed}-${index}`;
+
 /**
  * Runs simulated inference traffic against a server: per request, a retrieve of the whole prompt
- * (prefix lookup: L1 hits, L2 loads) and then a store of the chunks after the hit prefix (the
- * prefill's new KV). `concurrency` requests are in flight at once.
+ * (prefix lookup: L1 hits, L2 loads; submit_prefetch_task, read of the found keys,
+ * finish_read_prefetched, all with the request's external_request_id) and then a store of the
+ * chunks after the hit prefix (the prefill's new KV: reserve_write, finish_write of the reserved
+ * keys). `concurrency` requests are in flight at once; the plan is made one request at a time, as
+ * workers ask for the next, so no long synchronous build blocks the event loop.
  */
 export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
   const layout = o.layout ?? DEFAULT_LAYOUT;
   const size = layout.byteSize;
-  const plan = planRequests(o);
+  const plan = planStream(o);
+  const seed = o.seed ?? 1;
   const client = new KvClient(o.url);
   const r: WorkloadResult = {
     requests: 0, stores: 0, retrieves: 0, chunksRequested: 0, chunksHit: 0, l1Hits: 0, l2Hits: 0, chunksStored: 0,
     errors: 0, corrupt: 0, firstError: null, durationS: 0, reqPerS: 0, p50Ms: 0, p99Ms: 0, server: null,
   };
   const latencies: number[] = [];
-  let next = 0;
   const t0 = performance.now();
   const worker = async () => {
     for (;;) {
-      const req = plan[next++];
-      if (!req || o.signal?.aborted) return;
+      if (o.signal?.aborted) return;
+      const step = plan.next();
+      if (step.done) return;
+      const req = step.value;
       const start = performance.now();
       try {
-        const got = await client.retrieve(req.keys, layout);
+        const got = await client.retrieve(req.keys, layout, externalRequestId(seed, req.index));
         r.retrieves++;
         r.chunksRequested += req.keys.length;
         r.chunksHit += got.data.length;
@@ -90,6 +100,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
         }
         r.requests++;
         latencies.push(performance.now() - start);
+        o.onRequestDone?.(r.requests);
       } catch (e) {
         r.errors++;
         r.firstError ??= (e as Error).message;
@@ -128,6 +139,20 @@ export function summaryRows(r: WorkloadResult): [string, string][] {
     ['p99', `${r.p99Ms.toFixed(2)} ms`],
     ['server evictions', num('evictions')],
     ['server L2 objects', num('l2_objects')],
-    ...(t ? ([['trace records', `${String(t.records_written)} written, ${String(t.dropped)} dropped (queue full)`]] as [string, string][]) : []),
+    ...(t ? ([['trace records', traceRecordsText(t)]] as [string, string][]) : []),
   ];
+}
+
+/** `1668 written, 0 dropped`, with each reason for drops and the recording's state when not plain. */
+function traceRecordsText(t: Record<string, unknown>): string {
+  const n = (k: string) => (typeof t[k] === 'number' ? (t[k] as number) : 0);
+  const reasons = [
+    [n('dropped'), 'queue full'],
+    [n('refused'), 'refused: LMCache could not decode them'],
+    [n('write_failures'), 'write failed'],
+  ].filter(([c]) => (c as number) > 0);
+  const total = typeof t.dropped_total === 'number' ? t.dropped_total : n('dropped') + n('recorder_dropped');
+  const why = reasons.length ? ` (${reasons.map(([c, w]) => `${String(c)} ${String(w)}`).join(', ')})` : '';
+  const state = typeof t.problem === 'string' && t.problem ? `; ${String(t.state)}: ${t.problem}` : '';
+  return `${String(t.records_written)} written, ${String(total)} dropped${why}${state}`;
 }
