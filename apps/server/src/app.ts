@@ -57,7 +57,7 @@ const STORAGE_STATUS: Record<StorageError['code'], number> = { bad_argument: 400
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? 256 * 2 ** 20;
   // maxParamLength: trace names are up to 255 characters, and percent-encoding may triple them.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 2 ** 20, forceCloseConnections: 'idle', maxParamLength: 3 * 255 });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 2 ** 20, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 3 * 255 } });
   const notice = options.notice ?? ((m: string) => app.log.warn(m));
 
   ensureWritableDir(options.tracesDir, '--traces-dir');

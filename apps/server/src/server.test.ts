@@ -88,6 +88,19 @@ describe('flags', () => {
     expect(() => parseServerFlags(['--nope'])).toThrow(/nope/);
   });
 
+  it('--trace-max-mb (MiB, fractions allowed), --allowed-host (repeatable, comma lists), negative values reach the rule', () => {
+    expect(parseServerFlags(['--trace-max-mb', '0.5', '--allowed-host', 'a.example,.corp.example', '--allowed-host', 'b.example'])).toMatchObject({
+      traceMaxBytes: 512 * 1024,
+      allowedHosts: ['a.example', '.corp.example', 'b.example'],
+    });
+    expect(parseServerFlags([])).toMatchObject({ traceMaxBytes: null, allowedHosts: [] });
+    expect(() => parseServerFlags(['--trace-max-mb', '0'])).toThrow(/--trace-max-mb must be a number of MiB in \(0, 1048576\], got "0"/);
+    expect(() => parseServerFlags(['--trace-max-mb', '-2'])).toThrow(/--trace-max-mb must be a number of MiB.*got "-2"/);
+    expect(() => parseServerFlags(['--allowed-host', 'http://x/'])).toThrow(/--allowed-host takes host names/);
+    expect(() => parseServerFlags(['--l1-size-gb', '-1'])).toThrow(/--l1-size-gb must be > 0, got -1/);
+    expect(() => parseServerFlags(['--port', '-5'])).toThrow(/--port must be an integer from 0 to 65535, got "-5"/);
+  });
+
   it('trace path: default name in the traces dir; bare names there too; paths as given', () => {
     const f = parseServerFlags(['--trace-level', 'storage', '--traces-dir', '/x/t']);
     if (f === 'help') throw new Error('help');

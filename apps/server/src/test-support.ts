@@ -25,7 +25,9 @@ export interface Built {
 }
 
 /** Builds an app in a fresh temp dir (L2 and traces inside it); close() closes it and removes the dir. */
-export async function build(opts: { objects?: number; l2?: boolean; trace?: boolean | string; queueSize?: number; storage?: Partial<StorageConfig>; app?: Partial<AppOptions> } = {}): Promise<Built> {
+export async function build(
+  opts: { objects?: number; l2?: boolean; trace?: boolean | string; queueSize?: number; maxSegmentBytes?: number; storage?: Partial<StorageConfig>; app?: Partial<AppOptions> } = {},
+): Promise<Built> {
   const dir = tempDir();
   const tracesDir = join(dir.path, 'traces');
   const storage: StorageConfig = {
@@ -41,7 +43,7 @@ export async function build(opts: { objects?: number; l2?: boolean; trace?: bool
   const app = await buildApp({
     storage,
     tracesDir,
-    tracing: opts.trace ? { path: join(tracesDir, traceName), queueSize: opts.queueSize } : null,
+    tracing: opts.trace ? { path: join(tracesDir, traceName), queueSize: opts.queueSize, maxSegmentBytes: opts.maxSegmentBytes } : null,
     inspectorDist: join(dir.path, 'no-inspector'),
     ...opts.app,
   });

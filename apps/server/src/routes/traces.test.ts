@@ -1,4 +1,5 @@
-import { readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TraceReader } from '@kvtrace/trace';
@@ -136,5 +137,123 @@ describe('GET /traces/:name', () => {
       expect(statuses, `${url} -> ${r.statusCode} ${r.body}`).toContain(r.statusCode);
       expect(r.body).not.toContain('outside');
     }
+  });
+});
+
+describe('files that are not plain traces', () => {
+  it('a FIFO in the directory hangs nothing: not listed, 404 on download, and other files and L2 keep working', async () => {
+    const b = await build({ trace: 'live.lct', l2: true });
+    opened.push(b);
+    const fifo = join(b.tracesDir, 'fifo.lct');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    await store(b, 2);
+    // More requests than libuv has threads: a blocking open() would stall every one after them.
+    const downloads = await Promise.all(Array.from({ length: 6 }, () => b.app.inject({ method: 'GET', url: '/traces/fifo.lct' })));
+    expect(downloads.map((r) => r.statusCode)).toEqual(new Array(6).fill(404));
+    const list = (await b.app.inject({ method: 'GET', url: '/traces' })).json() as { traces: { name: string }[] };
+    expect(list.traces.map((t) => t.name)).toEqual(['live.lct']);
+    expect((await b.app.inject({ method: 'GET', url: '/traces/live.lct' })).statusCode).toBe(200);
+    await store(b, 4);
+    await b.app.storage.idle();
+    expect(b.app.storage.stats().l2_objects).toBe(4);
+  });
+
+  it('an empty file and a header too large to summarise are listed with their error', async () => {
+    const b = await traced();
+    writeFileSync(join(b.tracesDir, 'empty.lct'), '');
+    const huge = Buffer.alloc(8);
+    huge.writeUInt32BE(0x7fffffff, 0);
+    writeFileSync(join(b.tracesDir, 'huge.lct'), Buffer.concat([huge, Buffer.alloc(2 << 20)]));
+    const { traces } = (await b.app.inject({ method: 'GET', url: '/traces' })).json() as { traces: { name: string; error: string | null }[] };
+    const byName = Object.fromEntries(traces.map((t) => [t.name, t.error]));
+    expect(byName['empty.lct']).toMatch(/empty file/);
+    expect(byName['huge.lct']).toMatch(/larger than 1048576 bytes/);
+  });
+
+  it('names of up to 255 characters are served; longer ones are a 400 naming the limit', async () => {
+    const b = await traced();
+    await store(b, 1);
+    b.app.tracing!.close();
+    const bytes = readFileSync(join(b.tracesDir, 'live.lct'));
+    const long = 'n'.repeat(251) + '.lct';
+    writeFileSync(join(b.tracesDir, long), bytes);
+    const r = await b.app.inject({ method: 'GET', url: `/traces/${encodeURIComponent(long)}` });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(Buffer.compare(r.rawPayload, bytes)).toBe(0);
+    const tooLong = await b.app.inject({ method: 'GET', url: `/traces/${'n'.repeat(252)}.lct` });
+    expect([tooLong.statusCode, tooLong.json().message]).toEqual([400, 'a trace name is 1 to 255 characters, got 256']);
+  });
+});
+
+describe('If-Range', () => {
+  it('a validator that still matches keeps the Range (206); a stale one gets the whole file (200)', async () => {
+    const b = await traced();
+    await store(b, 2);
+    b.app.tracing!.close();
+    const file = readFileSync(join(b.tracesDir, 'live.lct'));
+    const full = await b.app.inject({ method: 'GET', url: '/traces/live.lct' });
+    const etag = String(full.headers.etag);
+    const lastModified = String(full.headers['last-modified']);
+    expect(etag).toMatch(/^"[0-9a-z-]+"$/);
+    const get = (ifRange: string) => b.app.inject({ method: 'GET', url: '/traces/live.lct', headers: { range: 'bytes=0-9', 'if-range': ifRange } });
+    for (const same of [etag, lastModified]) {
+      const r = await get(same);
+      expect([r.statusCode, r.rawPayload.length], same).toEqual([206, 10]);
+    }
+    for (const stale of ['"other"', `W/${etag}`, new Date(Date.parse(lastModified) - 60_000).toUTCString(), 'not a date']) {
+      const r = await get(stale);
+      expect([r.statusCode, r.rawPayload.length], stale).toEqual([200, file.length]);
+    }
+  });
+});
+
+describe('the traces directory deleted while recording', () => {
+  it('is detected and said: the recording stops with the reason, the listing says the directory is gone, the API keeps working', async () => {
+    const notices: string[] = [];
+    const b = await build({ trace: 'doomed.lct', app: { notice: (m) => notices.push(m) } });
+    opened.push(b);
+    await store(b, 3);
+    rmSync(b.tracesDir, { recursive: true, force: true });
+    const stats = (await b.app.inject({ method: 'GET', url: '/v1/stats' })).json();
+    expect(stats.tracing).toMatchObject({ recording: false, state: 'closed', problem: expect.stringMatching(/doomed\.lct was deleted while recording/) });
+    expect(notices).toEqual([expect.stringMatching(/^trace: recording stopped: the trace file .*doomed\.lct was deleted/)]);
+    const list = (await b.app.inject({ method: 'GET', url: '/traces' })).json();
+    expect(list).toMatchObject({ traces: [], problem: expect.stringMatching(/traces directory .* cannot be read: ENOENT/) });
+    await store(b, 2);
+    expect(notices).toHaveLength(1);
+  });
+});
+
+describe('rotation (--trace-max-mb)', () => {
+  it('lists every segment with its sequence; together they hold every call once; a follow of a finished segment ends', async () => {
+    const b = await build({ trace: 'rot.lct', maxSegmentBytes: 8 * 1024 });
+    opened.push(b);
+    const url = await b.app.listen({ host: '127.0.0.1', port: 0 });
+    const follow = fetch(`${url}/traces/rot.lct?follow=1`).then(async (r) => new Uint8Array(await r.arrayBuffer()));
+    await store(b, 40);
+    const session = b.app.tracing!;
+    await session.bus.whenIdle();
+    session.recorder.flush();
+    // The first segment was finished by the rotation: its follow ends with the whole file.
+    const followed = await follow;
+    expect(Buffer.compare(Buffer.from(followed), readFileSync(join(b.tracesDir, 'rot.lct')))).toBe(0);
+    const { traces } = (await (await fetch(`${url}/traces`)).json()) as { traces: { name: string; segment_of: string; segment: number; recording: boolean; size: number }[] };
+    const segs = [...traces].sort((x, y) => x.segment - y.segment);
+    expect(segs.length).toBeGreaterThanOrEqual(3);
+    expect(segs.map((t) => t.segment)).toEqual(segs.map((_, i) => i));
+    expect(new Set(segs.map((t) => t.segment_of))).toEqual(new Set(['rot.lct']));
+    expect(segs.map((t) => t.name)).toEqual(segs.map((t, i) => (i === 0 ? 'rot.lct' : `rot.${String(i).padStart(6, '0')}.lct`)));
+    expect(segs.filter((t) => t.recording).map((t) => t.segment)).toEqual([segs.length - 1]);
+    let total = 0;
+    for (const t of segs) {
+      expect(t.size).toBeLessThanOrEqual(8 * 1024);
+      const res = await fetch(`${url}/traces/${t.name}`);
+      const { header, records, report } = await new TraceReader(res.body!).readAll();
+      expect(report).toMatchObject({ malformed: 0, truncated: null });
+      expect(header.digest_valid).toBe(true);
+      total += records.length;
+    }
+    expect(total).toBe(session.bus.published);
+    expect(total).toBe(40 * 2); // each store is a reserve_write and a finish_write
   });
 });

@@ -461,3 +461,34 @@ describe('L2', () => {
     expect(() => sm.reserveWrite(keys(2), LAYOUT, 'new')).toThrow(/closed/);
   });
 });
+
+describe('arguments LMCache could not decode (defence in depth behind the API)', () => {
+  it('every traced method refuses them with bad_argument and changes nothing', () => {
+    const sm = make(8);
+    store(sm, keys(1));
+    const before = sm.stats();
+    const badKey = new ObjectKey(new Uint8Array([9]), 'org@model');
+    const calls: [string, () => unknown, RegExp][] = [
+      ['reserve_write key', () => sm.reserveWrite([key(2), badKey], LAYOUT, 'new'), /keys\[1\]\.model_name: contains "@"/],
+      ['reserve_write dtype', () => sm.reserveWrite(keys(2), new MemoryLayoutDesc([[4]], ['torch.half']), 'new'), /layout_desc\.dtypes\[0\]: "torch.half" is an alias/],
+      ['finish_write', () => sm.finishWrite([new ObjectKey(new Uint8Array([1]), 'm', 0, -1)]), /keys\[0\]\.object_group_id: is -1/],
+      ['submit_prefetch_task salt', () => sm.submitPrefetchTask([new ObjectKey(new Uint8Array([1]), 'm', 0, 0, 'a/b')], LAYOUT), /cache_salt: contains "\/"/],
+      ['submit_prefetch_task request id', () => sm.submitPrefetchTask(keys(1), LAYOUT, 0, 'r\ud800'), /external_request_id: is not valid Unicode/],
+      ['read_prefetched_results', () => useScope(sm.readPrefetchedResults([new ObjectKey(new Uint8Array([1]), 'm\udc00')]), (r) => r), /model_name: is not valid Unicode/],
+      ['finish_read_prefetched', () => sm.finishReadPrefetched([badKey]), /model_name: contains "@"/],
+    ];
+    for (const [name, call, message] of calls) {
+      let err: unknown;
+      try {
+        call();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toBeInstanceOf(StorageError);
+      expect((err as StorageError).code, name).toBe('bad_argument');
+      expect((err as StorageError).message, name).toMatch(message);
+    }
+    const after = sm.stats();
+    for (const k of ['l1_objects', 'l1_used_bytes', 'l1_read_locks', 'l1_write_locked', 'l1_hits', 'l1_misses'] as const) expect(after[k], k).toBe(before[k]);
+  });
+});
