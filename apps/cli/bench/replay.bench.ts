@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryLayoutDesc, TraceReader } from '@kvtrace/trace';
 import { storageConfigFromFlags } from '@kvtrace/server/storage';
+import { trafficTrace } from '@kvtrace/trace/test-support';
 import type { BenchSection } from '../../../scripts/bench-types.ts';
 import { replayTrace } from '../src/replay/run-replay.ts';
-import { encodeTrace, workloadCalls } from '../src/replay/synthetic-trace.ts';
 import { LocalTarget } from '../src/replay/target-local.ts';
 import { READ_CHUNK } from '../src/replay/read-chunk.ts';
 
@@ -46,8 +46,8 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 export async function run(): Promise<BenchSection[]> {
   const layout = new MemoryLayoutDesc([[2, 8, 128]], ['torch.bfloat16']); // 4 KiB objects: measures the replay, not memcpy
   const l1 = String((2048 * layout.byteSize) / 2 ** 30);
-  const big = encodeTrace(workloadCalls({ requests: 8_000, keysPerRequest: 16, pool: 8192, layout }));
-  const small = encodeTrace(workloadCalls({ requests: 1_500, keysPerRequest: 16, pool: 8192, layout }));
+  const big = trafficTrace({ requests: 8_000, keysPerCall: 16, documents: 512, layout }).bytes;
+  const small = trafficTrace({ requests: 1_500, keysPerCall: 16, documents: 512, layout }).bytes;
   // Warm-up: JIT the reader and the manager before timing.
   await replay(small, { 'l1-size-gb': l1, 'l2-dir': 'none' });
   const base = await decodeOnly(big);

@@ -3,7 +3,7 @@
  * - reader scan (time + qualname, args not decoded) vs msgpackr `unpack` of every frame;
  * - recorder (encode + write to a file) vs msgpackr `pack` + one write per frame (LMCache's shape);
  * - a traced method with the gate off vs the same method untraced.
- * Records are workload-shaped: 16 ObjectKeys each (~2.6 KB, as LMCache encodes them).
+ * Records are the trace builder's seeded traffic, requests of 16 ObjectKeys (~2.6 KB a lookup, as LMCache encodes them).
  */
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { pack, unpack } from 'msgpackr';
 import { MemorySink, Recorder, TraceGate, TraceReader, traceMethods, type CallEvent } from '../src/index.ts';
 import { FileSink } from '../src/node.ts';
-import { workloadEvents } from '../src/test-support/workload.ts';
+import { randomKeys, trafficEvents } from '../src/test-support/index.ts';
 import type { BenchSection } from '../../../scripts/bench-types.ts';
-import { buildWorkloadAnalyzer, filterQueries } from '../src/analyze/bench-workload.ts';
+import { buildWorkloadAnalyzer, filterQueries } from '../src/test-support/analyzer-workload.ts';
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const now = () => performance.now();
@@ -54,7 +54,7 @@ function toPlain(v: unknown): unknown {
 }
 
 async function benchReader(n: number): Promise<{ section: BenchSection; json: Record<string, number> }> {
-  const events = workloadEvents(n, 16, 11);
+  const events = trafficEvents({ records: n, keysPerCall: 16, seed: 11, freshKeys: true });
   const sink = new MemorySink();
   const rec = new Recorder(sink);
   rec.attachConfig({ bench: true });
@@ -129,7 +129,7 @@ async function benchReader(n: number): Promise<{ section: BenchSection; json: Re
 }
 
 function benchRecorder(n: number): { section: BenchSection; json: Record<string, number> } {
-  const events = workloadEvents(n, 16, 12);
+  const events = trafficEvents({ records: n, keysPerCall: 16, seed: 12, freshKeys: true });
   const dir = mkdtempSync(join(tmpdir(), 'kvtrace-bench-'));
   try {
     const ours: number[] = [];
@@ -201,7 +201,7 @@ class Shaped {
 }
 
 function benchGate(): { section: BenchSection; json: Record<string, number> } {
-  const keys = (workloadEvents(1, 16, 5)[0]!.args[0] as { id: string }[]).map((k) => ({ id: k.id }));
+  const keys = randomKeys(16, 5).map((k) => ({ id: k.id }));
   const plain = new Shaped(keys);
   const gate = new TraceGate();
   const traced = traceMethods(new Shaped(keys), {

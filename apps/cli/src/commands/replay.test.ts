@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MemoryLayoutDesc } from '@kvtrace/trace';
-import { call, encodeTrace, key, workloadCalls } from '../replay/synthetic-trace.ts';
+import { TraceBuilder, testKey as key, trafficTrace, type HeaderOptions } from '@kvtrace/trace/test-support';
 import { run } from './replay.ts';
 import { run as runExport } from './export.ts';
 
@@ -34,11 +34,26 @@ async function inProcess(fn: (argv: string[]) => Promise<number>, ...argv: strin
 }
 
 const layout = new MemoryLayoutDesc([[16, 1024]], ['torch.float16']);
+const workload = (requests: number, header: HeaderOptions = {}) => trafficTrace({ requests, keysPerCall: 8, layout }, header);
 const good = join(dir, 'good.lct');
-writeFileSync(good, encodeTrace(workloadCalls({ requests: 60, pool: 64, layout })));
+const goodTrace = workload(60);
+writeFileSync(good, goodTrace.bytes);
+/** A trace of explicit calls, written by the builder. */
+function trace(write: (b: TraceBuilder) => void): Uint8Array {
+  const b = TraceBuilder.memory();
+  write(b);
+  return b.bytes();
+}
 // The last call cannot succeed (a negative extra_count is refused by the manager): one failed record.
 const failing = join(dir, 'failing.lct');
-writeFileSync(failing, encodeTrace([call.reserveWrite(0.001, [key(1)], layout), call.finishWrite(0.002, [key(1)]), call.release(0.003, [key(1)], -1)]));
+writeFileSync(
+  failing,
+  trace((b) => {
+    b.call('reserve_write', 0.001, { keys: [key(1)], layout_desc: layout, mode: 'new' });
+    b.call('finish_write', 0.002, { keys: [key(1)] });
+    b.call('finish_read_prefetched', 0.003, { keys: [key(1)], extra_count: -1 });
+  }),
+);
 
 describe('kvtrace replay (child process: exit codes)', () => {
   it('refuses a schema-1 trace with the reason, exit 1, no stack trace', () => {
@@ -103,7 +118,7 @@ describe('kvtrace replay (in process)', () => {
 describe('kvtrace replay --from-header (an untrusted header)', () => {
   const withConfig = (name: string, config: unknown) => {
     const f = join(dir, name);
-    writeFileSync(f, encodeTrace(workloadCalls({ requests: 5, pool: 8, layout }), { sm_config_json: JSON.stringify(config) }));
+    writeFileSync(f, workload(5, { configJson: JSON.stringify(config) }).bytes);
     return f;
   };
 
@@ -133,7 +148,13 @@ describe('kvtrace replay interrupted (child process)', () => {
     it(`${signal} mid-run closes the target, removing its L2 directory, and exits ${code}`, async () => {
       const k = [key(1)];
       const f = join(dir, `gap-${signal}.lct`);
-      writeFileSync(f, encodeTrace([call.finishWrite(0, k), call.finishWrite(600, k)])); // a 10-minute gap
+      writeFileSync(
+        f,
+        trace((b) => {
+          b.call('finish_write', 0, { keys: k });
+          b.call('finish_write', 600, { keys: k }); // a 10-minute gap
+        }),
+      );
       const l2 = join(dir, `l2-${signal}`);
       mkdirSync(l2);
       const child = spawn(process.execPath, ['--import', 'tsx', `${root}apps/cli/src/main.ts`, 'replay', f, '--l1-size-gb', '0.01', '--l2-dir', l2], { cwd: root, stdio: 'ignore' });
@@ -178,7 +199,7 @@ describe('kvtrace export (exit codes)', () => {
   it('standard output closed by its reader (EPIPE) is a quiet exit 0 (child process)', () => {
     // `| head -c 1`: the reader goes away after the first byte, the rest of the export hits EPIPE.
     const big = join(dir, 'big.lct');
-    writeFileSync(big, encodeTrace(workloadCalls({ requests: 2000, pool: 64, layout })));
+    writeFileSync(big, workload(2000).bytes);
     const r = spawnSync('bash', ['-c', `"${process.execPath}" --import tsx "${root}apps/cli/src/main.ts" export "${big}" --format jsonl | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8', cwd: root });
     expect(r.stdout.trim()).toBe('0');
     expect(r.stderr).not.toMatch(/cannot write|Error/);
@@ -189,6 +210,7 @@ describe('kvtrace export (exit codes)', () => {
     const r = await inProcess(runExport, good, '--format', 'chrome', '-o', out);
     expect(r.code).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { ph: string }[] };
-    expect(doc.traceEvents.filter((e) => e.ph === 'X')).toHaveLength(60);
+    // One complete event per read scope (enter/exit pair) of the workload.
+    expect(doc.traceEvents.filter((e) => e.ph === 'X')).toHaveLength(goodTrace.summary.byMethod['read_prefetched_results.__enter__']!);
   });
 });

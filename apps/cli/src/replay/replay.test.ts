@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryLayoutDesc, MemorySink, ObjectKey, RawTagged, Recorder, TraceGate, encodeConfig, smQualname, useScope, type CallEvent, type TraceRecord } from '@kvtrace/trace';
 import { createStorageManager, storageConfigFromFlags, storageConfigJson, traceStorageManager } from '@kvtrace/server/storage';
-import { chunkedStream, fixtureBytes, manifest } from '../../../../libs/trace/src/test-support/fixtures.ts';
+import { TraceBuilder, chunkedStream, fixtureBytes, manifest, testKey as key, trafficTrace } from '@kvtrace/trace/test-support';
 import { Dispatcher } from './dispatch.ts';
 import { MAX_TIMER_MS, Pacer } from './pacer.ts';
 import { ScopePairer, keyListId } from './pairing.ts';
 import { renderComparison, renderReport, reportCsv, reportJson } from './report.ts';
 import { ReplayRefused, replayTrace } from './run-replay.ts';
 import { nearestRank, LatencySamples } from './stats.ts';
-import { call, encodeTrace, key, workloadCalls } from './synthetic-trace.ts';
 import { LocalTarget } from './target-local.ts';
 import type { PrefetchCall, ReadToken, ReplayTarget, TargetStats } from './target.ts';
 
@@ -91,7 +90,9 @@ describe('pairing', () => {
 describe('pacing', () => {
   it('a 50 ms recorded gap takes at least 40 ms at speed 1, about half at speed 2, nothing at speed 0', async () => {
     const k = [key(1)];
-    const bytes = encodeTrace([call.finishWrite(0.01, k), call.finishWrite(0.06, k), call.finishWrite(0.11, k)]);
+    const b = TraceBuilder.memory();
+    for (const t of [0.01, 0.06, 0.11]) b.call('finish_write', t, { keys: k });
+    const bytes = b.bytes();
     const gaps = async (speed: number) => {
       const t = new FakeTarget();
       const r = await replayTrace(stream(bytes), t, { speed });
@@ -302,7 +303,7 @@ describe('replay of a trace recorded by our storage manager', () => {
   });
 
   it('compare: a bigger L1 on the same trace hits at least as often; side-by-side report and CSV/JSON name both', async () => {
-    const bytes = encodeTrace(workloadCalls({ requests: 150, pool: 128 }));
+    const { bytes } = trafficTrace({ requests: 150, keysPerCall: 8, layout: new MemoryLayoutDesc([[2, 4, 16, 8, 128]], ['torch.bfloat16']) });
     const small = await replayTrace(stream(bytes), local(String(16 * 4 * 16 * 8 * 128 * 2 / 2 ** 30)), { speed: 0 });
     const big = await replayTrace(stream(bytes), local(String(128 * 4 * 16 * 8 * 128 * 2 / 2 ** 30)), { speed: 0 });
     expect(big.l1HitRate).toBeGreaterThan(small.l1HitRate);

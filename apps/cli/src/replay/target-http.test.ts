@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryLayoutDesc } from '@kvtrace/trace';
 import { buildApp } from '@kvtrace/server';
 import { storageConfigFromFlags } from '@kvtrace/server/storage';
-import { chunkedStream } from '../../../../libs/trace/src/test-support/fixtures.ts';
+import { chunkedStream, trafficTrace } from '@kvtrace/trace/test-support';
 import { replayTrace } from './run-replay.ts';
-import { encodeTrace, workloadCalls } from './synthetic-trace.ts';
 import { HttpTarget } from './target-http.ts';
 import { LocalTarget } from './target-local.ts';
 
@@ -20,7 +19,7 @@ describe('replay --url against a running kvtrace server', () => {
   const recorded = join(dir, 'server.lct');
   let app: App;
   let url: string;
-  const workload = encodeTrace(workloadCalls({ requests: 80, pool: 96, layout: new MemoryLayoutDesc([[8, 4096]], ['torch.float16']) }));
+  const { bytes: workload, summary } = trafficTrace({ requests: 80, keysPerCall: 8, layout: new MemoryLayoutDesc([[8, 4096]], ['torch.float16']) });
 
   beforeAll(async () => {
     app = await buildApp({ storage: config, tracesDir: join(dir, 'traces'), tracing: { path: recorded } });
@@ -34,12 +33,13 @@ describe('replay --url against a running kvtrace server', () => {
   it('replays every record over HTTP with the same L1 outcome as in process; exits are counted, not timed', async () => {
     const http = await replayTrace(chunkedStream(workload), await HttpTarget.connect(url, 1 << 20), { speed: 0 });
     const local = await replayTrace(chunkedStream(workload), new LocalTarget(config), { speed: 0 });
-    expect(http).toMatchObject({ records: 480, replayed: 480, skipped: 0, failed: 0 });
+    expect(http).toMatchObject({ records: summary.records, replayed: summary.records, skipped: 0, failed: 0 });
     expect(http.dataBytes).toBe(local.dataBytes);
     for (const k of ['l1_hits', 'l1_misses', 'evictions', 'bytes_read'] as const) expect(http.stats[k], k).toBe(local.stats[k]);
     expect(http.config.match).toBe('no config in trace');
     const exit = http.ops['read_prefetched_results.__exit__']!;
-    expect(exit.count).toBe(80);
+    expect(exit.count).toBe(summary.byMethod['read_prefetched_results.__exit__']);
+    expect(exit.count).toBeGreaterThan(0);
     expect(exit.p50).toBeNaN();
   });
 
@@ -50,7 +50,7 @@ describe('replay --url against a running kvtrace server', () => {
     const r = await replayTrace(chunkedStream(bytes, [65536]), new LocalTarget(config), { speed: 0 });
     expect(r.failed).toBe(0);
     expect(r.skipped).toBe(0);
-    expect(r.records).toBe(480);
+    expect(r.records).toBe(summary.records);
     expect(r.config.match).toBe('match');
     // The server served the workload once (first test): a fresh manager replaying its trace decides the same.
     expect(r.stats.l1_hits).toBe(before.l1_hits);

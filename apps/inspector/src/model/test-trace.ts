@@ -1,19 +1,21 @@
-import { MemoryLayoutDesc, MsgpackWriter, ObjectKey, RawTagged, RecordFrameEncoder, SM_METHODS, TraceParser, createDefaultRegistry, encodeHeaderFrame, smQualname } from '@kvtrace/trace';
+import { MemoryLayoutDesc, ObjectKey, RawTagged, TraceParser } from '@kvtrace/trace';
+import { TraceBuilder } from '@kvtrace/trace/test-support';
 import type { RecordBatch } from './record-store.ts';
 
-/** A small in-memory trace for model and view tests: every record's args carry `i` and some keys. */
+/**
+ * A small in-memory trace for model and view tests, 1 ms apart from t = 0: reserve_write and
+ * finish_write in turn (written by the one trace builder), each with `keysPer` keys and one extra
+ * argument `i` (its index), which a reader shows like any other.
+ */
 export function testTrace(n: number, keysPer = 2): Uint8Array {
-  const reg = createDefaultRegistry();
-  const w = new MsgpackWriter();
-  w.raw(encodeHeaderFrame({ level: 'storage', t_mono_start: 0, t_wall_start: 1776340800.125, sm_config_json: '', sm_config_digest: '' }, reg));
-  const enc = new RecordFrameEncoder(reg);
+  const b = TraceBuilder.memory({ tMonoStart: 0, tWallStart: 1776340800.125 });
   const layout = new MemoryLayoutDesc([[2, 4]], ['torch.float16']);
-  const names = Object.freeze(['keys', 'layout_desc', 'i']);
   for (let i = 0; i < n; i++) {
     const keys = Array.from({ length: keysPer }, (_, k) => new ObjectKey(new Uint8Array(32).fill((i + k) & 0xff), 'model-a', 0x01000100));
-    enc.append(w, i * 0.001, 1776340800.125 + i * 0.001, smQualname(i % 2 ? SM_METHODS.finishWrite : SM_METHODS.reserveWrite), names, [keys, layout, i]);
+    if (i % 2) b.call('finish_write', i * 0.001, { keys }, { i });
+    else b.call('reserve_write', i * 0.001, { keys, layout_desc: layout, mode: 'new' }, { i });
   }
-  return w.bytes().slice();
+  return b.bytes();
 }
 
 /** Parses bytes with libs/trace and returns them as one worker-style batch. */

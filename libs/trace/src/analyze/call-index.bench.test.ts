@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildWorkloadAnalyzer, filterQueries } from './bench-workload.ts';
+import { buildWorkloadAnalyzer, filterQueries } from '../test-support/analyzer-workload.ts';
 
 // npm run bench measures 1,000,000 calls; the test keeps CI light.
 const N = Number(process.env.ANALYZE_BENCH_CALLS ?? 200_000);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceParser } from '../read/trace-parser.ts';
-import { workloadEvents } from '../test-support/workload.ts';
+import { trafficEvents } from '../test-support/traffic.ts';
 import { setupTracing } from './setup.ts';
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'kvtrace-tmpfs-'));
@@ -29,7 +29,7 @@ describe.skipIf(!mounted)('recording onto a tmpfs that fills up', () => {
     const notices: string[] = [];
     const session = setupTracing({ path, config: { purpose: 'disk-full' }, onNotice: (m) => notices.push(m) });
     const r = session.recorder;
-    const events = workloadEvents(400, 16); // ~2.6 KB each: about 1 MB, twice what fits
+    const events = trafficEvents({ records: 400, keysPerCall: 16, allMisses: true }); // ~2.6 KB each: about 1 MB, twice what fits
     for (const e of events.slice(0, 200)) r.onEvent(e);
     r.flush();
     expect(r.state).toBe('failing');

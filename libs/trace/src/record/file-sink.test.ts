@@ -3,7 +3,7 @@ import { existsSync, ftruncateSync, mkdtempSync, readdirSync, readFileSync, rena
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceParser } from '../read/trace-parser.ts';
-import { workloadEvents } from '../test-support/workload.ts';
+import { trafficEvents } from '../test-support/traffic.ts';
 import { FileSink, type PositionalWrite } from './file-sink.ts';
 import { Recorder } from './recorder.ts';
 
@@ -42,7 +42,7 @@ describe('FileSink', () => {
     const sink = new FileSink(path, { write: smallDisk(disk) });
     const r = new Recorder(sink, { clock, onNotice: (m) => notices.push(m), flushBytes: 8 * 1024 });
     r.attachConfig({ purpose: 'disk-full' });
-    const events = workloadEvents(300, 16);
+    const events = trafficEvents({ records: 300, keysPerCall: 16, allMisses: true });
     for (const e of events.slice(0, 100)) r.onEvent(e);
     r.flush();
     // The disk filled during these: every write that did not fit was removed whole.
@@ -79,7 +79,7 @@ describe('FileSink', () => {
     });
     const r = new Recorder(sink, { clock, flushBytes: 4096 });
     r.attachConfig({});
-    const events = workloadEvents(60, 16);
+    const events = trafficEvents({ records: 60, keysPerCall: 16, allMisses: true });
     for (const e of events.slice(0, 30)) r.onEvent(e);
     r.flush();
     expect(statSync(path).size).toBeGreaterThan(sink.committedBytes); // a torn tail is on disk
@@ -131,7 +131,7 @@ describe('FileSink', () => {
     const sink = new FileSink(join(dir, 'gone.lct'));
     const r = new Recorder(sink, { clock, onNotice: (m) => notices.push(m) });
     r.attachConfig({});
-    const events = workloadEvents(20);
+    const events = trafficEvents({ records: 20, keysPerCall: 16, allMisses: true });
     for (const e of events.slice(0, 10)) r.onEvent(e);
     r.flush();
     rmSync(dir, { recursive: true, force: true });

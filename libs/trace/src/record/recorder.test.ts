@@ -8,7 +8,7 @@ import { setupTracing } from './setup.ts';
 import { EventBus } from '../publish/bus.ts';
 import { TraceGate, traceMethods } from '../publish/traced.ts';
 import { TraceParser } from '../read/trace-parser.ts';
-import { workloadEvents } from '../test-support/workload.ts';
+import { trafficEvents } from '../test-support/traffic.ts';
 import { PyFloat } from '../format/config-json.ts';
 import { MemoryLayoutDesc, ObjectKey, type CallEvent } from '../model.ts';
 
@@ -48,7 +48,7 @@ describe('recorder', () => {
   it('a first record before any config writes a placeholder header (never rewritten)', () => {
     const sink = new MemorySink();
     const r = new Recorder(sink, { clock });
-    r.onEvent(workloadEvents(1)[0]!);
+    r.onEvent(trafficEvents({ records: 1 })[0]!);
     expect(r.attachConfig({ late: true })).toBe(false);
     r.close();
     const { header, records } = parse(sink.bytes());
@@ -72,7 +72,7 @@ describe('recorder', () => {
   it('records round-trip: times relative to t_mono_start (clamped at 0), arguments decoded equal', () => {
     const sink = new MemorySink();
     const r = new Recorder(sink, { clock });
-    const events = workloadEvents(50, 4);
+    const events = trafficEvents({ records: 50, keysPerCall: 4 });
     events[0] = { ...events[0]!, tMono: 999 }; // before the recorder existed
     for (const e of events) r.onEvent(e);
     r.close();
@@ -94,7 +94,7 @@ describe('recorder', () => {
     const mem = new MemorySink();
     const sink: FrameSink = { write: (b) => (sizes.push(b.length), mem.write(b)), sync: () => {}, close: () => {} };
     const r = new Recorder(sink, { clock });
-    for (const e of workloadEvents(200, 16)) r.onEvent(e);
+    for (const e of trafficEvents({ records: 200, keysPerCall: 16, allMisses: true })) r.onEvent(e);
     r.close();
     expect(sizes.length).toBeGreaterThan(5);
     for (const s of sizes.slice(1, -1)) expect(s).toBeLessThan(64 * 1024 + 8 * 1024);
@@ -114,7 +114,7 @@ describe('recorder', () => {
       const sink = new MemorySink();
       const r = new Recorder(sink, { clock, flushMs: 50 });
       r.attachConfig({});
-      r.onEvent(workloadEvents(1)[0]!);
+      r.onEvent(trafficEvents({ records: 1 })[0]!);
       expect(sink.writes).toBe(1);
       vi.advanceTimersByTime(49);
       expect(sink.writes).toBe(1);
@@ -142,7 +142,7 @@ describe('recorder', () => {
     };
     const notices: string[] = [];
     const r = new Recorder(sink, { clock, onNotice: (m) => notices.push(m) });
-    const [a, b] = workloadEvents(2);
+    const [a, b] = trafficEvents({ records: 2 });
     r.onEvent(a!);
     r.onEvent({ ...b!, args: [new (class Opaque {})()] });
     r.onEvent({ ...b!, args: [new (class Opaque {})()] });
@@ -170,7 +170,7 @@ describe('recorder', () => {
     const sink = new MemorySink();
     const notices: string[] = [];
     const r = new Recorder(sink, { clock, onNotice: (m) => notices.push(m) });
-    const [good] = workloadEvents(1);
+    const good = trafficEvents({ records: 50 }).find((e) => e.qualname.endsWith('.reserve_write'));
     const keys = good!.args[0] as ObjectKey[];
     const bad = (args: unknown[]): CallEvent => ({ ...good!, args });
     r.onEvent(bad([keys, new MemoryLayoutDesc([[4]], ['torch.half']), 'new']));
@@ -191,7 +191,7 @@ describe('recorder', () => {
     const sink = new MemorySink();
     const r = new Recorder(sink, { clock });
     r.subscribe(bus);
-    for (const e of workloadEvents(10)) bus.publish(e);
+    for (const e of trafficEvents({ records: 10 })) bus.publish(e);
     r.close();
     expect(parse(sink.bytes()).records).toHaveLength(10);
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { TraceParser } from '../read/trace-parser.ts';
-import { workloadEvents } from '../test-support/workload.ts';
+import { trafficEvents } from '../test-support/traffic.ts';
 import { FileSink } from './file-sink.ts';
 import { Recorder } from './recorder.ts';
 import { MemorySink, type FrameSink } from './sink.ts';
@@ -48,7 +48,7 @@ describe('rotation', () => {
     const sink = new FileSink(path);
     const r = new Recorder(sink, { clock, maxSegmentBytes: max, flushBytes: 16 * 1024 });
     r.attachConfig({ l1_size_gb: 1 });
-    const events = workloadEvents(400, 4);
+    const events = trafficEvents({ records: 400, keysPerCall: 4, allMisses: true });
     for (const e of events) r.onEvent(e);
     r.close();
     const names = readdirSync(dir).sort();
@@ -76,7 +76,7 @@ describe('rotation', () => {
   it('a record larger than the limit gets a segment of its own; a batch is split over several segments', () => {
     const sink = new MemorySegments();
     const r = new Recorder(sink, { clock, maxSegmentBytes: 600 });
-    const events = workloadEvents(12, 8); // ~1.3 KB records: each alone
+    const events = trafficEvents({ records: 12, keysPerCall: 8, allMisses: true }); // ~1.3 KB records: each alone
     for (const e of events) r.onEvent(e);
     r.close();
     expect(sink.segments).toHaveLength(12);
@@ -93,7 +93,7 @@ describe('rotation', () => {
     const sink = new FileSink(path);
     const r = new Recorder(sink, { clock, maxSegmentBytes: 8_000, onNotice: (m) => notices.push(m) });
     r.attachConfig({});
-    const events = workloadEvents(60, 4);
+    const events = trafficEvents({ records: 60, keysPerCall: 4, allMisses: true });
     for (const e of events.slice(0, 30)) r.onEvent(e);
     r.flush();
     expect(r.state).toBe('failing');

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** shared/fixtures/lmcache, beside the repository (read-only, written by LMCache's recorder). */
-export const LMCACHE_FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/lmcache/', import.meta.url));
+const FIXTURES_URL = new URL('../../../../../shared/fixtures/lmcache/', import.meta.url);
+/**
+ * shared/fixtures/lmcache, beside the repository (read-only, written by LMCache's recorder). Under
+ * a DOM test environment modules have http: URLs; fixtures are read by Node tests only.
+ */
+export const LMCACHE_FIXTURES = FIXTURES_URL.protocol === 'file:' ? fileURLToPath(FIXTURES_URL) : FIXTURES_URL.pathname;
 
 export const fixtureBytes = (name: string): Uint8Array => new Uint8Array(readFileSync(LMCACHE_FIXTURES + name));
 

@@ -7,7 +7,8 @@
  */
 import { setupTracing } from '../record/setup.ts';
 import { traceMethods } from '../publish/traced.ts';
-import { LAYOUT, makeKey, rng } from './workload.ts';
+import { STORAGE_METHOD_SPECS } from '../publish/storage-methods.ts';
+import { CHUNK_LAYOUT, randomKeys } from './keys.ts';
 
 const path = process.argv[2]!;
 const maxSegmentBytes = process.argv[3] ? Number(process.argv[3]) : undefined;
@@ -22,18 +23,17 @@ const sm = traceMethods(
     },
   },
   {
-    reserve_write: { qualname: 'lmcache.v1.distributed.storage_manager.StorageManager.reserve_write', params: ['keys', 'layout_desc', 'mode'] },
+    reserve_write: STORAGE_METHOD_SPECS.reserveWrite,
     tick: { qualname: 'kvtrace.test.Counter.tick', params: ['seq'] },
   },
   session,
 );
-const rand = rng(3);
-const keys = Array.from({ length: 16 }, () => makeKey(rand));
+const keys = randomKeys(16, 3);
 let announced = false;
 let seq = 0;
 function burst(): void {
   for (let i = 0; i < 500; i++) {
-    sm.reserve_write(keys, LAYOUT, 'new');
+    sm.reserve_write(keys, CHUNK_LAYOUT, 'new');
     sm.tick(seq++);
   }
   const ready = maxSegmentBytes === undefined ? session.recorder.stats.recordsWritten > 0 : session.recorder.stats.segments >= 3;
