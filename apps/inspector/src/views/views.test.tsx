@@ -84,9 +84,10 @@ describe('App', () => {
     expect(screen.getByTestId('header-digest').textContent).toContain('no config recorded');
     // Arguments are read back from the File on demand.
     await waitFor(() => expect(rows[1]!.querySelector('.c-keys')!.textContent).toBe('2'));
-    fireEvent.click(rows[3]!);
+    // Row 2 is a reserve_write: its layout_desc is shown (finish_write has only keys).
+    fireEvent.click(rows[2]!);
     await waitFor(() => expect(screen.getByTestId('arg-tree')).toBeTruthy());
-    expect(screen.getByTestId('arg-view').getAttribute('data-index')).toBe('3');
+    expect(screen.getByTestId('arg-view').getAttribute('data-index')).toBe('2');
     expect(screen.getByTestId('arg-tree').textContent).toContain('ObjectKey');
     expect(screen.getByTestId('arg-tree').textContent).toContain('float16');
   });
