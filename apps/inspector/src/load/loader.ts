@@ -47,9 +47,13 @@ export class TraceLoader {
     this.start(file.name, file.size, { kind: 'file', file }, fileRangeSource(file));
   }
 
-  /** A server trace; `follow` streams a trace still being recorded until the recording closes. */
+  /**
+   * A trace at a URL (the server's `/traces/NAME`, or any address); `follow` streams a trace still
+   * being recorded until the recording closes.
+   */
   openUrl(url: string, name: string, follow = false): void {
-    this.start(name, null, { kind: 'url', url: follow ? `${url}?follow=1` : url }, httpRangeSource(url));
+    const stream = follow ? `${url}${url.includes('?') ? '&' : '?'}follow=1` : url;
+    this.start(name, null, { kind: 'url', url: stream, rangeUrl: url }, httpRangeSource(url));
   }
 
   cancel(): void {

@@ -5,7 +5,8 @@ export type { IndexProgress };
 import type { FinalReport, LoadFailure, LoadProgress } from '../model/session.ts';
 import type { RecordBatch } from '../model/record-store.ts';
 
-export type SourceSpec = { kind: 'file'; file: Blob } | { kind: 'url'; url: string };
+/** `rangeUrl`: where arguments are read back by Range (a follow stream's URL serves no ranges). */
+export type SourceSpec = { kind: 'file'; file: Blob } | { kind: 'url'; url: string; rangeUrl: string };
 
 /**
  * Main thread → worker. Replacing a trace is `worker.terminate()`; cancelling one is `StopRequest`,

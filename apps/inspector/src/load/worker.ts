@@ -35,7 +35,12 @@ let stopLoad: (() => void) | null = null;
 
 async function open(source: SourceSpec): Promise<{ stream: ReadableStream<Uint8Array>; total: number | null }> {
   if (source.kind === 'file') return { stream: source.file.stream(), total: source.file.size };
-  const res = await fetch(source.url);
+  let res: Response;
+  try {
+    res = await fetch(source.url);
+  } catch (e) {
+    throw new LoadError('network', unreachable(source.url, e));
+  }
   if (!res.ok || !res.body) {
     const text = await res.text().catch(() => '');
     throw new LoadError('io', `GET ${source.url} failed: HTTP ${res.status}${text ? ` — ${text.slice(0, 200)}` : ''}`);
@@ -45,7 +50,32 @@ async function open(source: SourceSpec): Promise<{ stream: ReadableStream<Uint8A
 }
 
 /** Range reads go to the plain trace URL: `?follow=1` streams, it does not serve ranges. */
-const rangeSourceOf = (s: SourceSpec) => (s.kind === 'file' ? fileRangeSource(s.file) : httpRangeSource(s.url.split('?')[0]!));
+const rangeSourceOf = (s: SourceSpec) => (s.kind === 'file' ? fileRangeSource(s.file) : httpRangeSource(s.rangeUrl));
+
+/**
+ * Why a fetch failed with no HTTP answer. Browsers hide the cause on purpose (a CORS refusal and a
+ * refused connection look the same to the page: "TypeError: Failed to fetch"), so say both, and
+ * what to do about each.
+ */
+function unreachable(url: string, e: unknown): string {
+  const detail = e instanceof Error ? e.message : String(e);
+  const here = scope.location.origin;
+  let there = here;
+  try {
+    there = new URL(url, scope.location.href).origin;
+  } catch {
+    /* a malformed address is reported as such below */
+  }
+  if (there !== here) {
+    return (
+      `Could not read ${url} (${detail}). The browser blocked the request or could not reach ${there}. ` +
+      `Reading a trace from another site needs that server to allow this page: it must answer with ` +
+      `"Access-Control-Allow-Origin: ${here}" (or "*") and, for arguments read back by range, allow the Range header ` +
+      `(CORS; the browser's console names the exact refusal). Otherwise download the file and drop it here.`
+    );
+  }
+  return `Could not read ${url} (${detail}): the server did not answer. Is it still running?`;
+}
 
 class LoadError extends Error {
   constructor(

@@ -2,6 +2,7 @@ import { shortMethodName } from '@kvtrace/trace';
 import { createContext, useContext, useState } from 'react';
 import type { ObjectKey } from '@kvtrace/trace';
 import type { Inspector } from '../inspector.ts';
+import type { Bookmarks } from '../model/bookmarks.ts';
 import { argNode, PAGE_SIZE, type ArgNode } from '../model/arg-nodes.ts';
 import { formatBytes, formatRelSeconds, formatWall } from '../model/format.ts';
 import { methodHue } from './methods.ts';
@@ -11,18 +12,20 @@ import { useExternal } from './use-external.ts';
 const FollowKey = createContext<((key: ObjectKey) => void) | null>(null);
 
 /** The selected call: its envelope and a lazily expanded, codec-aware tree of its arguments. */
-export function ArgumentView({ inspector, index, onFollowKey }: { inspector: Inspector; index: number | null; onFollowKey(key: ObjectKey): void }) {
+export function ArgumentView({ inspector, index, onFollowKey, bookmarks }: { inspector: Inspector; index: number | null; onFollowKey(key: ObjectKey): void; bookmarks: Bookmarks }) {
   useExternal(inspector.args);
+  useExternal(bookmarks);
   const store = inspector.session.store;
   if (index === null || index >= store.length) {
     return (
       <section className="panel arg-view" aria-label="Arguments" data-testid="arg-view">
         <h2 className="panel-title">Arguments</h2>
-        <p className="muted panel-hint">Select a call (click, or arrows then Enter) to see its arguments.</p>
+        <p className="muted panel-hint">Select a call (click it, or move through the table with the arrow keys) to see its arguments.</p>
       </section>
     );
   }
   const q = store.qualname(index);
+  const note = bookmarks.noteOf(index);
   const entry = inspector.args.get(index);
   if (entry === undefined) inspector.args.request([index]);
   return (
@@ -32,7 +35,30 @@ export function ArgumentView({ inspector, index, onFollowKey }: { inspector: Ins
         <span className="method-chip" style={{ ['--hue' as string]: methodHue(q) }} title={q}>
           {shortMethodName(q)}
         </span>
+        <button
+          type="button"
+          className={`btn btn-small bookmark${note !== null ? ' is-on' : ''}`}
+          aria-pressed={note !== null}
+          title="Bookmark this call (B); bookmarks and notes are kept in the link"
+          data-testid="bookmark-toggle"
+          onClick={() => bookmarks.toggle(index)}
+        >
+          {note !== null ? '★ bookmarked' : '☆ bookmark'}
+        </button>
       </h2>
+      {note !== null && (
+        <input
+          key={index}
+          className="mark-note"
+          aria-label="Bookmark note"
+          placeholder="note (kept in the link)…"
+          defaultValue={note}
+          onBlur={(e) => bookmarks.set(index, e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') e.currentTarget.blur();
+          }}
+        />
+      )}
       <dl className="facts">
         <dt>time</dt>
         <dd>

@@ -112,10 +112,14 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
     reveal(selectedPos);
   }, [selectedPos, rows]);
 
+  // The cursor is the selection: the details panel follows the arrow keys (issue 13, defect 5),
+  // as in every list-detail viewer; Enter stays as a no-op re-select for those used to it.
   const move = (index: number) => {
     const next = Math.max(0, Math.min(count - 1, index));
-    setActiveCall(callAt(next));
+    const call = callAt(next);
+    setActiveCall(call);
     reveal(next);
+    onSelect(call);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {

@@ -1,6 +1,7 @@
 import { compareStats, FLAG_KINDS, type MetricDiff, type StatsComparison } from '@kvtrace/trace';
 import { useEffect, useMemo, useRef } from 'react';
 import type { Inspector } from '../inspector.ts';
+import type { CompareSource } from '../model/link-state.ts';
 import { formatCount, formatDuration, formatRate } from '../model/format.ts';
 import { FLAG_TEXT, PHASE_TEXT } from './flag-text.ts';
 import { compactMethodName, methodHue } from './methods.ts';
@@ -12,7 +13,7 @@ import { useExternal } from './use-external.ts';
  * per-method counts, shares, rates and keys per call, lifecycle phase durations and flags, with
  * the differences compareStats finds notable highlighted.
  */
-export function ComparePanel({ inspector }: { inspector: Inspector }) {
+export function ComparePanel({ inspector, onCompare }: { inspector: Inspector; onCompare(source: CompareSource | null): void }) {
   const other = inspector.compare;
   const bSnap = useExternal(other.session);
   const b = useExternal(other.analysis);
@@ -46,7 +47,10 @@ export function ComparePanel({ inspector }: { inspector: Inspector }) {
             aria-label="Server trace to compare with"
             value=""
             onChange={(e) => {
-              if (e.currentTarget.value) other.openServerTrace(e.currentTarget.value);
+              const name = e.currentTarget.value;
+              if (!name) return;
+              other.openServerTrace(name);
+              onCompare({ kind: 'server', name });
             }}
           >
             <option value="">server trace…</option>
@@ -64,7 +68,11 @@ export function ComparePanel({ inspector }: { inspector: Inspector }) {
           data-testid="compare-file-input"
           onChange={(e) => {
             const f = e.currentTarget.files?.[0];
-            if (f) other.openFile(f);
+            if (f) {
+              other.openFile(f);
+              // A local file cannot travel in a link.
+              onCompare(null);
+            }
             e.currentTarget.value = '';
           }}
         />
@@ -96,41 +104,61 @@ function Delta({ d, worseUp = false }: { d: MetricDiff; worseUp?: boolean }) {
   );
 }
 
+/** A rate without a unit word: "46/s", "1.2k/s". */
+const perSecond = (r: number): string => formatRate(r, '').replace(' /s', '/s');
+
+/** "A → B", the B part wrapping under A when the column is narrow (the table then fits its card). */
+function AB({ a, b }: { a: string; b: string }) {
+  return (
+    <span className="ab">
+      {a} <span className="ab-b">→ {b}</span>
+    </span>
+  );
+}
+
 function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: string; nameB: string }) {
+  const rate = (calls: number, duration: number) => perSecond(duration > 0 ? calls / duration : 0);
   return (
     <div data-testid="compare-result">
       <p className="compare-legend muted">
         A = <span className="mono">{nameA}</span>, B = <span className="mono">{nameB}</span>. Highlighted: a change of 25% or more on at least 20 calls.
       </p>
+      <div className="kpis kpis-3">
+        <div className="kpi" data-testid="compare-calls">
+          <div className="kpi-value">
+            <AB a={formatCount(cmp.calls.a)} b={formatCount(cmp.calls.b)} />
+          </div>
+          <div className="kpi-label">
+            calls <Delta d={cmp.calls} />
+          </div>
+        </div>
+        <div className="kpi" data-testid="compare-duration">
+          <div className="kpi-value">
+            <AB a={formatDuration(cmp.duration.a)} b={formatDuration(cmp.duration.b)} />
+          </div>
+          <div className="kpi-label">
+            duration <Delta d={cmp.duration} />
+          </div>
+        </div>
+        <div className="kpi" data-testid="compare-rate">
+          <div className="kpi-value">
+            <AB a={rate(cmp.calls.a, cmp.duration.a)} b={rate(cmp.calls.b, cmp.duration.b)} />
+          </div>
+          <div className="kpi-label">calls/s</div>
+        </div>
+      </div>
       <table className="data-table compare-table">
         <thead>
           <tr>
             <th>method</th>
-            <th className="num">count A</th>
-            <th className="num">count B</th>
+            <th className="num">count A → B</th>
             <th className="num">Δ</th>
-            <th className="num">rate A</th>
-            <th className="num">rate B</th>
+            <th className="num">calls/s A → B</th>
             <th className="num">Δ</th>
-            <th className="num">keys p50 A/B</th>
+            <th className="num" title="keys per call, median">keys p50 A → B</th>
           </tr>
         </thead>
         <tbody>
-          <tr className="total-row">
-            <td>all calls</td>
-            <td className="num">{formatCount(cmp.calls.a)}</td>
-            <td className="num">{formatCount(cmp.calls.b)}</td>
-            <td className="num">
-              <Delta d={cmp.calls} />
-            </td>
-            <td className="num" colSpan={2}>
-              {formatDuration(cmp.duration.a)} → {formatDuration(cmp.duration.b)}
-            </td>
-            <td className="num">
-              <Delta d={cmp.duration} />
-            </td>
-            <td />
-          </tr>
           {cmp.methods.map((m) => (
             <tr key={m.qualname} className={m.count.notable || m.rate.notable ? 'is-notable' : ''} data-method={m.name}>
               <td>
@@ -139,18 +167,20 @@ function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: str
                 </span>
                 {m.onlyIn && <span className="badge badge-warn">only in {m.onlyIn.toUpperCase()}</span>}
               </td>
-              <td className="num">{formatCount(m.count.a)}</td>
-              <td className="num">{formatCount(m.count.b)}</td>
+              <td className="num">
+                <AB a={formatCount(m.count.a)} b={formatCount(m.count.b)} />
+              </td>
               <td className="num">
                 <Delta d={m.count} />
               </td>
-              <td className="num">{formatRate(m.rate.a, '')}</td>
-              <td className="num">{formatRate(m.rate.b, '')}</td>
+              <td className="num">
+                <AB a={perSecond(m.rate.a)} b={perSecond(m.rate.b)} />
+              </td>
               <td className="num">
                 <Delta d={m.rate} />
               </td>
               <td className="num">
-                {m.keysP50.a}/{m.keysP50.b}
+                <AB a={String(m.keysP50.a)} b={String(m.keysP50.b)} />
               </td>
             </tr>
           ))}
@@ -161,7 +191,7 @@ function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: str
         <thead>
           <tr>
             <th>phase</th>
-            <th className="num">count A/B</th>
+            <th className="num">count A → B</th>
             <th className="num">p50 A → B</th>
             <th className="num">Δ</th>
             <th className="num">p90 A → B</th>
@@ -175,22 +205,22 @@ function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: str
             <tr key={p.phase} className={p.p50.notable || p.p90.notable || p.p99.notable ? 'is-notable' : ''}>
               <td>{PHASE_TEXT[p.phase]}</td>
               <td className="num">
-                {formatCount(p.count.a)}/{formatCount(p.count.b)}
+                <AB a={formatCount(p.count.a)} b={formatCount(p.count.b)} />
               </td>
               <td className="num">
-                {formatDuration(p.p50.a)} → {formatDuration(p.p50.b)}
+                <AB a={formatDuration(p.p50.a)} b={formatDuration(p.p50.b)} />
               </td>
               <td className="num">
                 <Delta d={p.p50} worseUp />
               </td>
               <td className="num">
-                {formatDuration(p.p90.a)} → {formatDuration(p.p90.b)}
+                <AB a={formatDuration(p.p90.a)} b={formatDuration(p.p90.b)} />
               </td>
               <td className="num">
                 <Delta d={p.p90} worseUp />
               </td>
               <td className="num">
-                {formatDuration(p.p99.a)} → {formatDuration(p.p99.b)}
+                <AB a={formatDuration(p.p99.a)} b={formatDuration(p.p99.b)} />
               </td>
               <td className="num">
                 <Delta d={p.p99} worseUp />
@@ -201,6 +231,14 @@ function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: str
       </table>
       <h3 className="sub-title">Flags (keys)</h3>
       <table className="data-table compare-table">
+        <thead>
+          <tr>
+            <th>flag</th>
+            <th className="num">A</th>
+            <th className="num">B</th>
+            <th className="num">Δ</th>
+          </tr>
+        </thead>
         <tbody>
           {FLAG_KINDS.filter((k) => cmp.flags[k].a > 0 || cmp.flags[k].b > 0).map((k) => (
             <tr key={k} className={cmp.flags[k].notable ? 'is-notable' : ''}>
@@ -214,7 +252,9 @@ function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: str
           ))}
           {FLAG_KINDS.every((k) => cmp.flags[k].a === 0 && cmp.flags[k].b === 0) && (
             <tr>
-              <td className="muted">No flags in either trace.</td>
+              <td className="muted" colSpan={4}>
+                No flags in either trace.
+              </td>
             </tr>
           )}
         </tbody>

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import type { AnalysisState } from '../model/analysis.ts';
 import type { ExportFormat } from '../model/queries.ts';
 import { downloadBlob, exportName } from './download.ts';
+import { useDismiss } from './use-dismiss.ts';
 
 const ITEMS: { format: ExportFormat; label: string; hint: string; suffix: string }[] = [
   { format: 'jsonl', label: 'Filtered calls as JSON lines', hint: 'one object per call, arguments included', suffix: 'calls.jsonl' },
@@ -15,14 +16,8 @@ export function ExportMenu({ analysis, name, ready }: { analysis: AnalysisState;
   const [busy, setBusy] = useState<ExportFormat | null>(null);
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const close = (e: MouseEvent) => {
-      if (!ref.current?.contains(e.target as Node)) setOpen(false);
-    };
-    window.addEventListener('mousedown', close);
-    return () => window.removeEventListener('mousedown', close);
-  }, [open]);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(open, ref, close);
 
   const run = async (format: ExportFormat, suffix: string) => {
     setBusy(format);

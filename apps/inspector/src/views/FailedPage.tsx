@@ -8,6 +8,7 @@ const TITLES: Record<string, string> = {
   unsupported_format_version: 'Unsupported trace format version',
   unsupported_schema_version: 'Unsupported trace schema version',
   io: 'The trace could not be read',
+  network: 'The trace could not be fetched',
   cancelled: 'Loading cancelled',
   internal: 'The parser stopped',
 };

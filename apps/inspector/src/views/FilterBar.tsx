@@ -1,10 +1,11 @@
-import { shortMethodName } from '@kvtrace/trace';
-import { useEffect, useState } from 'react';
+import { parseQuery, shortMethodName } from '@kvtrace/trace';
+import { useEffect, useState, type RefObject } from 'react';
 import type { AnalysisSnapshot } from '../model/analysis.ts';
 import { formatRelSeconds } from '../model/format.ts';
 import type { Filters } from '../model/view-state.ts';
 import { filtersActive } from '../model/view-state.ts';
 import { methodHue } from './methods.ts';
+import { QueryInput } from './QueryInput.tsx';
 
 interface Props {
   methods: readonly string[];
@@ -12,7 +13,19 @@ interface Props {
   total: number;
   onChange(patch: Partial<Filters>): void;
   onClear(): void;
+  /** The query box (the `/` shortcut focuses it). */
+  inputRef: RefObject<HTMLInputElement | null>;
 }
+
+/** A query is sent to the analyzer only once it parses; until then its error is shown where it is. */
+const parses = (text: string): boolean => {
+  try {
+    parseQuery(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const TEXT_DEBOUNCE_MS = 180;
 
@@ -20,12 +33,12 @@ const TEXT_DEBOUNCE_MS = 180;
  * Method toggles, the argument query, the time window and the followed key, with what they
  * select. Every change goes to the worker's index; the table then shows only the answer.
  */
-export function FilterBar({ methods, analysis, total, onChange, onClear }: Props) {
+export function FilterBar({ methods, analysis, total, onChange, onClear, inputRef }: Props) {
   const f = analysis.filters;
   const [text, setText] = useState(f.text);
   useEffect(() => setText(f.text), [f.text]);
   useEffect(() => {
-    if (text === f.text) return;
+    if (text === f.text || !parses(text)) return;
     const t = setTimeout(() => onChange({ text }), TEXT_DEBOUNCE_MS);
     return () => clearTimeout(t);
   }, [text]); // The debounce restarts on typing only; f.text catching up must not re-send.
@@ -61,17 +74,15 @@ export function FilterBar({ methods, analysis, total, onChange, onClear }: Props
           </button>
         ))}
       </div>
-      <input
-        className="filter-text"
-        type="search"
-        placeholder="Filter: hash prefix, model, request id, any text (hash: model: req: text:)"
-        aria-label="Argument query"
+      <QueryInput
         value={text}
-        onChange={(e) => setText(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') onChange({ text });
+        onInput={setText}
+        onApply={(t) => {
+          if (parses(t)) onChange({ text: t });
         }}
-        spellCheck={false}
+        methods={methods}
+        remoteError={analysis.error}
+        inputRef={inputRef}
       />
       {(f.t0 !== null || f.t1 !== null) && (
         <span className="filter-chip" data-testid="window-chip">
@@ -104,6 +115,7 @@ export function FilterBar({ methods, analysis, total, onChange, onClear }: Props
         ) : (
           <>{total.toLocaleString('en-US')} calls</>
         )}
+        {!parses(text) && <span className="badge badge-warn">query not applied</span>}
         {idx && !idx.done && idx.secondPass && (
           <span className="badge badge-info" data-testid="indexing" title="Filters, lifecycles and statistics cover the calls indexed so far">
             indexing… {idx.total ? `${Math.floor((idx.calls / idx.total) * 100)}%` : idx.calls.toLocaleString('en-US')}
@@ -116,7 +128,11 @@ export function FilterBar({ methods, analysis, total, onChange, onClear }: Props
           Clear filters
         </button>
       )}
-      {analysis.error && <span className="badge badge-err" title={analysis.error}>{analysis.error.slice(0, 60)}</span>}
+      {analysis.error && !/\(column \d+\)$/.test(analysis.error) && (
+        <span className="badge badge-err" title={analysis.error}>
+          {analysis.error.slice(0, 60)}
+        </span>
+      )}
     </div>
   );
 }

@@ -40,8 +40,12 @@ export function StatsPanel({ analysis, onFilter }: Props) {
             <th>method</th>
             <th className="num">count</th>
             <th className="num">share</th>
-            <th>calls/s over time</th>
-            <th className="num" title="keys per call: p50 / p90 / max">keys p50/p90/max</th>
+            <th className="spark-cell">calls/s over time</th>
+            <th className="num" title="keys per call: p50 / p90 / max">
+              keys
+              <br />
+              p50/p90/max
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -83,12 +87,13 @@ function MethodRow({ m, st, peak, onFilter }: { m: MethodStats; st: TraceStats; 
       </td>
       <td className="num">
         <span className="share">
-          <span className="share-bar" style={{ width: `${(m.share * 100).toFixed(1)}%`, background: `hsl(${hue} 70% 52%)` }} />
+          <span className="share-bar" style={{ width: Math.max(1, Math.round(m.share * 48)), background: `hsl(${hue} 70% 52%)` }} />
           {(m.share * 100).toFixed(1)}%
         </span>
       </td>
-      <td>
-        <svg className="spark" width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${m.name}: mean ${formatRate(m.rate, 'calls')}`}>
+      <td className="spark-cell">
+        {/* Stretched to its column (preserveAspectRatio none): the table takes the card's width, never more. */}
+        <svg className="spark" height={H} viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={`${m.name}: mean ${formatRate(m.rate, 'calls')}`}>
           <title>{`mean ${formatRate(m.rate, 'calls')}; click a bar to select its time window`}</title>
           {m.rateOverTime.map((r, i) => {
             const h = r <= 0 ? 0 : Math.max(1, (r / peak) * (H - 2));

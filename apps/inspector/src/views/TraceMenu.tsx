@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../model/format.ts';
+import { useDismiss } from './use-dismiss.ts';
 
 /** One entry of `GET /traces` (apps/server). */
 export interface ServerTrace {
@@ -70,7 +71,7 @@ export function ServerTraceList({ onOpen }: { onOpen(name: string, follow: boole
                 </td>
                 <td className="num">{formatBytes(t.size)}</td>
                 <td>{mtimeText(t.mtime)}</td>
-                <td>
+                <td className="status-cell">
                   {t.recording && <span className="badge badge-info">recording</span>}
                   {t.error ? (
                     <span className="badge badge-err" title={t.error}>
@@ -97,14 +98,8 @@ export function TraceMenu({ onOpen }: { onOpen(name: string, follow: boolean): v
   const [opened, setOpened] = useState(0);
   const list = useServerTraces(opened);
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const close = (e: MouseEvent) => {
-      if (!ref.current?.contains(e.target as Node)) setOpen(false);
-    };
-    window.addEventListener('mousedown', close);
-    return () => window.removeEventListener('mousedown', close);
-  }, [open]);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(open, ref, close);
   if (list.status !== 'ok') return null;
   return (
     <div className="menu" ref={ref}>

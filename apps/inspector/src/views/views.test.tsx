@@ -186,7 +186,7 @@ describe('live deep links', () => {
     window.history.replaceState(null, '', '/?trace=t.lct&follow=1&methods=b,c');
     const link = parseViewParams(window.location.search);
     const analysis = new AnalysisState();
-    const opened = { server: 't.lct', follow: true };
+    const opened = { server: 't.lct', url: null, follow: true };
     const session = (records: number) => ({ header: {}, state: 'loading', progress: { records } }) as unknown as SessionSnapshot;
     const { result, rerender } = renderHook((p: { records: number; methods: string[] }) => useViewUrl(opened, session(p.records), p.methods, analysis, analysis.getSnapshot()), {
       initialProps: { records: 0, methods: [] as string[] },
@@ -206,12 +206,12 @@ describe('live deep links', () => {
 
 describe('Timeline brushing', () => {
   it('ends a drag when the pointer is cancelled, so no brush sticks to later moves', async () => {
-    const { Timeline } = await import('./Timeline.tsx');
+    const { Timeline } = await import('./timeline/Timeline.tsx');
     const store = new RecordStore();
     store.append(batchOf(testTrace(100)).batch);
     const onBrush = vi.fn();
     const view = render(
-      <Timeline store={store} count={100} version={1} rows={null} hiddenMethods={new Set()} window={null} selected={null} onBrush={onBrush} onSelect={() => undefined} />,
+      <Timeline store={store} count={100} version={1} rows={null} hiddenMethods={new Set()} window={null} selected={null} marks={[]} slices={null} onBrush={onBrush} onSelect={() => undefined} />,
     );
     const canvas = view.container.querySelector('canvas')!;
     canvas.setPointerCapture = () => undefined;

@@ -1,0 +1,87 @@
+import type { ObjectKey, TraceHeader } from '@kvtrace/trace';
+import type { Inspector } from '../inspector.ts';
+import type { AnalysisSnapshot } from '../model/analysis.ts';
+import type { Bookmarks } from '../model/bookmarks.ts';
+import type { CompareSource } from '../model/link-state.ts';
+import type { SessionSnapshot } from '../model/session.ts';
+import type { Filters } from '../model/view-state.ts';
+import { ArgumentView } from './ArgumentView.tsx';
+import { ComparePanel } from './ComparePanel.tsx';
+import { HeaderPanel } from './HeaderPanel.tsx';
+import { KeyPanel } from './KeyPanel.tsx';
+import { LifecyclePanel } from './LifecyclePanel.tsx';
+import { MarksPanel } from './MarksPanel.tsx';
+import { StatsPanel } from './StatsPanel.tsx';
+
+export const TABS = [
+  { id: 'call', label: 'Call' },
+  { id: 'key', label: 'Key' },
+  { id: 'lifecycles', label: 'Lifecycles' },
+  { id: 'stats', label: 'Stats' },
+  { id: 'compare', label: 'Compare' },
+  { id: 'marks', label: 'Marks' },
+] as const;
+export type Tab = (typeof TABS)[number]['id'];
+export const TAB_IDS: readonly string[] = TABS.map((t) => t.id);
+
+interface Props {
+  tab: Tab;
+  onTab(tab: Tab): void;
+  inspector: Inspector;
+  snap: SessionSnapshot;
+  header: TraceHeader;
+  a: AnalysisSnapshot;
+  bookmarks: Bookmarks;
+  onFollowKey(key: ObjectKey): void;
+  onJump(call: number): void;
+  onFilter(patch: Partial<Filters>): void;
+  onCompare(source: CompareSource | null): void;
+}
+
+const flagTotal = (c: Record<string, number>): number => Object.values(c).reduce((n, v) => n + v, 0);
+
+/** The side pane: one tab per panel (the selected call, a followed key, lifecycles, statistics, compare, bookmarks). */
+export function SideTabs({ tab, onTab, inspector, snap, header, a, bookmarks, onFollowKey, onJump, onFilter, onCompare }: Props) {
+  const analysis = inspector.analysis;
+  const store = inspector.session.store;
+  return (
+    <aside className="side-pane">
+      <div className="tabs" role="tablist" aria-label="Panels">
+        {TABS.map((t) => (
+          <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} className="tab" onClick={() => onTab(t.id)}>
+            {t.label}
+            {t.id === 'lifecycles' && a.lifecycles && flagTotal(a.lifecycles.summary.flagCounts) > 0 && <span className="tab-dot" aria-hidden="true" title="flags raised" />}
+          </button>
+        ))}
+      </div>
+      <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'call' && (
+          <>
+            <ArgumentView inspector={inspector} index={a.selected} onFollowKey={onFollowKey} bookmarks={bookmarks} />
+            <HeaderPanel header={header} name={snap.name} totalBytes={snap.totalBytes} />
+          </>
+        )}
+        {tab === 'key' && (
+          <section className="panel" aria-label="Key">
+            <h2 className="panel-title">Followed key</h2>
+            <KeyPanel analysis={analysis} store={store} onJump={onJump} />
+          </section>
+        )}
+        {tab === 'lifecycles' && (
+          <section className="panel" aria-label="Key lifecycles">
+            <h2 className="panel-title">Key lifecycles</h2>
+            <LifecyclePanel analysis={analysis} store={store} onJump={onJump} />
+          </section>
+        )}
+        {tab === 'stats' && (
+          <section className="panel" aria-label="Statistics">
+            <h2 className="panel-title">Statistics</h2>
+            <StatsPanel analysis={analysis} onFilter={onFilter} />
+          </section>
+        )}
+        {tab === 'compare' && <ComparePanel inspector={inspector} onCompare={onCompare} />}
+        {tab === 'marks' && <MarksPanel bookmarks={bookmarks} store={store} onJump={onJump} />}
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,216 @@
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type WheelEvent } from 'react';
+import type { RecordStore } from '../../model/record-store.ts';
+import { density, extentOf, keepInView, nearestCall, panBy, zoomAt, type TimeRange } from '../../model/timeline.ts';
+import { isTyping } from '../keys.ts';
+import { compactMethodName, methodHue } from '../methods.ts';
+import { drawTimeline, timelineLayout, timeOfX, type Lane } from './draw.ts';
+import { SLICE_TRACKS, sliceCoverage, type SliceColumns } from './slices.ts';
+import { themeColors, useThemeVersion } from './theme.ts';
+
+interface Props {
+  store: RecordStore;
+  count: number;
+  /** Session version: the store grows in place while loading. */
+  version: number;
+  rows: Uint32Array | null;
+  /** Method ids turned off by the filter (their lanes are dimmed). */
+  hiddenMethods: ReadonlySet<number>;
+  window: TimeRange | null;
+  selected: number | null;
+  /** Bookmarked calls. */
+  marks: readonly number[];
+  /** Request spans as slices (null: not available). */
+  slices: SliceColumns | null;
+  onBrush(window: TimeRange | null): void;
+  onSelect(call: number): void;
+}
+
+/**
+ * The canvas timeline, as state only: the view range, the brush being dragged, the canvas width and
+ * the theme. Drawing is draw.ts's (a scene in, canvas calls out). Wheel and +/−/arrows (focused) or
+ * W/A/S/D (anywhere but a text field) zoom and pan; drag brushes a time window; click selects.
+ */
+export function Timeline({ store, count, version, rows, hiddenMethods, window: win, selected, marks, slices, onBrush, onSelect }: Props) {
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const [width, setWidth] = useState(800);
+  const [view, setView] = useState<TimeRange | null>(null);
+  const [drag, setDrag] = useState<{ x0: number; x1: number } | null>(null);
+  const theme = useThemeVersion();
+  const labels = useMemo(() => store.methods.map(compactMethodName), [store, store.methods.length]);
+  const layout = useMemo(() => timelineLayout(width, labels, slices ? SLICE_TRACKS.length : 0), [width, labels, slices !== null]);
+  // The store grows in place: `version` is what says it changed.
+  const extent = useMemo(() => extentOf(store.tMono, count), [store, count, version]);
+  const shown = view ?? extent;
+  const { t0: shownT0, t1: shownT1 } = shown;
+
+  useEffect(() => {
+    const el = wrapRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    ro.observe(el);
+    setWidth(el.clientWidth);
+    return () => ro.disconnect();
+  }, []);
+
+  // The selected call stays in view.
+  useEffect(() => {
+    if (selected === null || selected >= count || view === null) return;
+    const next = keepInView(view, store.tMono[selected]!, extent);
+    if (next !== view) setView(next);
+  }, [selected]); // Only a new selection moves the view; panning away from it afterwards is allowed.
+
+  // Densities walk every call (millions): only when the data, rows, range or plot size change, not
+  // on every render (each pointer move while brushing).
+  const lanes = layout.lanes;
+  const plotW = layout.plotW;
+  const all = useMemo(() => density(store.tMono, store.method, count, null, lanes, { t0: shownT0, t1: shownT1 }, plotW), [store, count, version, lanes, shownT0, shownT1, plotW]);
+  const hit = useMemo(
+    () => (rows === null ? null : density(store.tMono, store.method, count, rows, lanes, { t0: shownT0, t1: shownT1 }, plotW)),
+    [store, count, version, rows, lanes, shownT0, shownT1, plotW],
+  );
+  const coverage = useMemo(() => (slices ? sliceCoverage(slices, { t0: shownT0, t1: shownT1 }, plotW) : null), [slices, shownT0, shownT1, plotW]);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    const dpr = globalThis.devicePixelRatio || 1;
+    canvas.width = Math.round(layout.width * dpr);
+    canvas.height = Math.round(layout.height * dpr);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const laneList: Lane[] = labels.map((label, m) => ({ label, hue: methodHue(store.methods[m] ?? ''), off: hiddenMethods.has(m) }));
+    const report = drawTimeline(ctx, {
+      layout,
+      view: shown,
+      colors: themeColors(canvas),
+      lanes: laneList,
+      all,
+      hit,
+      slices: coverage,
+      window: win,
+      brush: drag,
+      selected: selected !== null && selected < count ? { t: store.tMono[selected]!, lane: store.method[selected]! } : null,
+      marks: marks.filter((c) => c < count).map((c) => ({ t: store.tMono[c]!, lane: store.method[c]! })),
+    });
+    // What was drawn, for the e2e checks (a canvas has no text to query).
+    const el = wrapRef.current;
+    if (el) {
+      el.dataset.ticks = JSON.stringify(report.ticks.map((t) => [t.text, Math.round(t.x), Math.round(t.width)]));
+      el.dataset.labels = JSON.stringify(report.labels.map((t) => t.text));
+    }
+  }, [layout, shown, all, hit, coverage, win, drag, selected, marks, count, labels, hiddenMethods, theme, store]);
+
+  const localX = (e: { clientX: number }) => e.clientX - canvasRef.current!.getBoundingClientRect().left;
+  const right = layout.labelW + plotW;
+  const clampX = (x: number) => Math.max(layout.labelW, Math.min(right, x));
+  const tOf = (x: number) => timeOfX(layout, shown, x);
+
+  const onPointerDown = (e: PointerEvent<HTMLCanvasElement>) => {
+    if (e.button !== 0) return;
+    const x = localX(e);
+    if (x < layout.labelW) return;
+    e.currentTarget.setPointerCapture(e.pointerId);
+    setDrag({ x0: clampX(x), x1: clampX(x) });
+  };
+  const onPointerMove = (e: PointerEvent<HTMLCanvasElement>) => {
+    if (drag) setDrag({ x0: drag.x0, x1: clampX(localX(e)) });
+  };
+  const onPointerUp = (e: PointerEvent<HTMLCanvasElement>) => {
+    if (!drag) return;
+    const d = drag;
+    setDrag(null);
+    if (Math.abs(d.x1 - d.x0) >= 4) {
+      onBrush({ t0: tOf(Math.min(d.x0, d.x1)), t1: tOf(Math.max(d.x0, d.x1)) });
+      return;
+    }
+    // A click: the nearest shown call in that lane, within a few pixels.
+    const r = canvasRef.current!.getBoundingClientRect();
+    const lane = Math.floor((e.clientY - r.top - layout.axisH) / layout.laneH);
+    const pxSec = (shown.t1 - shown.t0) / plotW;
+    const call = nearestCall(store.tMono, store.method, count, rows, lane >= 0 && lane < lanes ? lane : -1, tOf(d.x0), pxSec * 6);
+    if (call >= 0) onSelect(call);
+  };
+  // A cancelled pointer (a touch turned into a scroll) or a lost capture ends the drag without brushing.
+  const endDrag = () => {
+    if (drag) setDrag(null);
+  };
+
+  const zoom = (factor: number, at?: number) => setView(zoomAt(shown, at ?? (shown.t0 + shown.t1) / 2, factor, extent));
+  const pan = (fraction: number) => setView(panBy(shown, (shown.t1 - shown.t0) * fraction, extent));
+  // The window key handler is installed once and calls the current closures.
+  const actions = useRef({ zoom, pan });
+  useEffect(() => {
+    actions.current = { zoom, pan };
+  });
+
+  const onWheel = (e: WheelEvent<HTMLCanvasElement>) => {
+    if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) pan((e.shiftKey ? e.deltaY : e.deltaX) / 600);
+    else zoom(Math.pow(1.0015, e.deltaY), tOf(Math.max(layout.labelW, localX(e))));
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const k = { '+': 'in', '=': 'in', '-': 'out', ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'in', ArrowDown: 'out' }[e.key];
+    if (k === 'in') zoom(0.5);
+    else if (k === 'out') zoom(2);
+    else if (k === 'left') pan(-0.2);
+    else if (k === 'right') pan(0.2);
+    else if (e.key === '0') setView(null);
+    else if (e.key === 'Escape') onBrush(null);
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+  };
+
+  // W/S zoom and A/D pan from anywhere but a text field (Perfetto's keys).
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      const k = e.key.toLowerCase();
+      if (k === 'w') actions.current.zoom(0.8);
+      else if (k === 's') actions.current.zoom(1.25);
+      else if (k === 'a') actions.current.pan(-0.1);
+      else if (k === 'd') actions.current.pan(0.1);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  // Wheel must not scroll the page; React's onWheel is passive, so prevent it natively.
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const stop = (e: globalThis.WheelEvent) => e.preventDefault();
+    canvas.addEventListener('wheel', stop, { passive: false });
+    return () => canvas.removeEventListener('wheel', stop);
+  }, []);
+
+  const zoomed = view !== null && (view.t0 > extent.t0 || view.t1 < extent.t1);
+  return (
+    <div className="timeline" ref={wrapRef} role="group" aria-label="Timeline" tabIndex={0} onKeyDown={onKeyDown} data-testid="timeline" data-view-t0={shown.t0} data-view-t1={shown.t1}>
+      <canvas
+        ref={canvasRef}
+        style={{ width: layout.width, height: layout.height }}
+        aria-hidden="true"
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={endDrag}
+        onLostPointerCapture={endDrag}
+        onWheel={onWheel}
+      />
+      <div className="timeline-tools">
+        <button type="button" className="btn btn-small" onClick={() => zoom(0.5)} title="Zoom in (+, W)">+</button>
+        <button type="button" className="btn btn-small" onClick={() => zoom(2)} title="Zoom out (−, S)">−</button>
+        <button type="button" className="btn btn-small" disabled={!zoomed} onClick={() => setView(null)} title="Show the whole trace (0)">fit</button>
+        {win && (
+          <button type="button" className="btn btn-small" onClick={() => setView(win.t1 > win.t0 ? { ...win } : null)} title="Zoom to the time window">
+            zoom to window
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
