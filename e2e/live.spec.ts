@@ -1,14 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { InspectorPage } from './support/inspector-page.ts';
 import { ROOT, SERVER_TS } from './support/paths.ts';
+import { countRecords } from './support/trace-facts.ts';
 
 /**
  * Live follow against a real recording: a second apps/server with tracing on (its own port and
- * traces directory), driven by `kvtrace workload`, opened with `?trace=NAME&follow=1`.
+ * traces directory), driven by `kvtrace workload`, opened with `?trace=NAME&follow=1`. Every
+ * committed frame must reach the page whether the recorder is busy, idle, or closing (issue 13,
+ * defect 1); the expected count is read from the file itself.
  */
 function start(args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -17,7 +20,7 @@ function start(args: string[]): ChildProcess {
 function listening(p: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
+    const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 90_000);
     const on = (b: Buffer) => {
       out += b.toString();
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
@@ -32,23 +35,38 @@ function listening(p: ChildProcess): Promise<string> {
   });
 }
 
-test('live follow: calls arrive while the server records, filters keep up', async ({ page }) => {
-  test.setTimeout(120_000);
+const exited = (p: ChildProcess): Promise<void> => new Promise((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())));
+
+interface Listed {
+  name: string;
+  recording: boolean;
+  size: number;
+}
+const listing = async (url: string): Promise<Listed[]> => ((await (await fetch(`${url}/traces`)).json()) as { traces: Listed[] }).traces;
+
+/** A tracing server in a fresh directory, and what to clean up. */
+async function tracingServer() {
   const dir = mkdtempSync(join(tmpdir(), 'kvtrace-live-'));
   const server = start([SERVER_TS, '--host', '127.0.0.1', '--port', '0', '--traces-dir', dir, '--trace-level', 'storage']);
+  const url = await listening(server);
+  return { dir, server, url };
+}
+
+async function recordingName(url: string): Promise<string> {
+  let name = '';
+  await expect
+    .poll(async () => (name = (await listing(url)).find((t) => t.recording && t.size > 1000)?.name ?? ''), { timeout: 90_000 })
+    .not.toBe('');
+  return name;
+}
+
+test('live follow: calls arrive while the server records, filters keep up', async ({ page }) => {
+  test.setTimeout(240_000);
+  const { dir, server, url } = await tracingServer();
   let workload: ChildProcess | null = null;
   try {
-    const url = await listening(server);
-    workload = start(['apps/cli/src/main.ts', 'workload', '--url', url, '--requests', '100000', '--concurrency', '2', '--chunk-kb', '4']);
-    let name = '';
-    await expect
-      .poll(async () => {
-        const body = (await (await fetch(`${url}/traces`)).json()) as { traces: { name: string; recording: boolean; size: number }[] };
-        name = body.traces.find((t) => t.recording && t.size > 1000)?.name ?? '';
-        return name;
-      }, { timeout: 30_000 })
-      .not.toBe('');
-
+    workload = start(['apps/cli/src/main.ts', 'workload', '--url', url, '--requests', '20000', '--concurrency', '2', '--chunk-kb', '4']);
+    const name = await recordingName(url);
     const app = new InspectorPage(page);
     await page.goto(`${url}/?trace=${encodeURIComponent(name)}&follow=1`);
     await expect(page.getByTestId('live-badge')).toBeVisible();
@@ -63,14 +81,81 @@ test('live follow: calls arrive while the server records, filters keep up', asyn
     const filtered = await app.rowCount();
     await expect.poll(() => app.rowCount(), { timeout: 20_000 }).toBeGreaterThan(filtered);
     await app.screenshot('live-follow');
+  } finally {
+    workload?.kill('SIGKILL');
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
-    // The recording closes with the server: the stream ends (cleanly, or cut if the server had to
-    // drop connections) and the calls read so far stay.
-    workload.kill('SIGTERM');
-    server.kill('SIGTERM');
-    expect(['ready', 'partial']).toContain(await app.settled());
-    expect(await app.records()).toBeGreaterThan(first);
+test('live follow of an idle recording gets every committed call; Stop leaves a link that is not live', async ({ page }) => {
+  test.setTimeout(240_000);
+  const { dir, server, url } = await tracingServer();
+  try {
+    const workload = start(['apps/cli/src/main.ts', 'workload', '--url', url, '--requests', '200', '--concurrency', '4']);
+    await exited(workload);
+    expect(workload.exitCode).toBe(0);
+    const name = await recordingName(url);
+    const path = join(dir, name);
+    // Idle: the recorder has flushed its last batch once what the server lists is all of the file.
+    await expect.poll(async () => (await listing(url)).find((t) => t.name === name)!.size === statSync(path).size).toBe(true);
+    const expected = await countRecords(path);
+    expect(expected).toBeGreaterThan(500);
+
+    const app = new InspectorPage(page);
+    // The server list: the "recording" badge keeps its distance from the level beside it (defect 6).
+    await page.goto(`${url}/`);
+    const row = page.getByTestId('server-traces').getByRole('row').filter({ hasText: name });
+    const badge = (await row.locator('.badge', { hasText: 'recording' }).boundingBox())!;
+    const level = (await row.locator('.status-cell .muted').boundingBox())!;
+    expect(level.x - (badge.x + badge.width)).toBeGreaterThanOrEqual(4);
+    await app.screenshot('server-list-recording');
+
+    await row.getByRole('button', { name }).click();
+    await expect.poll(() => app.url().searchParams.get('follow')).toBe('1');
+    await expect(page.getByTestId('live-badge')).toBeVisible();
+    // Nothing more is coming: the tail must arrive without a next chunk to push it.
+    await expect.poll(() => app.records(), { timeout: 20_000 }).toBe(expected);
+    await expect(page.getByTestId('live-badge')).toContainText(expected.toLocaleString('en-US'));
+
+    await page.getByRole('button', { name: 'Stop' }).click();
+    expect(await app.settled()).toBe('partial');
+    await expect.poll(() => app.url().searchParams.get('follow')).toBeNull();
+    expect(app.url().searchParams.get('trace')).toBe(name);
+    expect(await app.records()).toBe(expected);
+
+    // The link now reopens the trace as it is, not live.
+    await page.reload();
+    expect(await app.settled()).toBe('ready');
     await expect(page.getByTestId('live-badge')).toHaveCount(0);
+    expect(await app.records()).toBe(expected);
+  } finally {
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a recording closed while followed ends the follow with every call of the file', async ({ page }) => {
+  test.setTimeout(240_000);
+  const { dir, server, url } = await tracingServer();
+  let workload: ChildProcess | null = null;
+  try {
+    workload = start(['apps/cli/src/main.ts', 'workload', '--url', url, '--requests', '20000', '--concurrency', '2', '--chunk-kb', '4']);
+    const name = await recordingName(url);
+    const app = new InspectorPage(page);
+    await page.goto(`${url}/?trace=${encodeURIComponent(name)}&follow=1`);
+    await expect.poll(() => app.records(), { timeout: 20_000 }).toBeGreaterThan(50);
+
+    // The traffic stops, then the server closes the recording (Ctrl-C).
+    workload.kill('SIGTERM');
+    await exited(workload);
+    server.kill('SIGTERM');
+    await exited(server);
+    const expected = await countRecords(join(dir, name));
+    expect(await app.settled()).toBe('ready');
+    expect(await app.records()).toBe(expected);
+    await expect(page.getByTestId('live-badge')).toHaveCount(0);
+    expect(app.url().searchParams.get('follow')).toBeNull();
   } finally {
     workload?.kill('SIGKILL');
     server.kill('SIGKILL');

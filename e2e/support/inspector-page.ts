@@ -99,7 +99,7 @@ export class InspectorPage {
     return this.argTree.locator('.tree-line', { has: this.page.locator('.tree-name', { hasText: new RegExp(`^${name.replace(/[[\]]/g, '\\$&')}$`) }) });
   }
 
-  /** Side-pane tab (Call, Key, Lifecycles, Stats, Compare). */
+  /** Side-pane tab (Call, Key, Lifecycles, Stats, Compare, Marks). */
   async openTab(name: string): Promise<void> {
     await this.page.getByRole('tab', { name, exact: true }).click();
   }
@@ -133,6 +133,53 @@ export class InspectorPage {
 
   url(): URL {
     return new URL(this.page.url());
+  }
+
+  /** Tick labels the timeline drew: text, left x and width (the canvas holds no text to query). */
+  async timelineTicks(): Promise<{ text: string; x: number; width: number }[]> {
+    const raw = (await this.timeline.getAttribute('data-ticks')) ?? '[]';
+    return (JSON.parse(raw) as [string, number, number][]).map(([text, x, width]) => ({ text, x, width }));
+  }
+
+  async timelineLabels(): Promise<string[]> {
+    return JSON.parse((await this.timeline.getAttribute('data-labels')) ?? '[]') as string[];
+  }
+
+  /** The timeline's shown range (seconds). */
+  async timelineView(): Promise<{ t0: number; t1: number }> {
+    return { t0: Number(await this.timeline.getAttribute('data-view-t0')), t1: Number(await this.timeline.getAttribute('data-view-t1')) };
+  }
+
+  /** The canvas pixel at (x, y) CSS px, as [r, g, b]. */
+  async timelinePixel(x: number, y: number): Promise<number[]> {
+    return this.timeline.locator('canvas').evaluate(
+      (c: HTMLCanvasElement, [x, y]) => {
+        const d = globalThis.devicePixelRatio || 1;
+        return Array.from(c.getContext('2d')!.getImageData(Math.round(x * d), Math.round(y * d), 1, 1).data.slice(0, 3));
+      },
+      [x, y] as const,
+    );
+  }
+
+  /**
+   * Elements of a card that stick out of it (or a card that scrolls sideways): the layout check of
+   * the screenshot set. Empty when everything fits.
+   */
+  async overflowIn(card: Locator): Promise<string[]> {
+    return card.evaluate((c: HTMLElement) => {
+      const box = c.getBoundingClientRect();
+      const out: string[] = [];
+      if (c.scrollWidth > c.clientWidth + 1) out.push(`the card scrolls: ${c.scrollWidth} px of content in ${c.clientWidth} px`);
+      for (const el of Array.from(c.querySelectorAll('*'))) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue;
+        if (r.right > box.right + 0.5 || r.left < box.left - 0.5) {
+          const name = `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''}`;
+          out.push(`${name} "${(el.textContent ?? '').slice(0, 30)}" spans ${r.left.toFixed(0)}-${r.right.toFixed(0)}, card ${box.left.toFixed(0)}-${box.right.toFixed(0)}`);
+        }
+      }
+      return out;
+    });
   }
 
   async screenshot(name: string): Promise<Buffer> {
