@@ -9,6 +9,8 @@ const commands: Record<string, () => Promise<Command>> = {
   workload: () => import('./commands/workload.ts'),
   replay: () => import('./commands/replay.ts'),
   export: () => import('./commands/export.ts'),
+  collect: () => import('./commands/collect.ts'),
+  sql: () => import('./commands/sql.ts'),
 };
 
 function usage(): string {

@@ -1,32 +1,52 @@
-import { existsSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TraceHeaderError } from '@kvtrace/trace';
+import { TraceHeaderError, type SegmentReport, type TraceHeader, type TraceRecord } from '@kvtrace/trace';
 import { fileStream } from '@kvtrace/trace/node';
 import { READ_CHUNK } from '../replay/read-chunk.ts';
 import { EXPORT_FORMATS, createFormat, exportTrace, type ExportFormatName } from '../export/export-trace.ts';
+import type { ExportFormat } from '../export/format.ts';
 import { OutputClosedError, TextSink } from '../export/text-sink.ts';
 import { describeDamage } from '../replay/damage.ts';
+import { expandTraceInputs, InputError, type TraceSet } from '../fleet/inputs.ts';
+import { exportParquet, partitionDir } from '../fleet/parquet-export.ts';
+import { formatBytes, Progress } from '../fleet/progress.ts';
+import { TABLES } from '../fleet/tables.ts';
+import { mergeTraceSets, openTraceSet } from '../fleet/trace-set.ts';
 
-export const summary = 'convert a trace to JSON lines, CSV or Chrome trace-event JSON (Perfetto)';
+export const summary = 'convert traces to JSON lines, CSV, Chrome trace-event JSON (Perfetto) or a Parquet dataset';
 
-const HELP = `usage: npm run kvtrace -- export FILE --format jsonl|csv|chrome [-o PATH]
+const FORMATS = [...EXPORT_FORMATS, 'parquet'] as const;
 
-Streams the decoded records of a trace (ours or LMCache's) in another format, in constant memory:
+const HELP = `usage: npm run kvtrace -- export TRACE... --format jsonl|csv|chrome [-o PATH]
+       npm run kvtrace -- export TRACE... --format parquet --out DIR
+
+TRACE is a file, a folder (every .lct under it) or a pattern. A rotated recording (NAME.lct,
+NAME.000001.lct, ...) is one trace; several traces are merged on the wall clock (each trace's
+t_wall_start + t_mono) and told apart by server (the folder collect made, else the recording's name).
+Streams in constant memory:
   jsonl    one JSON object per record: index, offset, t_mono, t_wall, qualname, args
   csv      one row per record; args as a JSON cell
   chrome   Chrome trace-event JSON (open it in https://ui.perfetto.dev): calls are instant
            events, read_prefetched_results enter/exit pairs are spans, one thread per method
+  parquet  a Hive-partitioned dataset for DuckDB, Spark, Trino, pandas:
+             DIR/calls/server=NAME/part-K.parquet      (call, t_wall, t_mono, method, n_keys,
+                                                        external_request_id, args, frame_offset)
+             DIR/call_keys/server=NAME/part-K.parquet  (call, position, chunk_hash, model_name,
+                                                        kv_rank, object_group_id, cache_salt)
+           zstd, row groups of 128k rows; a server exported again replaces its partitions,
+           other servers' stay. Read it with duckdb: SELECT ... FROM 'DIR/calls/**/*.parquet'
+With several traces, t_mono counts from the earliest trace's start and index/offset are each
+record's own (index within its server's trace, offset in its file).
 Arguments are JSON: bytes as hex, ObjectKey as {chunk_hash, model_name, kv_rank, object_group_id,
 cache_salt}, enums by member name, unknown tags as {"__t__": tag, "v": payload}.
 
 options:
-  --format F      jsonl, csv or chrome (required)
-  -o, --output P  write to P instead of standard output
+  --format F      jsonl, csv, chrome or parquet (required)
+  -o, --output P  jsonl/csv/chrome: write to P instead of standard output
+  --out DIR       parquet: the dataset folder (required)
   -h, --help      this text
-Damage (truncated tail, malformed frames) is reported on standard error; the export still holds
+Damage (truncated tails, malformed frames) is reported on standard error; the export still holds
 every readable record. Exit status: 0 on success (also when the reader of standard output goes
-away), 1 for an unreadable file or an output that cannot be written, 2 for bad usage.`;
+away), 1 for an unreadable trace or an output that cannot be written, 2 for bad usage.`;
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
@@ -34,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+      options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     return usageError((e as Error).message);
@@ -44,43 +64,119 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP + '\n');
     return 0;
   }
-  if (positionals.length !== 1) return usageError(positionals.length === 0 ? 'no file given' : 'export takes exactly one file');
-  if (!values.format) return usageError('--format is required (jsonl, csv or chrome)');
-  if (!(EXPORT_FORMATS as readonly string[]).includes(values.format)) return usageError(`unknown --format ${JSON.stringify(values.format)} (expected jsonl, csv or chrome)`);
-  const file = positionals[0]!;
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    process.stderr.write(`kvtrace export: ${file}: ${existsSync(file) ? 'not a regular file' : 'no such file'}\n`);
-    return 1;
-  }
+  if (positionals.length === 0) return usageError('no trace given');
+  if (!values.format) return usageError(`--format is required (${FORMATS.join(', ')})`);
+  if (!(FORMATS as readonly string[]).includes(values.format)) return usageError(`unknown --format ${JSON.stringify(values.format)} (expected ${FORMATS.join(', ')})`);
+  if (values.format === 'parquet') {
+    if (!values.out) return usageError('--format parquet needs --out DIR (the dataset folder)');
+    if (values.output) return usageError('--format parquet writes a folder: use --out DIR, not -o');
+  } else if (values.out) return usageError(`--out DIR is for --format parquet; ${values.format} goes to standard output or -o PATH`);
 
-  const where = values.output ?? 'standard output';
+  let sets: TraceSet[];
+  try {
+    const expanded = await expandTraceInputs(positionals);
+    sets = expanded.sets;
+    for (const w of expanded.warnings) process.stderr.write(`kvtrace export: ${w}\n`);
+  } catch (e) {
+    if (e instanceof InputError) return fail(e.message);
+    throw e;
+  }
+  const bad = sets.filter((s) => s.problem !== null);
+  // One file: its path and the reason (the reason starts with the file's name); a recording: its server and the reason.
+  if (bad.length > 0) return fail(bad.map((s) => (s.segments.length === 1 ? `${s.segments[0]!.path}: ${s.problem!.slice(s.segments[0]!.name.length + 2)}` : `${s.server}: ${s.problem}`)).join('\n'));
+  for (const s of sets) if (s.missing.length > 0) process.stderr.write(`kvtrace export: ${s.server}: segment(s) ${s.missing.join(', ')} of ${s.recording} are not there; exporting the others\n`);
+
+  if (values.format === 'parquet') return toParquet(sets, values.out!);
+  return toText(sets, values.format as ExportFormatName, values.output);
+}
+
+async function toParquet(sets: TraceSet[], outDir: string): Promise<number> {
+  const total = sets.reduce((n, s) => n + s.bytes, 0);
+  const bar = new Progress('export', total);
+  let servers;
+  try {
+    servers = await exportParquet(sets, outDir, { onProgress: (bytes, records) => bar.update(bytes, `${records.toLocaleString('en-US')} records`) });
+  } catch (e) {
+    bar.clear();
+    return fail(`${(e as Error).message} (nothing of this export was put in ${outDir})`);
+  }
+  bar.clear();
+  for (const s of servers) {
+    for (const seg of s.segments) for (const line of describeDamage(seg.report)) process.stderr.write(`kvtrace export: ${s.server}: ${seg.name}: ${line}\n`);
+    const rows = TABLES.map((t) => `${s.rows.get(t.name) ?? 0} ${t.name} rows`).join(', ');
+    process.stdout.write(`${s.server}: ${s.records} calls -> ${rows} in ${s.parts} part(s): ${TABLES.map((t) => partitionDir(outDir, t.name, s.server)).join(', ')}\n`);
+  }
+  process.stderr.write(`kvtrace export: wrote ${servers.length} server(s) from ${formatBytes(total)} of trace to ${outDir}\n`);
+  return 0;
+}
+
+async function toText(sets: TraceSet[], name: ExportFormatName, output: string | undefined): Promise<number> {
+  const where = output ?? 'standard output';
   let sink: TextSink;
   try {
-    sink = values.output ? TextSink.toFile(values.output) : TextSink.toStdout();
+    sink = output ? TextSink.toFile(output) : TextSink.toStdout();
   } catch (e) {
     process.stderr.write(`kvtrace export: cannot write ${where}: ${(e as Error).message}\n`);
     return 1;
   }
+  const single = sets.length === 1 && sets[0]!.segments.length === 1 ? sets[0]!.segments[0]! : null;
   try {
-    const result = await exportTrace(fileStream(file, { highWaterMark: READ_CHUNK }), createFormat(values.format as ExportFormatName), sink, basename(file));
+    if (single) {
+      // One plain file: the exporter as it always was (its offsets, its indices, its header).
+      const result = await exportTrace(fileStream(single.path, { highWaterMark: READ_CHUNK }), createFormat(name), sink, single.name);
+      await sink.close();
+      for (const line of describeDamage(result.report)) process.stderr.write(`kvtrace export: ${single.path}: ${line}\n`);
+      if (output) process.stderr.write(`kvtrace export: wrote ${result.records} records to ${output}\n`);
+      return 0;
+    }
+    if (sets.length > 1)
+      process.stderr.write(`kvtrace export: ${sets.length} traces (${sets.map((s) => s.server).join(', ')}) merged on the wall clock; t_mono counts from the earliest start\n`);
+    const { records, segments } = await exportMerged(sets, createFormat(name), sink);
     await sink.close();
-    for (const line of describeDamage(result.report)) process.stderr.write(`kvtrace export: ${file}: ${line}\n`);
-    if (values.output) process.stderr.write(`kvtrace export: wrote ${result.records} records to ${values.output}\n`);
+    for (const { server, report } of segments) for (const line of describeDamage(report.report)) process.stderr.write(`kvtrace export: ${server}: ${report.name}: ${line}\n`);
+    if (output) process.stderr.write(`kvtrace export: wrote ${records} records to ${output}\n`);
     return 0;
   } catch (e) {
     // Only a reader of standard output going away (`| head`) is a clean stop; a file that fails is an error.
-    if (e instanceof OutputClosedError && e.brokenPipe && !values.output) return 0;
+    if (e instanceof OutputClosedError && e.brokenPipe && !output) return 0;
     await sink.close().catch(() => undefined);
     if (e instanceof OutputClosedError) {
       process.stderr.write(`kvtrace export: cannot write ${where}: ${e.reason instanceof Error ? e.reason.message : String(e.reason)}\n`);
       return 1;
     }
-    if (e instanceof TraceHeaderError) {
-      process.stderr.write(`kvtrace export: ${file}: ${e.message}\n`);
-      return 1;
-    }
+    if (e instanceof TraceHeaderError) return fail(`${single?.path ?? ''}: ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * Several traces (or one rotated recording) through a format, merged on the wall clock; the same
+ * loop as exportTrace over the merged records (one batch per trace in memory). The format sees
+ * the earliest trace's header.
+ */
+async function exportMerged(sets: TraceSet[], format: ExportFormat, sink: TextSink): Promise<{ records: number; segments: { server: string; report: SegmentReport }[] }> {
+  const readers = sets.map((s) => ({ server: s.server, reader: openTraceSet(s, { decodeArgs: false }) }));
+  const header: TraceHeader = await readers[0]!.reader.header();
+  let records = 0;
+  await sink.write(format.begin(header, sets.map((s) => s.server).join('+')));
+  for await (const batch of mergeTraceSets(readers)) {
+    for (const rec of batch) {
+      const text = format.record(rec as TraceRecord);
+      if (text) {
+        const wait = sink.write(text);
+        if (wait) await wait;
+      }
+      records++;
+    }
+  }
+  await sink.write(format.end());
+  await sink.flush();
+  return { records, segments: readers.flatMap(({ server, reader }) => reader.segments.map((report) => ({ server, report }))) };
+}
+
+function fail(message: string): number {
+  process.stderr.write(`kvtrace export: ${message}\n`);
+  return 1;
 }
 
 function usageError(message: string): number {

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
-import { createDefaultRegistry, encodeHeaderFrame, parseHeader, segmentFileName, type TraceHeader } from '@kvtrace/trace';
+import { createDefaultRegistry, encodeHeaderFrame, MsgpackWriter, parseHeader, RecordFrameEncoder, segmentFileName, type TraceHeader } from '@kvtrace/trace';
 
 export const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/lmcache/', import.meta.url));
 
@@ -80,4 +80,15 @@ export async function captureRun(fn: (argv: string[]) => Promise<number>, ...arg
     o.mockRestore();
     e.mockRestore();
   }
+}
+
+/** A trace of the given calls, encoded with libs/trace's own writer (any values, even ones the recorder would refuse). */
+export function encodeCalls(calls: { t: number; qualname: string; names: readonly string[]; args: readonly unknown[] }[], header: { t_wall_start?: number } = {}): Uint8Array {
+  const registry = createDefaultRegistry();
+  const tWall = header.t_wall_start ?? 1776340800.125;
+  const head = encodeHeaderFrame({ level: 'storage', t_mono_start: 1000, t_wall_start: tWall, sm_config_json: '', sm_config_digest: '' }, registry);
+  const w = new MsgpackWriter(1 << 16);
+  const enc = new RecordFrameEncoder(registry);
+  for (const c of calls) enc.append(w, c.t, tWall + c.t, c.qualname, c.names, c.args);
+  return concat([head, w.bytes().slice()]);
 }

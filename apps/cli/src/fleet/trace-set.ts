@@ -14,7 +14,8 @@ export function openTraceSet(set: TraceSet, options: ParserOptions = {}): Segmen
 /**
  * A record of one of several traces on their common clock: `t` is Unix seconds (the trace's
  * `t_wall_start` plus the record's `t_mono`: one monotonic clock per trace, so no wall-clock jump
- * within a trace), and `t_mono` is `t` minus the merge's origin (the earliest trace start), so
+ * within a trace), and `t_mono` is the record's t_mono plus its trace's start minus the merge's
+ * origin (the earliest trace start), so
  * every format that places records by `t_mono` lines the servers up. `index` and `offset` stay the
  * record's own (its index within its server's trace, its offset in its segment file).
  */
@@ -30,14 +31,15 @@ export class AlignedRecord implements TraceRecord {
     readonly server: string,
     readonly record: SegmentRecord,
     readonly t: number,
-    origin: number,
+    /** This trace's start minus the merge's origin: added to t_mono (exact for the earliest trace, whose shift is 0). */
+    shift: number,
   ) {
     this.index = record.index;
     this.offset = record.offset;
     this.frameBytes = record.frameBytes;
     this.t_wall = record.t_wall;
     this.qualname = record.qualname;
-    this.t_mono = t - origin;
+    this.t_mono = shift === 0 ? record.t_mono : shift + record.t_mono;
   }
 
   get unknownTags(): number {
@@ -90,7 +92,7 @@ export async function* mergeTraceSets(inputs: readonly { server: string; reader:
     while (heap.length > 0) {
       const top = heap[0]!;
       const record = top.batch[top.pos++]!;
-      out.push(new AlignedRecord(top.server, record, top.head, t0));
+      out.push(new AlignedRecord(top.server, record, top.head, top.wallStart - t0));
       if (top.pos < top.batch.length || (await refill(top))) {
         top.head = top.wallStart + top.batch[top.pos]!.t_mono;
         siftDown(heap, 0);
