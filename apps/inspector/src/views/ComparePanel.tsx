@@ -104,6 +104,24 @@ function Delta({ d, worseUp = false }: { d: MetricDiff; worseUp?: boolean }) {
   );
 }
 
+/**
+ * A method name that may wrap after its dots (`read_prefetched.` / `__enter__`) in a narrow column,
+ * instead of being cut where the two context-manager methods differ.
+ */
+function breakable(name: string) {
+  const parts = name.split('.');
+  return parts.map((p, i) => (
+    <span key={i}>
+      {p}
+      {i < parts.length - 1 && (
+        <>
+          .<wbr />
+        </>
+      )}
+    </span>
+  ));
+}
+
 /** A rate without a unit word: "46/s", "1.2k/s". */
 const perSecond = (r: number): string => formatRate(r, '').replace(' /s', '/s');
 
@@ -151,7 +169,8 @@ function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: str
         <thead>
           <tr>
             <th>method</th>
-            <th className="num">count A → B</th>
+            <th className="num">count A</th>
+            <th className="num">count B</th>
             <th className="num">Δ</th>
             <th className="num">calls/s A → B</th>
             <th className="num">Δ</th>
@@ -163,13 +182,12 @@ function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: str
             <tr key={m.qualname} className={m.count.notable || m.rate.notable ? 'is-notable' : ''} data-method={m.name}>
               <td>
                 <span className="method-chip" style={{ ['--hue' as string]: methodHue(m.qualname) }} title={m.qualname}>
-                  {compactMethodName(m.qualname)}
+                  {breakable(compactMethodName(m.qualname))}
                 </span>
                 {m.onlyIn && <span className="badge badge-warn">only in {m.onlyIn.toUpperCase()}</span>}
               </td>
-              <td className="num">
-                <AB a={formatCount(m.count.a)} b={formatCount(m.count.b)} />
-              </td>
+              <td className="num">{formatCount(m.count.a)}</td>
+              <td className="num">{formatCount(m.count.b)}</td>
               <td className="num">
                 <Delta d={m.count} />
               </td>
