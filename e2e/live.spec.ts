@@ -162,3 +162,29 @@ test('a recording closed while followed ends the follow with every call of the f
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a recording closed under traffic ends the follow with every call of the file', async ({ page }) => {
+  test.setTimeout(240_000);
+  const { dir, server, url } = await tracingServer();
+  let workload: ChildProcess | null = null;
+  try {
+    workload = start(['apps/cli/src/main.ts', 'workload', '--url', url, '--requests', '20000', '--concurrency', '4', '--chunk-kb', '4']);
+    const name = await recordingName(url);
+    const app = new InspectorPage(page);
+    await page.goto(`${url}/?trace=${encodeURIComponent(name)}&follow=1`);
+    await expect.poll(() => app.records(), { timeout: 20_000 }).toBeGreaterThan(50);
+
+    // Ctrl-C while requests are in flight: the server drains them, then closes the recording. The
+    // calls written while it closes are committed frames too, and must reach the follower.
+    server.kill('SIGTERM');
+    await exited(server);
+    workload.kill('SIGKILL');
+    const expected = await countRecords(join(dir, name));
+    expect(['ready', 'partial']).toContain(await app.settled());
+    expect(await app.records()).toBe(expected);
+  } finally {
+    workload?.kill('SIGKILL');
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
