@@ -1,4 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { STAGE_QUOTE } from './rows.ts';
 import type { TableSpec } from './tables.ts';
 
 /** An embedded DuckDB database and one connection to it. */
@@ -32,12 +33,12 @@ export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 /** An SQL identifier, quoted. */
 export const sqlIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
-/** A staged CSV part as a relation with the table's column names and types (nothing guessed). */
+/** A staged CSV part (rows.ts's quoting) as a relation with the table's column names and types (nothing guessed). */
 export function readStagedCsv(path: string, table: TableSpec): string {
   const columns = table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ');
   // Lines hold a call's arguments as JSON: allow long ones (a 1000-key call is ~150 KB; 32 MB is ~200k keys).
   return (
-    `read_csv(${sqlString(path)}, header = false, delim = ',', quote = '"', escape = '"', auto_detect = false, ` +
+    `read_csv(${sqlString(path)}, header = false, delim = ',', quote = '${STAGE_QUOTE}', escape = '${STAGE_QUOTE}', auto_detect = false, ` +
     `allow_quoted_nulls = false, max_line_size = 33554432, buffer_size = 67108864, columns = {${columns}})`
   );
 }

@@ -115,11 +115,12 @@ describe('exportParquet', () => {
 
   it('strings a CSV stage could break (quotes, commas, line breaks, NUL, empty, non-ASCII), spec-shaped keys, tuples', async () => {
     const layout = new MemoryLayoutDesc([[4]], ['torch.float16']);
-    const odd = ['a"b', 'c,d', 'line\nbreak\r\n', 'nul\0x', '', 'é模型🙂', '"', ','];
+    // \x01 is the staging quote (rows.ts): it must come back as itself too.
+    const odd = ['a"b', 'c,d', 'line\nbreak\r\n', 'nul\0x', '', 'é模型🙂', '"', ',', '\x01', 'q\x01\x01,'];
     const keys = odd.map((m, i) => new ObjectKey(new Uint8Array([i, 255 - i]), m, i, i, m));
     const bytes = encodeCalls([
       { t: 0.001, qualname: smQualname('reserve_write'), names: ['keys', 'layout_desc', 'mode'], args: [keys, layout, 'new'] },
-      { t: 0.002, qualname: smQualname('submit_prefetch_task'), names: ['spec', 'external_request_id', 'skip_l2'], args: [new PrefetchRequestSpec(keys.slice(0, 3), layout), 'req,"7"\n', false] },
+      { t: 0.002, qualname: smQualname('submit_prefetch_task'), names: ['spec', 'external_request_id', 'skip_l2'], args: [new PrefetchRequestSpec(keys.slice(0, 3), layout), 'req,"7"\n\x01', false] },
       { t: 0.003, qualname: 'some.Other.method', names: ['keys', 'note'], args: [new Tuple(keys.slice(4)), 'x'] },
       { t: 0.004, qualname: smQualname('finish_write'), names: ['keys'], args: [[]] },
     ]);
@@ -134,9 +135,9 @@ describe('exportParquet', () => {
     expect(back.calls).toEqual(want.calls);
     expect(back.keys).toEqual(want.keys);
     expect(back.calls.map((r) => [r[4], r[5], r[6]])).toEqual([
-      ['reserve_write', 8, null],
-      ['submit_prefetch_task', 3, 'req,"7"\n'],
-      ['some.Other.method', 4, null],
+      ['reserve_write', 10, null],
+      ['submit_prefetch_task', 3, 'req,"7"\n\x01'],
+      ['some.Other.method', 6, null],
       ['finish_write', 0, null],
     ]);
     expect(back.keys.filter((k) => k[1] === 0).map((k) => k[4])).toEqual(odd);

@@ -32,12 +32,23 @@ export interface RowProducer {
 }
 
 /**
- * A CSV field DuckDB reads back exactly: quoted (inner quotes doubled) when it holds a quote, a
- * comma or a line break, or is empty, since an unquoted empty field is NULL.
+ * The staged CSV's quote character: \x01, which JSON text never holds raw (JSON.stringify escapes
+ * every control character), so the arguments column, always quoted for its commas, is written as
+ * is instead of having its hundreds of `"` doubled. DuckDB reads it with quote = escape = \x01.
+ */
+export const STAGE_QUOTE = '\x01';
+
+/**
+ * A staged CSV field DuckDB reads back exactly: quoted when it holds the quote, a comma or a line
+ * break, or is empty (an unquoted empty field is NULL), the quote doubled inside.
  */
 export function csvText(s: string): string {
-  return s === '' || /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  if (s === '' || /[\x01,\r\n]/.test(s)) return STAGE_QUOTE + (s.includes(STAGE_QUOTE) ? s.replaceAll(STAGE_QUOTE, STAGE_QUOTE + STAGE_QUOTE) : s) + STAGE_QUOTE;
+  return s;
 }
+
+/** Text that cannot hold the quote character (JSON), quoted without looking for it. */
+const quotedJson = (json: string): string => STAGE_QUOTE + json + STAGE_QUOTE;
 
 /** The call's key list: the `keys` argument (list, tuple or set), else a `spec: PrefetchRequestSpec`'s keys. */
 export function keyListOf(args: Record<string, unknown>): readonly unknown[] {
@@ -68,27 +79,47 @@ export const callRows: RowProducer = {
     const erid = args.external_request_id;
     out.push(
       `${rec.index},${rec.t_wall},${rec.t_mono},${csvText(methodOf(rec.qualname))},${countKeys(keyListOf(args))},` +
-        `${typeof erid === 'string' && erid !== '' ? csvText(erid) : ''},${csvText(JSON.stringify(argsToJson(args)))},${rec.offset}\n`,
+        `${typeof erid === 'string' && erid !== '' ? csvText(erid) : ''},${quotedJson(JSON.stringify(argsToJson(args)))},${rec.offset}\n`,
     );
   },
   end() {},
 };
 
-/** `call_keys`: one row per ObjectKey of a call's key list, with its position in the list. */
-export const callKeyRows: RowProducer = {
-  table: CALL_KEYS,
-  record(rec, out) {
-    const list = keyListOf(rec.args());
-    for (let i = 0; i < list.length; i++) {
-      const k = list[i];
-      if (k instanceof ObjectKey)
-        out.push(`${rec.index},${i},${csvText(k.hashHex)},${csvText(k.modelName)},${k.kvRank},${k.objectGroupId},${csvText(k.cacheSalt)}\n`);
+const EMPTY = STAGE_QUOTE + STAGE_QUOTE;
+
+/** A few distinct model names and salts repeat on every key: their CSV text is made once. */
+class FieldCache {
+  private readonly map = new Map<string, string>();
+  get(s: string): string {
+    if (s === '') return EMPTY;
+    let t = this.map.get(s);
+    if (t === undefined) {
+      t = csvText(s);
+      if (this.map.size < 4096) this.map.set(s, t);
     }
-  },
-  end() {},
-};
+    return t;
+  }
+}
+
+/** `call_keys`: one row per ObjectKey of a call's key list, with its position in the list. */
+export function callKeyRows(): RowProducer {
+  const models = new FieldCache();
+  const salts = new FieldCache();
+  return {
+    table: CALL_KEYS,
+    record(rec, out) {
+      const list = keyListOf(rec.args());
+      for (let i = 0; i < list.length; i++) {
+        const k = list[i];
+        if (k instanceof ObjectKey)
+          out.push(`${rec.index},${i},${k.hashHex || EMPTY},${models.get(k.modelName)},${k.kvRank},${k.objectGroupId},${salts.get(k.cacheSalt)}\n`);
+      }
+    },
+    end() {},
+  };
+}
 
 /** The producers of every table, in TABLES order. */
 export function rowProducers(): RowProducer[] {
-  return [callRows, callKeyRows];
+  return [callRows, callKeyRows()];
 }

@@ -1,6 +1,5 @@
 import { formatTable } from '../format/table.ts';
 import type { TextSink } from '../export/text-sink.ts';
-import { csvText } from './rows.ts';
 import type { Cell, QueryResult } from './sql.ts';
 
 export type SqlOutput = 'text' | 'json' | 'csv';
@@ -9,6 +8,8 @@ export type SqlOutput = 'text' | 'json' | 'csv';
 export const MAX_TEXT_ROWS = 10_000;
 
 const textCell = (v: Cell): string => (v === null ? 'NULL' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+/** RFC 4180, and an empty string quoted (`""`) so that it reads back apart from NULL (an empty field). */
+const csvText = (s: string): string => (s === '' || /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 const csvCell = (v: Cell): string => (v === null ? '' : typeof v === 'string' ? csvText(v) : typeof v === 'object' ? csvText(JSON.stringify(v)) : String(v));
 
 /**
