@@ -7,7 +7,7 @@ export interface BatchClock {
   clearTimeout(handle: unknown): void;
 }
 
-export const realClock: BatchClock = {
+const realClock: BatchClock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),

@@ -1,7 +1,7 @@
 import { QUERY_EXAMPLES } from '@kvtrace/trace';
 import { useEffect, useRef } from 'react';
 
-export const SHORTCUTS: readonly { keys: string[]; what: string }[] = [
+const SHORTCUTS: readonly { keys: string[]; what: string }[] = [
   { keys: ['?'], what: 'this help' },
   { keys: ['/'], what: 'focus the query' },
   { keys: ['↑', '↓', 'PgUp', 'PgDn', 'Home', 'End'], what: 'move through calls (the details follow)' },

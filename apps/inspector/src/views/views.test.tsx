@@ -92,19 +92,20 @@ describe('App', () => {
     expect(screen.getByTestId('arg-tree').textContent).toContain('float16');
   });
 
-  it('moves with the keyboard and selects with Enter', async () => {
+  it('moves with the keyboard, and the details follow the cursor', async () => {
     const { inspector, root } = setup();
     act(() => inspector.openFile(new File([testTrace(50).slice()], 'k.lct')));
     await waitFor(() => expect(root().getAttribute('data-state')).toBe('ready'));
     const grid = screen.getByRole('grid');
     fireEvent.keyDown(grid, { key: 'ArrowDown' });
+    expect(screen.getByTestId('arg-view').getAttribute('data-index')).toBe('1');
     fireEvent.keyDown(grid, { key: 'ArrowDown' });
-    fireEvent.keyDown(grid, { key: 'Enter' });
     expect(screen.getByTestId('arg-view').getAttribute('data-index')).toBe('2');
+    fireEvent.keyDown(grid, { key: 'ArrowUp' });
+    expect(screen.getByTestId('arg-view').getAttribute('data-index')).toBe('1');
     fireEvent.keyDown(grid, { key: 'End' });
     // happy-dom sends no scroll event for a scrollTop set by script; a browser does, and the row is rendered.
     fireEvent.scroll(grid.querySelector('.grid-body')!);
-    fireEvent.keyDown(grid, { key: 'Enter' });
     expect(screen.getByTestId('arg-view').getAttribute('data-index')).toBe('49');
     expect(grid.getAttribute('aria-activedescendant')).toBe('call-row-49');
   });

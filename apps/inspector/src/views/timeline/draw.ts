@@ -40,7 +40,7 @@ export interface TimelineColors {
   dark: boolean;
 }
 
-export const FONT = '11px ui-monospace, Menlo, Consolas, monospace';
+const FONT = '11px ui-monospace, Menlo, Consolas, monospace';
 /** A monospace character at FONT, for the layout (drawing measures the real text). */
 const CHAR_W = 6.7;
 const AXIS_H = 18;
