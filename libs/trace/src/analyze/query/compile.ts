@@ -145,6 +145,7 @@ function match(field: 'any' | 'method' | 'hash' | 'model' | 'req' | 'salt' | 'te
         keyTest(ix, (marks) => (HEX.test(hex) ? ix.keys.matchHashPrefix(hex, marks) : 0) + ix.keys.matchModelOrSalt(s, marks, true, true)),
       ].filter((t): t is (c: number) => boolean => t !== false);
       if (tests.length === 0) return false;
+      if (tests.length === 1) return tests[0]!;
       return (c) => {
         for (let i = 0; i < tests.length; i++) if (tests[i]!(c)) return true;
         return false;
