@@ -13,6 +13,7 @@ const MODULES: Record<string, string> = {
   server: '../apps/server/bench/server.bench.ts',
   replay: '../apps/cli/bench/replay.bench.ts',
   inspector: '../apps/inspector/bench/inspector.bench.ts',
+  fleet: '../apps/cli/bench/fleet.bench.ts',
 };
 
 const args = process.argv.slice(2);

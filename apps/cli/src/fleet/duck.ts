@@ -36,10 +36,11 @@ export const sqlIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 /** A staged CSV part (rows.ts's quoting) as a relation with the table's column names and types (nothing guessed). */
 export function readStagedCsv(path: string, table: TableSpec): string {
   const columns = table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ');
-  // Lines hold a call's arguments as JSON: allow long ones (a 1000-key call is ~150 KB; 32 MB is ~200k keys).
+  // Lines hold a call's arguments as JSON: allow long ones (a 1000-key call is ~150 KB; 16 MB is
+  // ~100k keys, and a longer line stops the export with DuckDB's error); the read buffer is per thread.
   return (
     `read_csv(${sqlString(path)}, header = false, delim = ',', quote = '${STAGE_QUOTE}', escape = '${STAGE_QUOTE}', auto_detect = false, ` +
-    `allow_quoted_nulls = false, max_line_size = 33554432, buffer_size = 67108864, columns = {${columns}})`
+    `allow_quoted_nulls = false, max_line_size = 16777216, buffer_size = 33554432, columns = {${columns}})`
   );
 }
 

@@ -88,6 +88,18 @@ describe('exportParquet', () => {
     expect(groups).toEqual([2048, 2048, 2048, keys.length - 3 * 2048]);
   });
 
+  it('a call with 20,000 keys (a CSV line of ~3 MB) comes through whole', async () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => new ObjectKey(new Uint8Array([i >> 8, i & 255, 7, 7]), 'Qwen/Qwen2.5-7B-Instruct', 16777472, 0, ''));
+    const p = join(dir, 'wide', 'wide.lct');
+    mkdirSync(join(dir, 'wide'), { recursive: true });
+    writeFileSync(p, encodeCalls([{ t: 0.001, qualname: smQualname('finish_write'), names: ['keys'], args: [many] }]));
+    const out = join(dir, 'wide-out');
+    await exportParquet((await expandTraceInputs([p])).sets, out);
+    const back = await readBack(out);
+    expect(back.calls.map((r) => [r[5], (r[7] as string).length > 2_000_000])).toEqual([[20_000, true]]);
+    expect(back.keys.map((k) => k[3])).toEqual(many.map((k) => k.hashHex));
+  });
+
   it('a server exported again replaces its partition; other servers stay', async () => {
     const out = join(dir, 'again');
     const a = join(dir, 'again-src', 'a.lct');

@@ -52,6 +52,8 @@ export async function hasTables(duck: Duck): Promise<boolean> {
 export async function loadTraces(duck: Duck, sets: readonly TraceSet[], stagingDir: string, options: LoadOptions = {}): Promise<LoadedServer[]> {
   mkdirSync(stagingDir, { recursive: true });
   const out: LoadedServer[] = [];
+  // One thread while loading (as parquet-export.ts: bounded buffers); queries get all of them back.
+  await duck.conn.run('SET threads = 1');
   await duck.conn.run('BEGIN TRANSACTION');
   try {
     for (const t of TABLES)
@@ -82,6 +84,7 @@ export async function loadTraces(duck: Duck, sets: readonly TraceSet[], stagingD
     throw e;
   } finally {
     rmSync(stagingDir, { recursive: true, force: true });
+    await duck.conn.run('RESET threads');
   }
   return out;
 }
