@@ -9,6 +9,10 @@ import { Progress } from '../fleet/progress.ts';
 import { hasTables, holdsTraces, loadTraces, runQuery, tempDatabase } from '../fleet/sql.ts';
 import { writeResult, type SqlOutput } from '../fleet/sql-output.ts';
 import { TABLES } from '../fleet/tables.ts';
+import { removeStaleWorkDirs, workDirName } from '../fleet/stale.ts';
+
+const SQL_TEMP_PREFIX = 'kvtrace-sql-';
+const SQL_STAGING_PREFIX = '.kvtrace-sql-staging-';
 
 export const summary = 'run SQL (embedded DuckDB) over traces: tables calls and call_keys';
 
@@ -69,7 +73,10 @@ export async function run(argv: string[]): Promise<number> {
     if (bad.length > 0) return fail(bad.map((s) => `${s.server}: ${s.problem}`).join('\n'));
   }
 
-  const temp = values.db ? null : tempDatabase(join(tmpdir(), `kvtrace-sql-${process.pid}`));
+  // Folders of earlier runs that were killed before they cleaned up (their process is gone).
+  removeStaleWorkDirs(tmpdir(), SQL_TEMP_PREFIX);
+  if (values.db) removeStaleWorkDirs(dirname(resolve(values.db)), SQL_STAGING_PREFIX);
+  const temp = values.db ? null : tempDatabase(join(tmpdir(), workDirName(SQL_TEMP_PREFIX)));
   const dbPath = values.db ?? temp!.path;
   const cleanup = () => temp?.remove();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -90,9 +97,15 @@ export async function run(argv: string[]): Promise<number> {
       else {
         const total = sets.reduce((n, s) => n + s.bytes, 0);
         const bar = new Progress('loading', total);
-        const loaded = await loadTraces(duck, sets, join(values.db ? dirname(resolve(values.db)) : dirname(dbPath), `.kvtrace-sql-staging-${process.pid}`), {
-          onProgress: (bytes, records) => bar.update(bytes, `${records.toLocaleString('en-US')} records`),
-        });
+        let loaded;
+        try {
+          loaded = await loadTraces(duck, sets, join(values.db ? dirname(resolve(values.db)) : dirname(dbPath), workDirName(SQL_STAGING_PREFIX)), {
+            onProgress: (bytes, records) => bar.update(bytes, `${records.toLocaleString('en-US')} records`),
+          });
+        } catch (e) {
+          bar.clear();
+          return fail(`loading the traces failed: ${(e as Error).message}${values.db ? ` (${values.db} is as it was)` : ''}`);
+        }
         bar.clear();
         process.stderr.write(`kvtrace sql: loaded ${loaded.map((l) => `${l.server} (${l.records} calls)`).join(', ')}${values.db ? ` into ${values.db}` : ''}\n`);
       }

@@ -7,6 +7,9 @@ import { rowProducers } from './rows.ts';
 import { stageTrace, type StageOptions } from './stage.ts';
 import { TABLES } from './tables.ts';
 import { openTraceSet } from './trace-set.ts';
+import { removeStaleWorkDirs, workDirName } from './stale.ts';
+
+const EXPORT_WORK_PREFIX = '.kvtrace-export-';
 
 export interface ParquetExportOptions extends Pick<StageOptions, 'partChars' | 'partRecords'> {
   rowGroupRows?: number;
@@ -36,7 +39,9 @@ export const partitionDir = (outDir: string, table: string, server: string): str
  * `problem` first: a set that is not one readable trace throws when its bad segment is reached.
  */
 export async function exportParquet(sets: readonly TraceSet[], outDir: string, options: ParquetExportOptions = {}): Promise<ServerExport[]> {
-  const staging = join(outDir, `.kvtrace-export-${process.pid}`);
+  // An export killed before it cleaned up left its folder: gone now, unless its process still runs.
+  removeStaleWorkDirs(outDir, EXPORT_WORK_PREFIX);
+  const staging = join(outDir, workDirName(EXPORT_WORK_PREFIX));
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const duck = await openDuck(':memory:', { tempDir: join(staging, 'duckdb-tmp'), memoryLimit: '512MB' });
