@@ -9,7 +9,9 @@ const dir = mkdtempSync(join(tmpdir(), 'kvtrace-exportcmd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bytes = fixture('workload-small.lct');
 
-type Line = { index: number; offset: number; t_mono: number; t_wall: number; qualname: string; args: unknown };
+// The record's index within its trace: `index` in the first JSON-lines schema, `record` in the one shared with the inspector.
+type Line = { index?: number; record?: number; offset: number; t_mono: number; t_wall: number; qualname: string; args: unknown };
+const recordIndex = (l: Line) => l.record ?? l.index;
 const lines = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as Line);
 
 describe('kvtrace export: several traces and rotated segments', () => {
@@ -36,7 +38,7 @@ describe('kvtrace export: several traces and rotated segments', () => {
     const got = lines(r.out);
     expect(got).toHaveLength(600);
     expect(got.every((l, i) => i === 0 || got[i - 1]!.t_mono <= l.t_mono)).toBe(true);
-    expect(got.filter((l) => l.index === 0).map((l) => l.t_mono)).toEqual([first.t_mono, start + 0.1 - start + first.t_mono]);
+    expect(got.filter((l) => recordIndex(l) === 0).map((l) => l.t_mono)).toEqual([first.t_mono, start + 0.1 - start + first.t_mono]);
   });
 
   it('damage in a segment is reported with its file name; the export holds every readable record', async () => {
