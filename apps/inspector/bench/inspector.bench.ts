@@ -1,218 +1,236 @@
 /**
- * `npm run bench` section for the inspector, in headless Chromium against the built app:
- * time to first row after a drop, full load of a 1M-call trace (4 ObjectKeys per call, ~0.7 GB)
- * against msgpackr's plain per-frame decode in the same page, and JS heap per record after load.
+ * `npm run bench` section for the inspector, in headless Chromium against the built app. Traces are
+ * opened from the file input (a disk-backed File, as a user opens one) and timed in the page:
+ * first row, table ready (data-state) and call index complete (data-indexed) for a 1M-call trace
+ * (4 ObjectKeys per call, ~0.8 GB) and the 3M small-call trace; msgpackr's plain per-frame decode of
+ * the same File in the same page is the load baseline. Memory is what the machine pays: the PSS of
+ * every process of the Chromium the bench launched (browser, zygote, renderer with its workers, GPU,
+ * utilities), after load and index minus before, per call. Each run is a fresh browser.
  */
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { chromium, type Page } from '@playwright/test';
+import { chromium, type Browser, type Page } from '@playwright/test';
 import type { BenchSection } from '../../../scripts/bench-types.ts';
-import { ensureTrace } from '../../../e2e/support/gen-traces.ts';
+import { ensureTrace, type GenOptions } from '../../../e2e/support/gen-traces.ts';
 import { CACHE, DIST, FIXTURES, ROOT } from '../../../e2e/support/paths.ts';
 import { startStaticServer } from '../../../e2e/support/static-server.ts';
+import { msgpackrBaseline, openFromInput, PAGE_INIT, type OpenTiming } from './open-timing.ts';
+import { childrenOf, cmdline, loadAvg, pssByKind, totalPss, treeMemory, type ProcessMemory } from './process-memory.ts';
 
 const BENCH_DIR = `${CACHE}/bench`;
-const BIG = 'load-1m-4keys.lct';
-const RECORDS = 1_000_000;
 const RUNS = 3;
+const WARMUP = `${FIXTURES}workload-small.lct`;
 
-interface DropTiming {
-  firstRowMs: number;
-  loadMs: number;
-  records: number;
-  state: string;
+interface TraceSpec {
+  label: string;
+  file: string;
+  gen: GenOptions;
+}
+const BIG: TraceSpec = { label: '1M calls x 4 ObjectKeys', file: 'load-1m-4keys.lct', gen: { records: 1_000_000, keys: 4 } };
+/** The e2e scrolling trace's shape (e2e/support/prepare.ts): key-only methods, 1 key in 1000 calls. */
+const SMALL: TraceSpec = { label: '3M small calls', file: 'small-3m.lct', gen: { records: 3_000_000, keys: 1, keyEvery: 1000, small: true } };
+
+interface Run {
+  timing: OpenTiming;
+  before: ProcessMemory[];
+  after: ProcessMemory[];
+  afterGc: ProcessMemory[];
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
 
-/** Fetches a trace from the server into a File once, and keeps it on `window` for repeated drops. */
-async function stageFile(page: Page, name: string, slot: string): Promise<void> {
-  await page.evaluate(
-    async ({ name, slot }) => {
-      const blob = await (await fetch(`/traces/${name}`)).blob();
-      (window as unknown as Record<string, File>)[slot] = new File([blob], name);
-    },
-    { name, slot },
-  );
+function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.KVTRACE_CHROMIUM ?? '/usr/bin/chromium',
+    // --expose-gc: the bench collects garbage in the page and its workers for the "live" figure.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--js-flags=--expose-gc'],
+  });
 }
 
-/** Drops the staged File with a real DataTransfer; times the first data row and the end of loading. */
-function dropAndTime(page: Page, slot: string): Promise<DropTiming> {
-  return page.evaluate(
-    (slot) =>
-      new Promise<DropTiming>((resolve) => {
-        const file = (window as unknown as Record<string, File>)[slot]!;
-        const root = document.querySelector('.app')!;
-        const prevLoad = root.getAttribute('data-load-id');
-        let firstRowMs = -1;
-        const t0 = performance.now();
-        const check = () => {
-          if (root.getAttribute('data-load-id') === prevLoad) return false;
-          if (firstRowMs < 0 && document.querySelector('.grid-body [role=row]')) firstRowMs = performance.now() - t0;
-          const state = root.getAttribute('data-state');
-          if (state === 'ready' || state === 'partial' || state === 'failed') {
-            obs.disconnect();
-            resolve({ firstRowMs, loadMs: performance.now() - t0, records: Number(root.getAttribute('data-records')), state: state ?? '' });
-            return true;
-          }
-          return false;
-        };
-        const obs = new MutationObserver(() => void check());
-        obs.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state', 'data-load-id'] });
-        const dt = new DataTransfer();
-        dt.items.add(file);
-        document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-      }),
-    slot,
-  );
+async function freshPage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
+  await page.addInitScript(PAGE_INIT);
+  await page.goto(url);
+  await page.waitForSelector('.app[data-state="empty"]');
+  return page;
 }
 
-/** msgpackr 2.1.4 decoding every frame of the same File, streamed the same way, on the page's thread. */
-function msgpackrBaseline(page: Page, slot: string): Promise<{ ms: number; records: number }> {
-  return page.evaluate(async (slot) => {
-    const file = (window as unknown as Record<string, File>)[slot]!;
-    const { unpack } = (window as unknown as { msgpackr: { unpack(b: Uint8Array): unknown } }).msgpackr;
-    const t0 = performance.now();
-    const reader = file.stream().getReader();
-    let carry = new Uint8Array(0);
-    let frames = 0;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      let buf = value;
-      if (carry.length > 0) {
-        buf = new Uint8Array(carry.length + value.length);
-        buf.set(carry);
-        buf.set(value, carry.length);
-      }
-      const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      let p = 0;
-      while (buf.length - p >= 4) {
-        const len = view.getUint32(p);
-        if (p + 4 + len > buf.length) break;
-        unpack(buf.subarray(p + 4, p + 4 + len));
-        frames++;
-        p += 4 + len;
-      }
-      carry = buf.slice(p);
-    }
-    return { ms: performance.now() - t0, records: frames - 1 };
-  }, slot);
+/** Full collections in the page and every worker, so the second "after" figure is live data only. */
+async function collectGarbage(page: Page): Promise<void> {
+  const gc = () => (globalThis as unknown as { gc(): void }).gc();
+  await page.evaluate(gc);
+  for (const w of page.workers()) await w.evaluate(gc);
+}
+
+/**
+ * The launched browser's PID: Playwright spawns it as a child of this process (its API does not
+ * expose it), so it is the child that appeared during launch().
+ */
+async function launchWithPid(): Promise<{ browser: Browser; pid: number }> {
+  const before = new Set(childrenOf(process.pid));
+  const browser = await launch();
+  const fresh = childrenOf(process.pid).filter((p) => !before.has(p) && /--remote-debugging-pipe/.test(cmdline(p)));
+  if (fresh.length !== 1) {
+    await browser.close();
+    throw new Error(`cannot tell the launched Chromium's PID (new children: ${fresh.join(', ') || 'none'})`);
+  }
+  return { browser, pid: fresh[0]! };
+}
+
+/** One fresh browser: warm up on the small fixture, measure, open `path`, wait for the index, measure. */
+async function measuredRun(url: string, path: string, records: number): Promise<Run & { browser: Browser; page: Page }> {
+  const { browser, pid } = await launchWithPid();
+  const page = await freshPage(browser, url);
+  for (let i = 0; i < 2; i++) await openFromInput(page, WARMUP, true);
+  await collectGarbage(page);
+  const before = treeMemory(pid);
+  const timing = await openFromInput(page, path, true);
+  if (timing.records !== records || timing.state !== 'ready') throw new Error(`expected ${records} records ready, the page shows ${timing.records} (${timing.state})`);
+  const after = treeMemory(pid);
+  await collectGarbage(page);
+  const afterGc = treeMemory(pid);
+  return { browser, page, timing, before, after, afterGc };
+}
+
+async function filterTimes(page: Page): Promise<{ hash: number; model: number; method: number }> {
+  const queryMs = async (fill: () => Promise<void>): Promise<number> => {
+    await fill();
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid=filter-count]');
+      return el !== null && / \d+ ms/.test(el.textContent ?? '') && !/filtering/.test(el.textContent ?? '');
+    });
+    const text = (await page.locator('[data-testid=filter-count]').textContent()) ?? '';
+    return Number(/(\d+) ms/.exec(text)?.[1] ?? NaN);
+  };
+  const search = page.getByRole('searchbox', { name: 'Argument query' });
+  const cleared = () => page.waitForFunction(() => !/of/.test(document.querySelector('[data-testid=filter-count]')?.textContent ?? 'of'));
+  const hash = await queryMs(() => search.fill('hash:ab'));
+  await search.fill('');
+  await cleared();
+  const model = await queryMs(() => search.fill('llama'));
+  await search.fill('');
+  await cleared();
+  const method = await queryMs(() => page.getByRole('group', { name: 'Methods' }).getByRole('button', { name: 'finish_write', exact: true }).click());
+  return { hash, model, method };
+}
+
+function memoryNote(label: string, runs: Run[], records: number): string {
+  const kinds = new Map<string, number[]>();
+  for (const r of runs) {
+    const b = pssByKind(r.before);
+    for (const [k, v] of pssByKind(r.after)) kinds.set(k, [...(kinds.get(k) ?? []), v - (b.get(k) ?? 0)]);
+  }
+  const parts = [...kinds].map(([k, d]) => `${k} ${(median(d) / records).toFixed(0)}`).join(', ');
+  const procs = median(runs.map((r) => r.after.length));
+  return `${label}: PSS delta per call by process kind (median): ${parts}; ${procs} processes after; before ${mb(median(runs.map((r) => totalPss(r.before))))}`;
 }
 
 export async function run(): Promise<BenchSection[]> {
   if (!existsSync(`${DIST}/index.html`)) execSync('npm run build -w @kvtrace/inspector', { cwd: ROOT, stdio: 'inherit' });
-  const tGen = performance.now();
-  const gen = ensureTrace(`${BENCH_DIR}/${BIG}`, { records: RECORDS, keys: 4 });
-  const genNote = gen.generated ? `generated ${BIG} in ${((performance.now() - tGen) / 1000).toFixed(1)} s` : `reused ${BIG}`;
-  const bigBytes = statSync(gen.path).size;
-  const { copyFileSync } = await import('node:fs');
-  if (!existsSync(`${BENCH_DIR}/workload-small.lct`)) copyFileSync(`${FIXTURES}workload-small.lct`, `${BENCH_DIR}/workload-small.lct`);
+  const notes: string[] = [];
+  const paths = new Map<TraceSpec, string>();
+  for (const t of [BIG, SMALL]) {
+    const t0 = performance.now();
+    const g = ensureTrace(`${BENCH_DIR}/${t.file}`, t.gen);
+    notes.push(g.generated ? `generated ${t.file} in ${((performance.now() - t0) / 1000).toFixed(1)} s` : `reused ${t.file}`);
+    paths.set(t, g.path);
+  }
+  const bigPath = paths.get(BIG)!;
+  const bigMb = statSync(bigPath).size / 1e6;
+  const loadBefore = loadAvg();
 
   const { server, url } = await startStaticServer({ dist: DIST, tracesDir: BENCH_DIR });
-  const browser = await chromium.launch({
-    executablePath: process.env.KVTRACE_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
-    const cdp = await page.context().newCDPSession(page);
-    // tsx (esbuild keepNames) wraps named inner functions in __name(); evaluate() ships them as-is.
-    await page.addInitScript('globalThis.__name = (f) => f');
-    await page.goto(url);
-    await page.waitForSelector('.app[data-state="empty"]');
-    await stageFile(page, 'workload-small.lct', 'smallFile');
-    await stageFile(page, BIG, 'bigFile');
-
-    const heapNow = async (): Promise<number> => {
-      await cdp.send('HeapProfiler.collectGarbage');
-      const u = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
-      return u.usedSize + (u.backingStorageSize ?? 0);
-    };
-
-    // Warm-up (JIT, worker module) on the small fixture, then the measured runs.
-    const small: DropTiming[] = [];
-    for (let i = 0; i < RUNS; i++) small.push(await dropAndTime(page, 'smallFile'));
-    const heapBefore = await heapNow();
-    const big: DropTiming[] = [];
-    let heapPerRecord = NaN;
-    for (let i = 0; i < RUNS; i++) {
-      const t = await dropAndTime(page, 'bigFile');
-      if (t.records !== RECORDS) throw new Error(`expected ${RECORDS} records, the page shows ${t.records} (${t.state})`);
-      big.push(t);
-      if (i === 0) heapPerRecord = ((await heapNow()) - heapBefore) / RECORDS;
-    }
-
-    // The call index: a second pass in the worker once the table is ready (big files), then filters.
-    const tIdx = await dropAndTime(page, 'bigFile');
-    const idxStart = performance.now();
-    await page.waitForSelector('.app[data-indexed="true"]', { timeout: 120_000 });
-    const indexMs = tIdx.loadMs + (performance.now() - idxStart);
-    const queryMs = async (fill: () => Promise<void>): Promise<number> => {
-      await fill();
-      await page.waitForFunction(() => {
-        const el = document.querySelector('[data-testid=filter-count]');
-        return el !== null && / \d+ ms/.test(el.textContent ?? '') && !/filtering/.test(el.textContent ?? '');
-      });
-      const text = (await page.locator('[data-testid=filter-count]').textContent()) ?? '';
-      return Number(/(\d+) ms/.exec(text)?.[1] ?? NaN);
-    };
-    const search = page.getByRole('searchbox', { name: 'Argument query' });
-    const filterHash = await queryMs(() => search.fill('hash:ab'));
-    await search.fill('');
-    await page.waitForFunction(() => !/of/.test(document.querySelector('[data-testid=filter-count]')?.textContent ?? 'of'));
-    const filterModel = await queryMs(() => search.fill('llama'));
-    await search.fill('');
-    await page.waitForFunction(() => !/of/.test(document.querySelector('[data-testid=filter-count]')?.textContent ?? 'of'));
-    const filterMethod = await queryMs(() => page.getByRole('group', { name: 'Methods' }).getByRole('button', { name: 'finish_write', exact: true }).click());
-
-    await page.addScriptTag({ content: readFileSync(`${ROOT}node_modules/msgpackr/dist/index.min.js`, 'utf8') });
+    const bigRuns: Run[] = [];
+    let filters = { hash: NaN, model: NaN, method: NaN };
     const base: { ms: number; records: number }[] = [];
-    for (let i = 0; i < RUNS; i++) base.push(await msgpackrBaseline(page, 'bigFile'));
-    if (base[0]!.records !== RECORDS) throw new Error(`msgpackr baseline read ${base[0]!.records} records`);
+    const small: OpenTiming[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await measuredRun(url, bigPath, BIG.gen.records);
+      try {
+        bigRuns.push(r);
+        if (i === RUNS - 1) {
+          filters = await filterTimes(r.page);
+          await r.page.addScriptTag({ content: readFileSync(`${ROOT}node_modules/msgpackr/dist/index.min.js`, 'utf8') });
+          for (let j = 0; j < RUNS; j++) base.push(await msgpackrBaseline(r.page));
+          if (base[0]!.records !== BIG.gen.records) throw new Error(`msgpackr baseline read ${base[0]!.records} records`);
+          for (let j = 0; j < RUNS; j++) small.push(await openFromInput(r.page, WARMUP, false));
+        }
+      } finally {
+        await r.browser.close();
+      }
+    }
+    const smallRuns: Run[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await measuredRun(url, paths.get(SMALL)!, SMALL.gen.records);
+      await r.browser.close();
+      smallRuns.push(r);
+    }
+    const loadAfter = loadAvg();
 
-    const firstRowBig = median(big.map((t) => t.firstRowMs));
+    const perCall = (runs: Run[], records: number, after: (r: Run) => ProcessMemory[]) => median(runs.map((r) => (totalPss(after(r)) - totalPss(r.before)) / records));
+    const pss = perCall(bigRuns, BIG.gen.records, (r) => r.after);
+    const pssLive = perCall(bigRuns, BIG.gen.records, (r) => r.afterGc);
+    const pssSmall = perCall(smallRuns, SMALL.gen.records, (r) => r.after);
+    const pssSmallLive = perCall(smallRuns, SMALL.gen.records, (r) => r.afterGc);
+    const loadMs = median(bigRuns.map((r) => r.timing.readyMs));
+    const indexMs = median(bigRuns.map((r) => r.timing.indexedMs));
+    const indexRatio = median(bigRuns.map((r) => r.timing.indexedMs / r.timing.readyMs));
+    const smallLoadMs = median(smallRuns.map((r) => r.timing.readyMs));
+    const smallIndexMs = median(smallRuns.map((r) => r.timing.indexedMs));
+    const firstRowBig = median(bigRuns.map((r) => r.timing.firstRowMs));
     const firstRowSmall = median(small.map((t) => t.firstRowMs));
-    const loadMs = median(big.map((t) => t.loadMs));
     const baseMs = median(base.map((b) => b.ms));
-    const mb = bigBytes / 1e6;
     const ratio = baseMs / loadMs;
+    const recs = BIG.gen.records;
     return [
       {
-        title: 'Inspector (headless Chromium, built app)',
+        title: `Inspector (headless Chromium, built app, traces opened from the file input; medians of ${RUNS} fresh browsers)`,
         head: ['measure', 'value', 'target / note'],
         rows: [
-          ['first row after drop, 1M-call file (median of 3)', `${firstRowBig.toFixed(0)} ms`, '< 300 ms'],
-          ['first row after drop, workload-small.lct (300 calls)', `${firstRowSmall.toFixed(0)} ms`, '< 300 ms'],
-          [`full load, 1M calls x 4 ObjectKeys (${mb.toFixed(0)} MB, median of 3)`, `${loadMs.toFixed(0)} ms`, '< 2000 ms'],
-          ['inspector throughput', `${((RECORDS / loadMs) * 1000 / 1e6).toFixed(2)} M records/s, ${((mb / loadMs) * 1000).toFixed(0)} MB/s`, 'drop to data-state=ready, UI included'],
-          ['msgpackr 2.1.4 unpack per frame, same page/File', `${baseMs.toFixed(0)} ms: ${((RECORDS / baseMs) * 1000 / 1e6).toFixed(2)} M records/s, ${((mb / baseMs) * 1000).toFixed(0)} MB/s`, 'full decode, main thread'],
-          ['load ratio vs msgpackr (msgpackr time / inspector time)', `${ratio.toFixed(2)}x`, '> 1: the inspector is faster'],
-          ['JS heap per record after load (GC, incl. ArrayBuffers)', `${heapPerRecord.toFixed(1)} B`, '<= 64 B'],
-          ['call index complete after drop, 1M calls x 4 keys (second pass in the worker)', `${indexMs.toFixed(0)} ms`, 'table usable from the first row; filters run on the partial index meanwhile'],
-          ['filter 1M calls, hash prefix `hash:ab` (worker query + transfer, UI round trip)', `${filterHash} ms`, '< 200 ms'],
-          ['filter 1M calls, model substring `llama`', `${filterModel} ms`, '< 200 ms'],
-          ['filter 1M calls, one method off', `${filterMethod} ms`, '< 200 ms'],
+          [`first row after open, ${BIG.label}`, `${firstRowBig.toFixed(0)} ms`, '< 300 ms'],
+          ['first row after open, workload-small.lct (300 calls)', `${firstRowSmall.toFixed(0)} ms`, '< 300 ms'],
+          [`table ready (data-state=ready), ${BIG.label} (${bigMb.toFixed(0)} MB)`, `${loadMs.toFixed(0)} ms`, `${((recs / loadMs) * 1000 / 1e6).toFixed(2)} M calls/s, ${((bigMb / loadMs) * 1000).toFixed(0)} MB/s`],
+          ['msgpackr 2.1.4 unpack per frame, same page and File', `${baseMs.toFixed(0)} ms`, 'full decode, main thread'],
+          ['load ratio vs msgpackr (msgpackr time / table-ready time)', `${ratio.toFixed(2)}x`, '>= 5x'],
+          [`call index complete (data-indexed=true), ${BIG.label}`, `${indexMs.toFixed(0)} ms`, 'from the same open'],
+          ['index / table-ready time', `${indexRatio.toFixed(2)}x`, '<= 2x'],
+          [`browser PSS per call after load + index, ${BIG.label}`, `${pss.toFixed(0)} B`, '<= 120 B (whole process tree, minus before)'],
+          ['  same, after a full GC in the page and its workers (live data)', `${pssLive.toFixed(0)} B`, ''],
+          [`table ready / index complete, ${SMALL.label} (${(statSync(paths.get(SMALL)!).size / 1e6).toFixed(0)} MB)`, `${smallLoadMs.toFixed(0)} / ${smallIndexMs.toFixed(0)} ms`, ''],
+          [`browser PSS per call after load + index, ${SMALL.label}`, `${pssSmall.toFixed(0)} B`, `after GC ${pssSmallLive.toFixed(0)} B`],
+          [`filter ${recs / 1e6}M calls, hash prefix \`hash:ab\` (worker query + transfer, UI round trip)`, `${filters.hash} ms`, '< 200 ms'],
+          ['filter, model substring `llama`', `${filters.model} ms`, '< 200 ms'],
+          ['filter, one method off', `${filters.method} ms`, '< 200 ms'],
         ],
         json: {
           inspector_first_row_ms: Math.round(firstRowBig),
           inspector_load_1m_ms: Math.round(loadMs),
           inspector_load_ratio_vs_msgpackr: Number(ratio.toFixed(3)),
-          inspector_heap_bytes_per_record: Number(heapPerRecord.toFixed(1)),
           inspector_index_1m_ms: Math.round(indexMs),
-          inspector_filter_1m_hash_ms: filterHash,
-          inspector_filter_1m_model_ms: filterModel,
-          inspector_filter_1m_method_ms: filterMethod,
+          inspector_index_to_load_ratio: Number(indexRatio.toFixed(3)),
+          inspector_pss_bytes_per_record: Math.round(pss),
+          inspector_pss_live_bytes_per_record: Math.round(pssLive),
+          inspector_small3m_pss_bytes_per_record: Math.round(pssSmall),
+          inspector_small3m_load_ms: Math.round(smallLoadMs),
+          inspector_small3m_index_ms: Math.round(smallIndexMs),
+          inspector_filter_1m_hash_ms: filters.hash,
+          inspector_filter_1m_model_ms: filters.model,
+          inspector_filter_1m_method_ms: filters.method,
         },
         notes: [
-          genNote,
-          'first row: drop event dispatched with a real DataTransfer holding a File (staged in-page from the local server) until the first data row is in the DOM',
-          'heap: CDP Runtime.getHeapUsage (usedSize + backingStorageSize) after HeapProfiler.collectGarbage, before vs after the first 1M load, divided by 1M',
+          ...notes,
+          `machine load (/proc/loadavg 1/5/15 min): ${loadBefore} before, ${loadAfter} after; 2 cores shared`,
+          `per-run PSS per call, ${BIG.label}: ${bigRuns.map((r) => ((totalPss(r.after) - totalPss(r.before)) / recs).toFixed(0)).join(', ')} B; index/ready: ${bigRuns.map((r) => (r.timing.indexedMs / r.timing.readyMs).toFixed(2)).join(', ')}`,
+          memoryNote(BIG.label, bigRuns, recs),
+          memoryNote(SMALL.label, smallRuns, SMALL.gen.records),
+          'PSS: sum of Pss: in /proc/PID/smaps_rollup over the launched browser process and all its descendants; "before" after two warm-up opens of workload-small.lct and a full GC, "after" as soon as data-indexed=true',
+          'times: from the file input change event (in the page) to the first data row, data-state=ready and data-indexed=true',
         ],
       },
     ];
   } finally {
-    await browser.close();
     server.close();
   }
 }
