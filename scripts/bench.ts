@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --only trace,server,inspector,replay]`: every area's speed figures
+ * `npm run bench [-- --json] [-- --only trace,server,inspector,replay,scale]`: every area's speed figures
  * as tables, each figure measured against its baseline in the same run (ratios, since these
  * machines are noisy). With --json the last line is one JSON object of all figures.
  */
@@ -14,6 +14,7 @@ const MODULES: Record<string, string> = {
   replay: '../apps/cli/bench/replay.bench.ts',
   inspector: '../apps/inspector/bench/inspector.bench.ts',
   fleet: '../apps/cli/bench/fleet.bench.ts',
+  scale: '../libs/trace/bench/scale.bench.ts',
 };
 
 const args = process.argv.slice(2);

@@ -1,0 +1,117 @@
+/**
+ * `npm run bench -- --only scale`: the CLI on a production-size trace (issue 12), next to a plain
+ * read of the same file in the same run. The file (2M calls, 16–32 keys, ~6.5 GB; big-trace.ts) is
+ * generated once into the gitignored e2e/.cache/bench. The page cache is warmed by one read first,
+ * so every figure is warm against warm: what is compared is the CLI's work per byte, not the disk.
+ */
+import { spawnSync } from 'node:child_process';
+import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
+import type { BenchSection } from '../../../scripts/bench-types.ts';
+import { CACHE, ROOT } from '../../../e2e/support/paths.ts';
+import { ensureBigTrace } from './big-trace.ts';
+
+const RUNS = 3;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+interface Timed {
+  ms: number;
+  /** User + system CPU time: steadier than wall time when other work shares the cores. */
+  cpuMs: number;
+  maxRssKb: number;
+  stdout: string;
+}
+
+/** Runs a command under /usr/bin/time; wall ms from here, CPU time and peak RSS (kB) from time(1). */
+function timed(cmd: string, args: string[]): Timed {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'kvtrace_time %U %S %M', cmd, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  const m = /kvtrace_time ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+  if (!m) throw new Error(`no figures from time(1): ${r.stderr.slice(-500)}`);
+  return { ms, cpuMs: (Number(m[1]) + Number(m[2])) * 1000, maxRssKb: Number(m[3]), stdout: r.stdout };
+}
+
+/** A Node read loop into one 1 MiB buffer: the floor for any reader in this runtime. */
+function nodeRead(path: string): number {
+  const buf = new Uint8Array(1 << 20);
+  const fd = openSync(path, 'r');
+  const t0 = performance.now();
+  try {
+    while (readSync(fd, buf, 0, buf.length, null) > 0);
+  } finally {
+    closeSync(fd);
+  }
+  return performance.now() - t0;
+}
+
+/** Bytes of the file in the page cache (fincore), to show the comparison was warm. */
+function cachedBytes(path: string): number {
+  const r = spawnSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path], { encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.trim()) : NaN;
+}
+
+export async function run(): Promise<BenchSection[]> {
+  const trace = ensureBigTrace(`${CACHE}/bench`);
+  const mb = trace.bytes / 1e6;
+  const loadBefore = loadAvg();
+  const catToNull = () => timed('sh', ['-c', 'cat "$0" > /dev/null', trace.path]);
+  catToNull(); // warms the page cache; not counted
+  const cat: Timed[] = [];
+  const node: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    cat.push(catToNull());
+    node.push(nodeRead(trace.path));
+  }
+  const cached = cachedBytes(trace.path);
+  const info: Timed[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = timed(`${ROOT}node_modules/.bin/tsx`, ['apps/cli/src/main.ts', 'info', trace.path, '--json']);
+    const s = JSON.parse(r.stdout) as { records: number; ok: boolean; malformed: number; truncated: unknown };
+    if (!s.ok || s.records !== trace.records || s.malformed !== 0 || s.truncated !== null)
+      throw new Error(`kvtrace info read ${s.records} records (ok ${s.ok}, malformed ${s.malformed}), the file has ${trace.records}`);
+    info.push(r);
+  }
+  const loadAfter = loadAvg();
+  const catMs = median(cat.map((r) => r.ms));
+  const catCpuMs = median(cat.map((r) => r.cpuMs));
+  const infoCpuMs = median(info.map((r) => r.cpuMs));
+  const nodeMs = median(node);
+  const infoMs = median(info.map((r) => r.ms));
+  const rate = (ms: number) => `${((mb / ms) * 1000).toFixed(0)} MB/s`;
+  const ratio = catMs / infoMs;
+  return [
+    {
+      title: `CLI at scale: ${(trace.records / 1e6).toFixed(1)}M calls x 16-32 ObjectKeys, ${(mb / 1000).toFixed(2)} GB (medians of ${RUNS}, page cache warm)`,
+      head: ['measure', 'time', 'rate / note'],
+      rows: [
+        ['cat FILE > /dev/null', `${catMs.toFixed(0)} ms`, rate(catMs)],
+        ['Node readSync loop, 1 MiB buffer', `${nodeMs.toFixed(0)} ms`, rate(nodeMs)],
+        ['kvtrace info FILE --json (process start to exit)', `${infoMs.toFixed(0)} ms`, `${rate(infoMs)}, peak RSS ${(median(info.map((r) => r.maxRssKb)) / 1024).toFixed(0)} MiB`],
+        ['info vs raw read (cat time / info time)', `${ratio.toFixed(3)}x`, '1 = disk speed'],
+        ['CPU time (user + sys): cat / info', `${catCpuMs.toFixed(0)} / ${infoCpuMs.toFixed(0)} ms`, `info ${rate(infoCpuMs)} of CPU time`],
+      ],
+      json: {
+        cli_info_mb_per_s: Math.round((mb / infoMs) * 1000),
+        cli_info_vs_raw_read_ratio: Number(ratio.toFixed(3)),
+        cli_raw_read_mb_per_s: Math.round((mb / catMs) * 1000),
+        cli_info_cpu_mb_per_s: Math.round((mb / infoCpuMs) * 1000),
+        cli_info_peak_rss_mib: Math.round(median(info.map((r) => r.maxRssKb)) / 1024),
+      },
+      notes: [
+        trace.generatedMs === null ? `reused ${trace.path}` : `generated ${trace.path} in ${(trace.generatedMs / 1000).toFixed(0)} s`,
+        `calls by method: ${Object.entries(trace.summary.byMethod).map(([m, n]) => `${m} ${n}`).join(', ')}; ${(trace.bytes / trace.records).toFixed(0)} B a record`,
+        `page cache held ${((cached / trace.bytes) * 100).toFixed(0)}% of the file after the raw reads`,
+        `machine load (/proc/loadavg 1/5/15 min): ${loadBefore} before, ${loadAfter} after; 2 cores shared`,
+        `per run (wall): cat ${cat.map((r) => r.ms.toFixed(0)).join(', ')} ms; info ${info.map((r) => r.ms.toFixed(0)).join(', ')} ms`,
+      ],
+    },
+  ];
+}
+
+if (process.argv[1]?.endsWith('scale.bench.ts')) {
+  const sections = await run();
+  console.log(JSON.stringify(sections, null, 2));
+}
