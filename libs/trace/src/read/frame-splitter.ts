@@ -24,7 +24,7 @@ export class FrameSplitter {
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (this.parts.length === 0) {
-      this.scan(chunk);
+      this.scan(chunk, 0);
       return;
     }
     this.parts.push(chunk);
@@ -32,15 +32,24 @@ export class FrameSplitter {
     if (this.partsLen < FRAME_PREFIX_BYTES) return;
     const need = FRAME_PREFIX_BYTES + this.peekLength();
     if (this.partsLen < need) return;
-    const merged = new Uint8Array(this.partsLen);
+    // The held parts were short of one frame before this chunk (else it would have been handed out):
+    // only that frame is assembled, and the rest of the chunk is scanned in place, so a stream of
+    // frames that straddle chunk boundaries costs one frame's copy per chunk, not a chunk's.
+    const frame = new Uint8Array(need);
     let o = 0;
-    for (const p of this.parts) {
-      merged.set(p, o);
+    for (let i = 0; i < this.parts.length - 1; i++) {
+      const p = this.parts[i]!;
+      frame.set(p, o);
       o += p.length;
     }
+    const take = need - o;
+    frame.set(take === chunk.length ? chunk : chunk.subarray(0, take), o);
     this.parts = [];
     this.partsLen = 0;
-    this.scan(merged);
+    const at = this.offset;
+    this.offset += need;
+    this.onFrame(frame, FRAME_PREFIX_BYTES, need, at);
+    if (take < chunk.length) this.scan(chunk, take);
   }
 
   /** The tail after the last complete frame, as a report; null when the stream ended on a boundary. */
@@ -50,8 +59,8 @@ export class FrameSplitter {
     return { offset: this.offset, claimed: this.peekLength(), available: this.partsLen - FRAME_PREFIX_BYTES };
   }
 
-  private scan(buf: Uint8Array): void {
-    let p = 0;
+  private scan(buf: Uint8Array, from: number): void {
+    let p = from;
     const n = buf.length;
     while (n - p >= FRAME_PREFIX_BYTES) {
       const len = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;

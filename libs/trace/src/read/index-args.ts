@@ -21,6 +21,8 @@ export interface IndexArgsSink {
 
 const CACHE_SLOTS = 512;
 const CACHE_MAX_BYTES = 1024;
+/** Longest key tail (model name, rank, group, salt with their field names) remembered for the comparison. */
+const TAIL_MAX = 512;
 
 const OK_HEAD = concatBytes(
   new Uint8Array([0x82]),
@@ -30,6 +32,7 @@ const OK_HEAD = concatBytes(
   new Uint8Array([0x85]),
   encodeConstStr('chunk_hash'),
 );
+const OK_HEAD_VIEW = new DataView(OK_HEAD.buffer, OK_HEAD.byteOffset, OK_HEAD.byteLength);
 const TUPLE_HEAD = concatBytes(new Uint8Array([0x82]), encodeConstStr(TAG_KEY), encodeConstStr(TAGS.tuple), encodeConstStr(TAG_VALUE_KEY));
 const K_MODEL = encodeConstStr('model_name');
 const K_RANK = encodeConstStr('kv_rank');
@@ -61,6 +64,15 @@ export class IndexArgsScanner {
   private kModel: string[] = [];
   private kSalt: string[] = [];
   private nKeys = 0;
+  // The bytes after the hash of the last key read field by field, and its fields (see objectKey).
+  private readonly tail = new Uint8Array(TAIL_MAX);
+  private readonly tailView = new DataView(this.tail.buffer);
+  private view: DataView | null = null;
+  private tailLen = 0;
+  private tailModel = '';
+  private tailRank = 0;
+  private tailGroup = 0;
+  private tailSalt = '';
   private unknownTags = 0;
   private readonly cacheBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_SLOTS);
   private readonly cacheValue: unknown[] = new Array<unknown>(CACHE_SLOTS);
@@ -81,6 +93,18 @@ export class IndexArgsScanner {
     const args = d.args;
     for (const name in args) sink.value(name, args[name]);
     return d.unknownTags;
+  }
+
+  /**
+   * Checks the arguments in bytes [start, end) as `registry.decodeArgs` would (it throws for the same
+   * bytes, with the same error) and returns the unknown-tag count, building none of the keys.
+   */
+  check(buf: Uint8Array, start: number, end: number, baseOffset: number): number {
+    if (this.usable && this.walk(buf, start, end)) {
+      this.values.length = 0;
+      return this.unknownTags;
+    }
+    return this.registry.decodeArgs(buf, start, end, baseOffset).unknownTags;
   }
 
   private emit(buf: Uint8Array, sink: IndexArgsSink): void {
@@ -105,7 +129,10 @@ export class IndexArgsScanner {
     this.counts.length = 0;
     this.nKeys = 0;
     this.unknownTags = 0;
-    if (this.reader === null || this.reader.buf !== buf) this.reader = new MsgpackReader(buf, 0, buf.length);
+    if (this.reader === null || this.reader.buf !== buf) {
+      this.reader = new MsgpackReader(buf, 0, buf.length);
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
     const r = this.reader;
     try {
       r.pos = start;
@@ -180,9 +207,10 @@ export class IndexArgsScanner {
 
   /** One ObjectKey in the codec's layout at p: pushes its fields, returns the position after it, or -1. */
   private objectKey(buf: Uint8Array, r: MsgpackReader, p: number, end: number): number {
-    if (!startsWith(buf, p, end, OK_HEAD)) return -1;
+    if (p + OK_HEAD.length + 2 > end) return -1;
+    const v = this.view!;
+    if (!sameBytes(v, p, OK_HEAD_VIEW, OK_HEAD.length)) return -1;
     p += OK_HEAD.length;
-    if (p + 2 > end) return -1;
     const b = buf[p]!;
     let len: number;
     if (b === 0xc4) {
@@ -197,6 +225,25 @@ export class IndexArgsScanner {
     } else return -1;
     const hashStart = p;
     p += len;
+    const k = this.nKeys;
+    if (k === this.kRank.length) this.growKeys();
+    // Keys of one trace differ in their hash and rarely in the rest: when the bytes after the hash
+    // are those of the last key read here, so are its fields (msgpack values end where their bytes
+    // say, so equal bytes parse equally), and a byte comparison replaces four decodes.
+    const tl = this.tailLen;
+    if (tl > 0 && p + tl <= end) {
+      if (sameBytes(v, p, this.tailView, tl)) {
+        this.nKeys = k + 1;
+        this.kHashStart[k] = hashStart;
+        this.kHashLen[k] = len;
+        this.kModel[k] = this.tailModel;
+        this.kRank[k] = this.tailRank;
+        this.kGroup[k] = this.tailGroup;
+        this.kSalt[k] = this.tailSalt;
+        return p + tl;
+      }
+    }
+    const tailStart = p;
     if (!startsWith(buf, p, end, K_MODEL)) return -1;
     r.pos = p + K_MODEL.length;
     const model = r.value();
@@ -210,14 +257,22 @@ export class IndexArgsScanner {
     r.pos += K_SALT.length;
     const salt = r.value();
     if (typeof salt !== 'string' || r.pos > end) return -1;
-    const k = this.nKeys++;
-    if (k === this.kRank.length) this.growKeys();
+    this.nKeys = k + 1;
     this.kHashStart[k] = hashStart;
     this.kHashLen[k] = len;
     this.kModel[k] = model;
     this.kRank[k] = rank;
     this.kGroup[k] = group;
     this.kSalt[k] = salt;
+    const n = r.pos - tailStart;
+    if (n <= TAIL_MAX) {
+      this.tail.set(buf.subarray(tailStart, r.pos));
+      this.tailLen = n;
+      this.tailModel = model;
+      this.tailRank = rank;
+      this.tailGroup = group;
+      this.tailSalt = salt;
+    }
     return r.pos;
   }
 
@@ -282,6 +337,14 @@ export class IndexArgsScanner {
     this.kRank = f64(this.kRank);
     this.kGroup = f64(this.kGroup);
   }
+}
+
+/** a[p, p + n) === b[0, n), four bytes at a time (the caller has checked p + n is in bounds). */
+function sameBytes(a: DataView, p: number, b: DataView, n: number): boolean {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (a.getInt32(p + i) !== b.getInt32(i)) return false;
+  for (; i < n; i++) if (a.getUint8(p + i) !== b.getUint8(i)) return false;
+  return true;
 }
 
 function startsWith(buf: Uint8Array, p: number, end: number, prefix: Uint8Array): boolean {

@@ -35,7 +35,8 @@ const isMapByte = (b: number | undefined): boolean => b !== undefined && ((b & 0
 export class QualnameInterner {
   private readonly seen: { bytes: Uint8Array; text: string }[] = [];
 
-  get(buf: Uint8Array, p: number, len: number): string {
+  /** `baseOffset`: the file offset of buf[0], for the byte offset of an error. */
+  get(buf: Uint8Array, p: number, len: number, baseOffset: number): string {
     const seen = this.seen;
     outer: for (let s = 0; s < seen.length; s++) {
       const e = seen[s]!;
@@ -44,7 +45,7 @@ export class QualnameInterner {
       for (let i = len - 1; i >= 0; i--) if (b[i] !== buf[p + i]) continue outer;
       return e.text;
     }
-    const text = decodeUtf8(buf, p, len);
+    const text = decodeUtf8(buf, p, len, baseOffset);
     if (seen.length < 512) seen.push({ bytes: buf.slice(p, p + len), text });
     return text;
   }
@@ -54,9 +55,10 @@ export class QualnameInterner {
  * Reads a record's envelope from its frame body buf[start, end). Fast path: the exact layout LMCache
  * writes (5 keys, `args` last), read at fixed positions without walking args. Anything else goes
  * through the general path (keys in any order, ints for floats, unknown keys ignored). Throws
- * MalformedRecordError with the reason when the frame is not a Record.
+ * MalformedRecordError with the reason when the frame is not a Record. `baseOffset` is the file
+ * offset of buf[0] (0 by default), so that errors name file offsets whatever the chunking.
  */
-export function readEnvelope(buf: Uint8Array, start: number, end: number, interner: QualnameInterner, view: DataView): RecordEnvelope {
+export function readEnvelope(buf: Uint8Array, start: number, end: number, interner: QualnameInterner, view: DataView, baseOffset = 0): RecordEnvelope {
   let p = start;
   if (end - start > HEAD.length + 40 && matchAt(buf, p, HEAD)) {
     p += HEAD.length;
@@ -78,17 +80,17 @@ export function readEnvelope(buf: Uint8Array, start: number, end: number, intern
           p += len;
           if (matchAt(buf, p, ARGS) && isMapByte(buf[p + ARGS.length])) {
             if (Number.isFinite(t_mono) && Number.isFinite(t_wall))
-              return { t_mono, t_wall, qualname: interner.get(buf, qp, len), argsStart: p + ARGS.length, argsEnd: end };
+              return { t_mono, t_wall, qualname: interner.get(buf, qp, len, baseOffset), argsStart: p + ARGS.length, argsEnd: end };
           }
         }
       }
     }
   }
-  return readEnvelopeGeneral(buf, start, end);
+  return readEnvelopeGeneral(buf, start, end, baseOffset);
 }
 
-function readEnvelopeGeneral(buf: Uint8Array, start: number, end: number): RecordEnvelope {
-  const r = new MsgpackReader(buf, start, end);
+function readEnvelopeGeneral(buf: Uint8Array, start: number, end: number, baseOffset: number): RecordEnvelope {
+  const r = new MsgpackReader(buf, start, end, baseOffset);
   let n: number;
   try {
     n = r.mapHeader();
@@ -132,7 +134,7 @@ function readEnvelopeGeneral(buf: Uint8Array, start: number, end: number): Recor
           env.argsEnd = r.pos;
           break;
         default:
-          if (typeof key !== 'string') throw new MalformedRecordError(`record has a non-str key at byte ${keyAt}`);
+          if (typeof key !== 'string') throw new MalformedRecordError(`record has a non-str key at byte ${baseOffset + keyAt}`);
           r.skip();
       }
     }

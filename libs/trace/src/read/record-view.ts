@@ -52,6 +52,15 @@ export class RecordView implements TraceRecord {
     this.unknownTags = indexArgsScanner(this.registry).scan(this.buf, this.argsStart, this.argsEnd, this.offset + FRAME_PREFIX_BYTES - this.bodyStart, sink);
   }
 
+  /**
+   * Checks the arguments as args() would (same errors, same unknown-tag count) without building or
+   * keeping them: the cost of a walk over the bytes, for a reader that only reports on a trace.
+   */
+  checkArgs(): void {
+    if (this.decoded) return;
+    this.unknownTags = indexArgsScanner(this.registry).check(this.buf, this.argsStart, this.argsEnd, this.offset + FRAME_PREFIX_BYTES - this.bodyStart);
+  }
+
   args(): Record<string, unknown> {
     if (!this.decoded) {
       const d = this.registry.decodeArgs(this.buf, this.argsStart, this.argsEnd, this.offset + FRAME_PREFIX_BYTES - this.bodyStart);

@@ -26,7 +26,7 @@ export interface TraceSummary {
   malformed_frames?: { offset: number; reason: string }[];
 }
 
-/** Reads a whole trace, decoding arguments, and summarises it. Never throws for a bad file. */
+/** Reads a whole trace, checking every record's arguments, and summarises it. Never throws for a bad file. */
 export async function summarizeTrace(stream: ReadableStream<Uint8Array>, file: string, registry?: CodecRegistry): Promise<TraceSummary> {
   const summary: TraceSummary = {
     file,
@@ -40,7 +40,7 @@ export async function summarizeTrace(stream: ReadableStream<Uint8Array>, file: s
     malformed: 0,
     arg_decode_errors: 0,
   };
-  const reader = new TraceReader(stream, { decodeArgs: true, registry });
+  const reader = new TraceReader(stream, { checkArgs: true, registry });
   try {
     const h = await reader.header();
     summary.header = {
