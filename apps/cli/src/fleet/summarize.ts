@@ -31,7 +31,7 @@ export interface SetSummary extends TraceSummary {
   missing_segments?: number[];
 }
 
-/** Reads a whole trace set, decoding arguments, and summarises it. Never throws for a bad trace. */
+/** Reads a whole trace set, checking every argument, and summarises it. Never throws for a bad trace. */
 export async function summarizeSet(set: TraceSet, onBytes?: (bytesRead: number) => void): Promise<SetSummary> {
   const first = set.segments[0]!;
   const s: SetSummary = {
@@ -56,7 +56,8 @@ export async function summarizeSet(set: TraceSet, onBytes?: (bytesRead: number) 
     s.error = first.error;
     return s;
   }
-  const reader = openTraceSet(set, { decodeArgs: true });
+  // checkArgs: every argument checked (the damage report) without building it; args() on demand.
+  const reader = openTraceSet(set, { checkArgs: true });
   const counts = new Map<string, number>();
   const tags = new Map<string, number>();
   let lo = Infinity;
