@@ -210,7 +210,9 @@ describe('kvtrace export (exit codes)', () => {
     const r = await inProcess(runExport, good, '--format', 'chrome', '-o', out);
     expect(r.code).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { ph: string }[] };
-    // One complete event per read scope (enter/exit pair) of the workload.
-    expect(doc.traceEvents.filter((e) => e.ph === 'X')).toHaveLength(goodTrace.summary.byMethod['read_prefetched_results.__enter__']!);
+    // At least one complete event per read scope (enter/exit pair) of the workload (lifecycle and request spans may add more).
+    const scopes = goodTrace.summary.byMethod['read_prefetched_results.__enter__']!;
+    expect(scopes).toBeGreaterThan(0);
+    expect(doc.traceEvents.filter((e) => e.ph === 'X').length).toBeGreaterThanOrEqual(scopes);
   });
 });

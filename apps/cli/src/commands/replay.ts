@@ -42,7 +42,8 @@ target (one of):
 
 pacing:
   --speed X               1 (default) honours the recorded gaps, never running ahead (a slow host
-                          lags, and the lag is reported); 2 is twice as fast; 0 as fast as possible
+                          lags, and the lag behind the schedule is reported: p50, p99, max); 2 is
+                          twice as fast; 0 as fast as possible
 
 comparison:
   --compare-config K=V[,K=V...]

@@ -1,13 +1,14 @@
 import {
+  asKeyList,
   AttnWindowDesc,
   EnumMember,
   MemoryLayoutDesc,
-  ObjectKey,
   PrefetchMode,
   PrefetchRequestSpec,
   SM_METHODS,
   TrimPolicy,
   smQualname,
+  type ObjectKey,
   type PrefetchModeName,
   type TrimPolicyName,
 } from '@kvtrace/trace';
@@ -37,9 +38,11 @@ const fail = (why: string): never => {
 };
 
 function keysArg(v: unknown, name = 'keys'): readonly ObjectKey[] {
-  if (!Array.isArray(v) || !v.every((k) => k instanceof ObjectKey)) fail(`${name} is not a list of ObjectKey`);
-  return v as ObjectKey[];
+  const keys = asKeyList(v);
+  return keys === null ? fail(`${name} is not a list of ObjectKey`) : keys;
 }
+/** LMCache's default attention window (full attention), shared: AttnWindowDesc is frozen. */
+const DEFAULT_ATTN = new AttnWindowDesc([-1]);
 /**
  * A trace is untrusted input: a layout whose size is not a non-negative safe integer (a negative
  * dimension, a NaN, an overflowing product) would make the target evict everything or count
@@ -78,22 +81,22 @@ const DECODERS: Record<string, (a: Record<string, unknown>) => ReplayCall> = {
 
 /** submit_prefetch_task was recorded positionally (LMCache's first shape) or as one `spec` plus the rest. */
 function prefetchCall(a: Record<string, unknown>): PrefetchCall {
-  const common = {
-    externalRequestId: typeof a.external_request_id === 'string' ? a.external_request_id : '',
-    skipL2: a.skip_l2 === true,
-  };
+  const externalRequestId = typeof a.external_request_id === 'string' ? a.external_request_id : '';
+  const skipL2 = a.skip_l2 === true;
+  // One object literal per shape (no spreads): this runs once per prefetch record.
   if (a.spec !== undefined) {
     const s = a.spec instanceof PrefetchRequestSpec ? a.spec : fail('spec is not a PrefetchRequestSpec');
-    return { ...common, keys: s.keys, layoutDesc: layoutArg(s.layoutDesc, 'spec.layout_desc'), extraCount: s.extraCount, policy: s.policy, attnDesc: s.attnDesc, mode: s.mode };
+    return { keys: s.keys, layoutDesc: layoutArg(s.layoutDesc, 'spec.layout_desc'), extraCount: s.extraCount, externalRequestId, policy: s.policy, attnDesc: s.attnDesc, skipL2, mode: s.mode };
   }
   const attn = a.attn_desc;
   return {
-    ...common,
     keys: keysArg(a.keys),
     layoutDesc: layoutArg(a.layout_desc),
     extraCount: intArg(a.extra_count, 'extra_count', 0),
+    externalRequestId,
     policy: enumArg<TrimPolicyName>(a.policy, 'TrimPolicy', TrimPolicy, TrimPolicy.PREFIX),
-    attnDesc: attn === undefined || attn === null ? new AttnWindowDesc([-1]) : attn instanceof AttnWindowDesc ? attn : fail('attn_desc is not an AttnWindowDesc'),
+    attnDesc: attn === undefined || attn === null ? DEFAULT_ATTN : attn instanceof AttnWindowDesc ? attn : fail('attn_desc is not an AttnWindowDesc'),
+    skipL2,
     mode: enumArg<PrefetchModeName>(a.mode, 'PrefetchMode', PrefetchMode, PrefetchMode.LOOKUP),
   };
 }

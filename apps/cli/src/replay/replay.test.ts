@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryLayoutDesc, MemorySink, ObjectKey, RawTagged, Recorder, TraceGate, encodeConfig, smQualname, useScope, type CallEvent, type TraceRecord } from '@kvtrace/trace';
+import { MemoryLayoutDesc, MemorySink, ObjectKey, PrefetchRequestSpec, RawTagged, Recorder, TraceGate, TraceParser, encodeConfig, smQualname, useScope, type CallEvent, type TraceRecord } from '@kvtrace/trace';
 import { createStorageManager, storageConfigFromFlags, storageConfigJson, traceStorageManager } from '@kvtrace/server/storage';
 import { TraceBuilder, chunkedStream, fixtureBytes, manifest, testKey as key, trafficTrace } from '@kvtrace/trace/test-support';
 import { Dispatcher } from './dispatch.ts';
-import { MAX_TIMER_MS, Pacer } from './pacer.ts';
-import { ScopePairer, keyListId } from './pairing.ts';
+import { MAX_TIMER_MS, Pacer, type ReplayClock } from './pacer.ts';
 import { renderComparison, renderReport, reportCsv, reportJson } from './report.ts';
 import { ReplayRefused, replayTrace } from './run-replay.ts';
-import { nearestRank, LatencySamples } from './stats.ts';
+import { LatencySamples } from './stats.ts';
+import { KeyInterner } from './key-interner.ts';
+import { RecordArgs } from './record-args.ts';
 import { LocalTarget } from './target-local.ts';
 import type { PrefetchCall, ReadToken, ReplayTarget, TargetStats } from './target.ts';
 
@@ -15,14 +16,44 @@ const LAYOUT = new MemoryLayoutDesc([[4, 256]], ['torch.bfloat16']);
 const stream = (bytes: Uint8Array) => chunkedStream(bytes, [4096]);
 const local = (l1 = '0.001', extra: Record<string, string> = {}) => new LocalTarget(storageConfigFromFlags({ 'l1-size-gb': l1, 'l2-dir': 'none', ...extra }));
 
-/** A target that logs calls (with the time they were issued) and can be told to throw. */
+/**
+ * Time that moves only when the code under test sleeps or yields (or a fake target says so): pacing
+ * is checked against the schedule it computes, never against how fast this machine is today.
+ */
+class FakeClock implements ReplayClock {
+  t = 0;
+  readonly sleeps: number[] = [];
+  turns = 0;
+  /** How late every timer fires, in ms (a busy host). */
+  constructor(private readonly timerLateMs = 0) {}
+  now(): number {
+    return this.t;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    this.t += ms + this.timerLateMs;
+  }
+  /** One event-loop turn takes a quarter of a millisecond. */
+  async yieldLoop(): Promise<void> {
+    this.turns++;
+    this.t += 0.25;
+  }
+}
+
+/** A target that logs calls (with the time they were issued) and can be told to throw or to take time. */
 class FakeTarget implements ReplayTarget {
   readonly description = 'fake';
   readonly configJson = null;
   log: { op: string; at: number; keys: number }[] = [];
   throwOn = new Set<string>();
+  constructor(
+    private readonly clock: { now(): number; t?: number } = { now: () => performance.now() },
+    /** ms each call takes (advances a FakeClock). */
+    private readonly callMs = 0,
+  ) {}
   private note(op: string, keys: readonly ObjectKey[]): void {
-    this.log.push({ op, at: performance.now(), keys: keys.length });
+    this.log.push({ op, at: this.clock.now(), keys: keys.length });
+    if (this.clock.t !== undefined) this.clock.t += this.callMs;
     if (this.throwOn.has(op)) throw new Error(`${op} refused`);
   }
   reserveWrite(keys: readonly ObjectKey[]) {
@@ -38,13 +69,13 @@ class FakeTarget implements ReplayTarget {
   submitPrefetchTask(c: PrefetchCall) {
     this.note('submit_prefetch_task', c.keys);
   }
-  prepareRead() {}
+  prepareRead(_keys: readonly ObjectKey[]): void | Promise<void> {}
   readEnter(keys: readonly ObjectKey[]): ReadToken {
     this.note('enter', keys);
     return { found: keys.length, requested: keys.length };
   }
   readExit(t: ReadToken) {
-    this.log.push({ op: 'exit', at: performance.now(), keys: t.requested });
+    this.log.push({ op: 'exit', at: this.clock.now(), keys: t.requested });
   }
   finishReadPrefetched(keys: readonly ObjectKey[]) {
     this.note('finish_read_prefetched', keys);
@@ -56,96 +87,213 @@ class FakeTarget implements ReplayTarget {
 }
 
 describe('stats', () => {
-  it('nearest-rank percentiles are observed values at rank ceil(p/100 n)', () => {
-    const s = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    expect(nearestRank(s, 50)).toBe(5);
-    expect(nearestRank(s, 90)).toBe(9);
-    expect(nearestRank(s, 99)).toBe(10);
-    expect(nearestRank([7], 1)).toBe(7);
-    expect(nearestRank([], 50)).toBeNaN();
+  it('latencies use libs/trace nearest-rank percentiles; untimed calls count but have no latency', () => {
     const l = new LatencySamples();
     for (let i = 2000; i >= 1; i--) l.add(i);
-    expect(l.summary()).toMatchObject({ count: 2000, mean: 1000.5, p50: 1000, p90: 1800, p99: 1980, min: 1, max: 2000 });
+    l.add(Number.NaN);
+    expect(l.summary()).toMatchObject({ count: 2001, mean: 1000.5, p50: 1000, p90: 1800, p99: 1980, min: 1, max: 2000 });
+    expect(new LatencySamples().summary()).toMatchObject({ count: 0, p50: Number.NaN });
   });
 });
 
-describe('pairing', () => {
-  it('pairs first-in first-out per key list; drain returns what is open, oldest first', () => {
-    const p = new ScopePairer<string>();
-    const a = keyListId([key(1), key(2)])!;
-    const b = keyListId([key(3)])!;
-    expect(keyListId([key(1), 'x'])).toBeNull();
-    p.enter('s', a, 'a1');
-    p.enter('s', b, 'b1');
-    p.enter('s', a, 'a2');
-    expect(p.exit('s', a)).toBe('a1');
-    expect(p.exit('s', keyListId([key(2), key(1)])!)).toBeUndefined();
-    p.enter('s', b, 'b2');
-    expect(p.openCount).toBe(3);
-    expect(p.drain()).toEqual(['b1', 'a2', 'b2']);
-    expect(p.openCount).toBe(0);
-  });
-});
-
-describe('pacing', () => {
-  it('a 50 ms recorded gap takes at least 40 ms at speed 1, about half at speed 2, nothing at speed 0', async () => {
-    const k = [key(1)];
+describe('pacing (fake clock: no dependence on the speed of this machine)', () => {
+  const k = [key(1)];
+  const trace = (times: number[]) => {
     const b = TraceBuilder.memory();
-    for (const t of [0.01, 0.06, 0.11]) b.call('finish_write', t, { keys: k });
-    const bytes = b.bytes();
-    const gaps = async (speed: number) => {
-      const t = new FakeTarget();
-      const r = await replayTrace(stream(bytes), t, { speed });
-      expect(r.replayed).toBe(3);
-      return [t.log[1]!.at - t.log[0]!.at, t.log[2]!.at - t.log[1]!.at];
-    };
-    for (const g of await gaps(1)) expect(g).toBeGreaterThanOrEqual(40);
-    for (const g of await gaps(2)) {
-      expect(g).toBeGreaterThanOrEqual(20);
-      expect(g).toBeLessThan(45);
+    for (const t of times) b.call('finish_write', t, { keys: k });
+    return b.bytes();
+  };
+  const issued = async (speed: number, times: number[], clock = new FakeClock(), callMs = 0) => {
+    const t = new FakeTarget(clock, callMs);
+    const r = await replayTrace(stream(trace(times)), t, { speed, clock });
+    expect(r.replayed).toBe(times.length);
+    return { at: t.log.map((l) => l.at), r, clock };
+  };
+
+  it('issues each record at its recorded offset scaled by the speed, never early, within one event-loop turn', async () => {
+    const times = [0.01, 0.06, 0.11, 0.1101, 3.5];
+    for (const speed of [1, 2, 0.5]) {
+      const { at, r } = await issued(speed, times);
+      times.forEach((t, i) => {
+        const due = ((t - times[0]!) * 1000) / speed;
+        expect(at[i]! - at[0]!, `speed ${speed}, record ${i}`).toBeGreaterThanOrEqual(due);
+        expect(at[i]! - at[0]!, `speed ${speed}, record ${i}`).toBeLessThanOrEqual(due + 0.25);
+      });
+      expect(r.lag.maxMs).toBeLessThanOrEqual(0.25);
     }
-    for (const g of await gaps(0)) expect(g).toBeLessThan(20);
   });
 
-  it('never runs ahead: a late record is issued at once and its lag reported, later ones keep the schedule', async () => {
-    let now = 0;
-    const p = new Pacer(1, () => now);
-    expect(await p.wait(5)).toBe(0);
-    now = 30; // the host was slow: the record due at 10 ms is 20 ms late
-    expect(await p.wait(5.01)).toBeCloseTo(20);
+  it('speed 0 never sleeps and yields one event-loop turn per 256 records', async () => {
+    const times = Array.from({ length: 600 }, (_, i) => i * 10);
+    const { at, clock } = await issued(0, times);
+    expect(clock.sleeps).toEqual([]);
+    expect(clock.turns).toBe(2);
+    expect(at[599]).toBe(0.5);
+  });
+
+  it('late timers: sleeps end short of due and the rest is spun, so the schedule holds', async () => {
+    const { at, r, clock } = await issued(1, [0, 0.05, 0.1], new FakeClock(1.5));
+    expect(clock.sleeps.length).toBeGreaterThan(0);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(50);
+    expect(at[2]! - at[0]!).toBeGreaterThanOrEqual(100);
+    expect(r.lag.maxMs).toBeLessThanOrEqual(0.25);
+  });
+
+  it('a target slower than the recording: lag is measured against absolute due times and reported, not hidden', async () => {
+    // Each call takes 80 ms; records are due every 50 ms: 0, 30, 60 ms late.
+    const { at, r } = await issued(1, [0, 0.05, 0.1], new FakeClock(), 80);
+    expect(at).toEqual([0, 80, 160]);
+    expect(r.lag).toMatchObject({ maxMs: 60, meanMs: 30, p50Ms: 30, p99Ms: 60 });
+    expect(renderReport('t.lct', r)).toMatch(/behind schedule: p50 30\.000 ms, p99 60\.000 ms, max 60\.000 ms/);
+  });
+
+  it('never runs ahead: a late record is issued at once and its lag reported', () => {
+    const clock = new FakeClock();
+    const p = new Pacer(1, clock);
+    expect(p.wait(5)).toBe(0);
+    clock.t = 30; // the host was slow: the record due at 10 ms is 20 ms late
+    expect(p.wait(5.01)).toBeCloseTo(20);
     expect(p.maxLagMs).toBeCloseTo(20);
     expect(() => new Pacer(-1)).toThrow(/speed/);
   });
 
   it('a gap longer than a Node timer can take sleeps in chunks of at most 2^31-1 ms, not a 1 ms spin', async () => {
-    let now = 0;
-    const sleeps: number[] = [];
-    const p = new Pacer(1, () => now, async (ms) => {
-      sleeps.push(ms);
-      now += ms + 2; // the pacer sleeps to 2 ms short of due, then yield-spins
-    });
+    const clock = new FakeClock();
+    const p = new Pacer(1, clock);
     await p.wait(0);
     // 60 days later: 5.184e9 ms, three timer-sized chunks.
-    expect(await p.wait(60 * 86_400)).toBe(0);
-    expect(sleeps.length).toBe(3);
-    for (const ms of sleeps) expect(ms).toBeLessThanOrEqual(MAX_TIMER_MS);
-    expect(now).toBeGreaterThanOrEqual(60 * 86_400_000 - 2);
+    expect(await p.wait(60 * 86_400)).toBeLessThanOrEqual(0.25);
+    expect(clock.sleeps.length).toBe(3);
+    for (const ms of clock.sleeps) expect(ms).toBeLessThanOrEqual(MAX_TIMER_MS);
+    expect(clock.t).toBeGreaterThanOrEqual(60 * 86_400_000);
   });
 
   it('non-finite or unrepresentable times are not waited for, and the lag stats stay finite', async () => {
-    let now = 0;
-    const p = new Pacer(1, () => now, async () => {
+    const clock = new FakeClock();
+    clock.sleep = async () => {
       throw new Error('must not sleep');
-    });
-    expect(await p.wait(Number.NaN)).toBe(0);
-    expect(await p.wait(Number.POSITIVE_INFINITY)).toBe(0);
-    expect(await p.wait(0)).toBe(0); // the origin
-    expect(await p.wait(-1e308)).toBe(0); // 1e311 ms early overflows a double: no schedule
-    now = 1;
+    };
+    const p = new Pacer(1, clock);
+    expect(p.wait(Number.NaN)).toBe(0);
+    expect(p.wait(Number.POSITIVE_INFINITY)).toBe(0);
+    expect(p.wait(0)).toBe(0); // the origin
+    expect(p.wait(-1e308)).toBe(0); // 1e311 ms early overflows a double: no schedule
+    clock.t = 1;
     // 1.7e308 ms late, twice: the total would overflow to Infinity.
     expect(await p.wait(-1.7e305)).toBeGreaterThan(1e308);
     expect(await p.wait(-1.7e305)).toBeGreaterThan(1e308);
     expect(Number.isFinite(p.totalLagMs) && Number.isFinite(p.maxLagMs)).toBe(true);
+  });
+});
+
+describe('a read waiting for its L2 load', () => {
+  /** enter(k1) waits for a load; k2 and k3 are other requests' keys; the load ends during k3's call. */
+  class WaitingTarget extends FakeTarget {
+    release: () => void = () => undefined;
+    constructor(readonly overlapsWaits: boolean) {
+      super();
+    }
+    prepareRead(keys: readonly ObjectKey[]) {
+      this.log.push({ op: 'load', at: 0, keys: keys.length });
+      return new Promise<void>((resolve) => {
+        this.release = resolve;
+        // Without overlap nothing else runs meanwhile: the load ends on its own.
+        if (!this.overlapsWaits) setImmediate(resolve);
+      });
+    }
+    finishWrite(keys: readonly ObjectKey[]) {
+      super.finishWrite(keys);
+      if (keys[0]!.id === key(3).id) this.release();
+    }
+  }
+  const bytes = (() => {
+    const b = TraceBuilder.memory();
+    b.call('read_prefetched_results.__enter__', 0, { keys: [key(1)] });
+    b.call('finish_write', 0.001, { keys: [key(2)] });
+    b.call('finish_write', 0.002, { keys: [key(1)] });
+    b.call('finish_write', 0.003, { keys: [key(3)] });
+    return b.bytes();
+  })();
+  const run = async (overlap: boolean) => {
+    const t = new WaitingTarget(overlap);
+    const reported: number[] = [];
+    const r = await replayTrace(stream(bytes), t, { speed: 0, onRecord: (rec) => void reported.push(rec.index) });
+    return { order: t.log.map((l) => `${l.op}:${l.keys}`), reported, r };
+  };
+
+  it('lets records on other keys go on, keeps the order per key, and reports outcomes in trace order', async () => {
+    const { order, reported, r } = await run(true);
+    // k2 and k3 run while k1 loads; k1's finish_write waits for its enter.
+    expect(order).toEqual(['load:1', 'finish_write:1', 'finish_write:1', 'enter:1', 'finish_write:1', 'exit:1']);
+    expect(reported).toEqual([0, 1, 2, 3]);
+    expect(r).toMatchObject({ replayed: 4, failed: 0, closedAtEnd: 1 });
+  });
+
+  it('a target that does not overlap waits (a server) gets one call at a time', async () => {
+    const { order, reported } = await run(false);
+    expect(order).toEqual(['load:1', 'enter:1', 'finish_write:1', 'finish_write:1', 'finish_write:1', 'exit:1']);
+    expect(reported).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('canonical keys', () => {
+  const again = (k: ObjectKey) => new ObjectKey(k.chunkHash, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt);
+
+  it('one object per distinct key, by every field; found from record bytes without building it', () => {
+    const i = new KeyInterner();
+    const k = key(7, 'm', 's');
+    expect(i.key(k)).toBe(k);
+    expect(i.key(again(k))).toBe(k);
+    for (const other of [key(7, 'm2', 's'), key(7, 'm', 't'), new ObjectKey(k.chunkHash, 'm', 1, 0, 's'), new ObjectKey(k.chunkHash, 'm', k.kvRank, 3, 's'), key(8, 'm', 's')]) expect(i.key(other)).toBe(other);
+    const buf = new Uint8Array(40);
+    buf.set(k.chunkHash, 5);
+    expect(i.fromBytes(buf, 5, 32, 'm', k.kvRank, 0, 's')).toBe(k);
+    const fresh = i.fromBytes(buf, 5, 32, 'm', k.kvRank, 0, 'other');
+    expect(fresh).not.toBe(k);
+    buf.fill(0);
+    expect(fresh.chunkHash).toEqual(k.chunkHash); // a copy: the reader's buffer is reused
+    expect(i.distinct).toBe(7);
+  });
+
+  it('record arguments equal the full decode, with every key list made of shared canonical keys', () => {
+    for (const bytes of [fixtureBytes('workload-small.lct'), fixtureBytes('unknown-tag.lct'), trafficTrace({ requests: 60, keysPerCall: [1, 20], layout: LAYOUT }).bytes]) {
+      const recs = new TraceParser().push(bytes);
+      const wants = new TraceParser().push(bytes).map((r) => r.decodeArgs());
+      const ra = new RecordArgs(new KeyInterner());
+      const seen = new Map<string, ObjectKey>();
+      const problems: string[] = [];
+      for (const rec of recs) {
+        const got = ra.of(rec);
+        const want = wants[rec.index]!;
+        expect(Object.keys(got)).toEqual(Object.keys(want));
+        for (const name of Object.keys(want)) {
+          const w = want[name];
+          if (Array.isArray(w) && w.every((k) => k instanceof ObjectKey)) {
+            const g = got[name] as ObjectKey[];
+            if (g.map((k) => k.id).join() !== w.map((k: ObjectKey) => k.id).join()) problems.push(`record ${rec.index} ${name}: other keys`);
+            for (const k of g) {
+              if ((seen.get(k.id) ?? k) !== k) problems.push(`record ${rec.index}: key ${k.hashHex} is a second object`);
+              seen.set(k.id, k);
+            }
+          } else expect(got[name]).toEqual(w);
+        }
+      }
+      expect(problems).toEqual([]);
+      expect(seen.size).toBeGreaterThan(0);
+    }
+  });
+
+  it('a prefetch recorded as one spec gets canonical keys too', () => {
+    const b = TraceBuilder.memory();
+    b.call('finish_write', 0, { keys: [key(1)] });
+    b.record(smQualname('submit_prefetch_task'), 0.1, ['spec', 'external_request_id', 'skip_l2'], [new PrefetchRequestSpec([key(1), key(2)], LAYOUT), 'r', false]);
+    const [w, p] = new TraceParser().push(b.bytes());
+    const ra = new RecordArgs(new KeyInterner());
+    const k1 = (ra.of(w!).keys as ObjectKey[])[0]!;
+    const spec = ra.of(p!).spec as PrefetchRequestSpec;
+    expect(spec).toBeInstanceOf(PrefetchRequestSpec);
+    expect(spec.keys[0]).toBe(k1);
+    expect(spec.layoutDesc.byteSize).toBe(LAYOUT.byteSize);
   });
 });
 

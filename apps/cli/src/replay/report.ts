@@ -58,7 +58,7 @@ function hitLine(rate: number, hits: number, misses: number): string {
 
 function timingLine(r: ReplayResult): string {
   const pace = r.speed === 0 ? 'as fast as possible' : `speed ${r.speed}x`;
-  const lag = r.speed === 0 ? '' : `; behind schedule: max ${ms(r.lag.maxMs)} ms, mean ${ms(r.lag.meanMs)} ms`;
+  const lag = r.speed === 0 ? '' : `; behind schedule: p50 ${ms(r.lag.p50Ms)} ms, p99 ${ms(r.lag.p99Ms)} ms, max ${ms(r.lag.maxMs)} ms`;
   return `${pace}: ${r.traceSeconds.toFixed(3)} s of trace in ${r.wallSeconds.toFixed(3)} s (${Math.round(r.recordsPerSecond)} records/s)${lag}`;
 }
 

@@ -1,4 +1,9 @@
-/** Latency samples of one operation, in ms, in a growable Float64Array (8 bytes per call). */
+import { durationStats } from '@kvtrace/trace';
+
+/**
+ * Latency samples of one operation, in ms, in a growable Float64Array (8 bytes per call). The
+ * figures are libs/trace's durationStats: nearest-rank percentiles, always an observed value.
+ */
 export class LatencySamples {
   private buf = new Float64Array(1024);
   count = 0;
@@ -20,21 +25,8 @@ export class LatencySamples {
   }
 
   summary(): LatencySummary {
-    const n = this.count;
-    if (n === 0) return { count: this.untimed, errors: this.errors, mean: NaN, p50: NaN, p90: NaN, p99: NaN, min: NaN, max: NaN };
-    const sorted = this.buf.slice(0, n).sort();
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += sorted[i]!;
-    return {
-      count: n + this.untimed,
-      errors: this.errors,
-      mean: sum / n,
-      p50: nearestRank(sorted, 50),
-      p90: nearestRank(sorted, 90),
-      p99: nearestRank(sorted, 99),
-      min: sorted[0]!,
-      max: sorted[n - 1]!,
-    };
+    const d = durationStats(this.buf.subarray(0, this.count));
+    return { count: d.count + this.untimed, errors: this.errors, mean: d.mean, p50: d.p50, p90: d.p90, p99: d.p99, min: d.min, max: d.max };
   }
 }
 
@@ -48,17 +40,6 @@ export interface LatencySummary {
   p99: number;
   min: number;
   max: number;
-}
-
-/**
- * Nearest-rank percentile of ascending samples: the smallest sample with at least p% of the
- * samples at or below it (rank ceil(p/100 * n)); always an observed value, never interpolated.
- */
-export function nearestRank(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const rank = Math.max(1, Math.ceil((p / 100) * n));
-  return sorted[Math.min(n, rank) - 1]!;
 }
 
 /** Samples per operation name, in first-seen order. */

@@ -19,6 +19,8 @@ export class LocalTarget implements ReplayTarget {
   readonly description: string;
   readonly configJson: string;
   readonly hasL2: boolean;
+  /** Only prepareRead is asynchronous (waiting for L2 loads): other requests go on meanwhile. */
+  readonly overlapsWaits = true;
   private readonly sm: StorageManager;
   private readonly buffers = new Map<number, Uint8Array>();
   /** Outstanding prefetch waits by key id: a read of the key waits for its L2 load first. */

@@ -45,6 +45,12 @@ export interface ReplayTarget {
   readonly configJson: string | null;
   /** A read scope is one call at the enter (HTTP): exits are counted, not timed. */
   readonly scopeInOneCall?: boolean;
+  /**
+   * Its asynchronous calls only wait (a read for its L2 load) and later calls on other keys may
+   * run meanwhile, as other requests do in a serving engine. Otherwise every call is awaited before
+   * the next is issued (a server over HTTP: requests sent in parallel could reach it reordered).
+   */
+  readonly overlapsWaits?: boolean;
   /** false when the target has no L2 (its L2 hit rate means nothing); undefined when unknown. */
   readonly hasL2?: boolean;
   reserveWrite(keys: readonly ObjectKey[], layout: MemoryLayoutDesc, mode: WriteMode): MaybePromise<readonly string[]>;

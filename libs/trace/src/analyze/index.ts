@@ -9,6 +9,7 @@ export * from './query/index.ts';
 export { LifecycleTracker, type LifecycleOptions } from './lifecycle.ts';
 export { keyTimeline } from './key-timeline.ts';
 export { nearestRank, nearestRankOfCounts, durationStats } from './percentiles.ts';
+export { ScopePairer, scopeSide, asKeyList, sameKey, sameKeyList, keyListHash } from './scope-pairing.ts';
 export { computeStats, type StatsOptions } from './stats.ts';
 export { compareStats } from './compare.ts';
 export { toJsonValue, objectKeyJson, argsToJson } from './to-json.ts';
