@@ -5,34 +5,68 @@ import { LEAKED_WRITE_KEY, LIFECYCLE_TRACE, keyHashHex } from './support/gen-lif
 /**
  * The analysis features over lifecycles-leak.lct (support/gen-lifecycle-trace.ts), whose layout is
  * known: calls 0-19 are writes (reserve 4+4 keys, finish 4+4), call 5 reserves keys 12-15 and key 13
- * is never finished; calls 20-58 are reads, request 7 (calls 48-50) is never released.
+ * is never finished; calls 20-58 are reads, request 7 (calls 48-50) is read and never released.
  */
 const LEAK_CALL = 5;
+const LEAKED_READ_CALLS = [48, 49, 50];
 
-test('a leaked write lock is flagged and its call is one click away', async ({ page }) => {
+test('flags explain themselves: a read never released is leaked, an unfinished reservation undecided, each one click from its calls', async ({ page }) => {
   const app = new InspectorPage(page);
   await app.goto(`?trace=${LIFECYCLE_TRACE}`);
   await app.expectState('ready');
   await app.indexed();
-  await app.openTab('Lifecycles');
-  const leakedWrite = page.locator('[data-flag=leaked_write]');
-  await expect(leakedWrite).toContainText('Leaked write lock');
-  await expect(leakedWrite.locator('.badge').first()).toHaveText('1');
-  await expect(page.locator('[data-flag=leaked_read] .badge').first()).toHaveText('4');
-  await expect(page.getByRole('tab', { name: /Lifecycles/ }).locator('.tab-dot')).toBeVisible();
-  await app.screenshot('lifecycles-flags');
+  await app.openTab('Requests');
+  const leakedRead = page.locator('[data-flag=read_leaked]');
+  await expect(leakedRead).toContainText('Leaked read lock');
+  await expect(leakedRead.getByTestId('flag-count')).toHaveText('4 keys');
+  await expect(leakedRead.locator('.flag-rule')).toContainText('no finish_read_prefetched gave all its read locks back');
+  for (const c of LEAKED_READ_CALLS) await expect(leakedRead.locator(`.call-link[data-call="${c}"]`)).toBeVisible();
+  const undecided = page.locator('[data-flag=write_undecided]');
+  await expect(undecided.getByTestId('flag-count')).toHaveText('1 key');
+  await expect(undecided.locator('.flag-rule')).toContainText('may hold a write lock, or it was refused');
+  // Counted once per key; a miss is not a flag.
+  await expect(page.getByTestId('lock-kpis')).toContainText('4read locks leaked');
+  await expect(page.getByRole('tab', { name: /Requests/ }).locator('.tab-dot')).toBeVisible();
+  await app.screenshot('request-flags');
 
-  await leakedWrite.locator(`.call-link[data-call="${LEAK_CALL}"]`).click();
+  await undecided.locator(`.call-link[data-call="${LEAK_CALL}"]`).click();
   await expect(app.grid.locator(`[data-call="${LEAK_CALL}"]`)).toHaveAttribute('aria-selected', 'true');
   await expect(app.url().searchParams.get('sel')).toBe(String(LEAK_CALL));
 
-  // "follow key" from the flag: only the calls touching key 13, its write lifecycle open.
-  await leakedWrite.getByRole('button', { name: 'follow key' }).click();
+  // "follow key" from the flag: the calls touching key 13, whose reservation stays pending.
+  await undecided.getByRole('button', { name: 'follow key' }).click();
   await app.filtered();
   await app.openTab('Key');
   await expect(page.getByTestId('key-view')).toContainText(keyHashHex(LEAKED_WRITE_KEY));
-  await expect(page.getByTestId('key-view').locator('[data-flag=leaked_write]')).toBeVisible();
-  await expect(page.getByTestId('key-view').locator('.lifecycle[data-kind=write]')).toHaveClass(/is-open/);
+  await expect(page.getByTestId('key-view').locator('[data-flag=write_undecided]')).toBeVisible();
+  await expect(page.getByTestId('key-view').locator('.lifecycle[data-kind=write]')).toHaveAttribute('data-fate', 'pending');
+});
+
+test('requests as spans: the slowest listed with their phases, a latency brush filters the table', async ({ page }) => {
+  const app = new InspectorPage(page);
+  await app.goto('?trace=workload-small.lct');
+  await app.expectState('ready');
+  await app.indexed();
+  await app.openTab('Requests');
+  const table = page.getByTestId('request-table');
+  await expect(table.locator('tbody tr').first()).toBeVisible();
+  // workload-small has 40 read requests and 70 writes, all done.
+  await expect(page.getByTestId('requests').locator('.kpi').first()).toContainText('40');
+  await expect(table.locator('tbody tr[data-status=done]').first()).toBeVisible();
+  const total = await app.rowCount();
+  // Brush the wait histogram's first bins: the filter becomes a query on the request phase.
+  const hist = page.locator('tr[data-phase=read_wait]').getByTestId('phase-hist');
+  const box = (await hist.boundingBox())!;
+  await page.mouse.move(box.x + 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2, { steps: 4 });
+  await page.mouse.up();
+  await expect.poll(() => app.url().searchParams.get('q') ?? '').toMatch(/^wait>=0s wait<=\d/);
+  await app.filtered();
+  const shown = await app.rowCount();
+  expect(shown).toBeGreaterThan(0);
+  expect(shown).toBeLessThan(total);
+  await app.screenshot('requests-panel');
 });
 
 test('follow a key from the argument view', async ({ page }) => {
@@ -51,6 +85,7 @@ test('follow a key from the argument view', async ({ page }) => {
   const view = page.getByTestId('key-view');
   await expect(view.locator('.lifecycle')).toHaveCount(2);
   await expect(view.locator('.lifecycle.is-open')).toHaveCount(0);
+  await expect(view.locator('.lifecycle[data-kind=read]')).toHaveAttribute('data-fate', 'released');
   await app.screenshot('follow-key');
   // Clearing the key brings every call back.
   await page.getByRole('button', { name: 'Stop following the key' }).click();

@@ -4,10 +4,10 @@ import { BIG_TRACE, TRACES_DIR } from './support/paths.ts';
 
 /**
  * Cancel keeps the calls read so far, and not just in the table: the worker stops reading but stays
- * the trace's analyzer, so filters, lifecycles, statistics and exports work on those calls. (Cancel
+ * the trace's analyzer, so filters, requests, statistics and exports work on those calls. (Cancel
  * used to terminate the worker: every query then failed with "the trace was closed".)
  */
-test('a cancelled big load stays analysable: filters, lifecycles and export work', async ({ page }) => {
+test('a cancelled big load stays analysable: filters, requests and export work', async ({ page }) => {
   test.setTimeout(120_000);
   const app = new InspectorPage(page);
   await app.goto();
@@ -31,7 +31,7 @@ test('a cancelled big load stays analysable: filters, lifecycles and export work
   await expect(page.getByTestId('filter-count')).toContainText(`${shown.toLocaleString('en-US')} of ${records.toLocaleString('en-US')} calls`);
   await expect(page.locator('.badge-err')).toHaveCount(0);
 
-  await app.openTab('Lifecycles');
-  await expect(page.getByTestId('lifecycles')).toBeVisible();
+  await app.openTab('Requests');
+  await expect(page.getByTestId('requests')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Export ▾' })).toBeEnabled();
 });

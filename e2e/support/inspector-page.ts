@@ -99,7 +99,7 @@ export class InspectorPage {
     return this.argTree.locator('.tree-line', { has: this.page.locator('.tree-name', { hasText: new RegExp(`^${name.replace(/[[\]]/g, '\\$&')}$`) }) });
   }
 
-  /** Side-pane tab (Call, Key, Lifecycles, Stats, Compare, Marks). */
+  /** Side-pane tab (Call, Key, Requests, Stats, Compare, Marks). */
   async openTab(name: string): Promise<void> {
     await this.page.getByRole('tab', { name, exact: true }).click();
   }

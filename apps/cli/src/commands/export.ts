@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import { TraceHeaderError, type SegmentReport, type TraceHeader, type TraceRecord } from '@kvtrace/trace';
+import { TraceAnalyzer, TraceHeaderError, type SegmentReport, type TraceHeader, type TraceRecord } from '@kvtrace/trace';
 import { fileStream } from '@kvtrace/trace/node';
 import { READ_CHUNK } from '../replay/read-chunk.ts';
-import { EXPORT_FORMATS, createFormat, exportTrace, type ExportFormatName } from '../export/export-trace.ts';
-import type { ExportFormat } from '../export/format.ts';
+import { EXPORT_FORMATS, createFormat, exportTrace, type ExportFormat, type ExportFormatName } from '../export/export-trace.ts';
 import { OutputClosedError, TextSink } from '../export/text-sink.ts';
 import { describeDamage } from '../replay/damage.ts';
 import { expandTraceInputs, InputError, type TraceSet } from '../fleet/inputs.ts';
@@ -123,7 +122,7 @@ async function toText(sets: TraceSet[], name: ExportFormatName, output: string |
   try {
     if (single) {
       // One plain file: the exporter as it always was (its offsets, its indices, its header).
-      const result = await exportTrace(fileStream(single.path, { highWaterMark: READ_CHUNK }), createFormat(name), sink, single.name);
+      const result = await exportTrace(() => fileStream(single.path, { highWaterMark: READ_CHUNK }), createFormat(name), sink, single.name);
       await sink.close();
       for (const line of describeDamage(result.report)) process.stderr.write(`kvtrace export: ${single.path}: ${line}\n`);
       if (output) process.stderr.write(`kvtrace export: wrote ${result.records} records to ${output}\n`);
@@ -155,6 +154,13 @@ async function toText(sets: TraceSet[], name: ExportFormatName, output: string |
  * the earliest trace's header.
  */
 async function exportMerged(sets: TraceSet[], format: ExportFormat, sink: TextSink): Promise<{ records: number; segments: { server: string; report: SegmentReport }[] }> {
+  let analysis: TraceAnalyzer | null = null;
+  if (format.needsAnalysis) {
+    // The whole-trace analysis (request spans) of a first pass over the same merged records.
+    analysis = new TraceAnalyzer();
+    const first = sets.map((s) => ({ server: s.server, reader: openTraceSet(s, { decodeArgs: false }) }));
+    for await (const batch of mergeTraceSets(first)) for (const rec of batch) analysis.addTraceRecord(rec as TraceRecord);
+  }
   const readers = sets.map((s) => ({ server: s.server, reader: openTraceSet(s, { decodeArgs: false }) }));
   const header: TraceHeader = await readers[0]!.reader.header();
   let records = 0;
@@ -169,7 +175,7 @@ async function exportMerged(sets: TraceSet[], format: ExportFormat, sink: TextSi
       records++;
     }
   }
-  await sink.write(format.end());
+  await sink.write(format.end(analysis));
   await sink.flush();
   return { records, segments: readers.flatMap(({ server, reader }) => reader.segments.map((report) => ({ server, report }))) };
 }

@@ -1,23 +1,8 @@
-import { TraceReader, type ReadReport, type TraceHeader } from '@kvtrace/trace';
-import { ChromeFormat } from './chrome.ts';
-import { CsvFormat } from './csv.ts';
-import type { ExportFormat } from './format.ts';
-import { JsonlFormat } from './jsonl.ts';
+import { TraceAnalyzer, TraceReader, type ReadReport, type TraceHeader } from '@kvtrace/trace';
+import type { ExportFormat } from './formats.ts';
 import type { TextSink } from './text-sink.ts';
 
-export const EXPORT_FORMATS = ['jsonl', 'csv', 'chrome'] as const;
-export type ExportFormatName = (typeof EXPORT_FORMATS)[number];
-
-export function createFormat(name: ExportFormatName): ExportFormat {
-  switch (name) {
-    case 'jsonl':
-      return new JsonlFormat();
-    case 'csv':
-      return new CsvFormat();
-    case 'chrome':
-      return new ChromeFormat();
-  }
-}
+export { EXPORT_FORMATS, createFormat, type ExportFormat, type ExportFormatName } from './formats.ts';
 
 export interface ExportResult {
   header: TraceHeader;
@@ -25,13 +10,18 @@ export interface ExportResult {
   report: ReadReport;
 }
 
+/** Opens the trace afresh (a format that needs the analysis reads it twice). */
+export type OpenTrace = () => ReadableStream<Uint8Array>;
+
 /**
  * Streams a trace into a format and out to a sink: one batch of records in memory at a time, and
  * the sink waits for the output to drain, so a slow consumer slows the reading instead of growing
- * a buffer. Throws TraceHeaderError for an unreadable header.
+ * a buffer. A format that needs the analysis (chrome) gets a first pass that indexes the keys only.
+ * Throws TraceHeaderError for an unreadable header.
  */
-export async function exportTrace(stream: ReadableStream<Uint8Array>, format: ExportFormat, sink: TextSink, source: string): Promise<ExportResult> {
-  const reader = new TraceReader(stream);
+export async function exportTrace(open: OpenTrace, format: ExportFormat, sink: TextSink, source: string): Promise<ExportResult> {
+  const analysis = format.needsAnalysis ? await analyzeTrace(open()) : null;
+  const reader = new TraceReader(open());
   const header = await reader.header();
   let records = 0;
   try {
@@ -46,10 +36,23 @@ export async function exportTrace(stream: ReadableStream<Uint8Array>, format: Ex
         records++;
       }
     }
-    await sink.write(format.end());
+    await sink.write(format.end(analysis));
     await sink.flush();
   } finally {
     await reader.cancel();
   }
   return { header, records, report: reader.report };
+}
+
+/** The whole-trace analysis (index, request spans) of one pass, keys read from the bytes. */
+export async function analyzeTrace(stream: ReadableStream<Uint8Array>): Promise<TraceAnalyzer> {
+  const reader = new TraceReader(stream, { decodeArgs: false });
+  await reader.header();
+  const a = new TraceAnalyzer();
+  try {
+    for await (const batch of reader.batches()) for (const rec of batch) a.addTraceRecord(rec);
+  } finally {
+    await reader.cancel();
+  }
+  return a;
 }

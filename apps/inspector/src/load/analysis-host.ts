@@ -1,27 +1,35 @@
 import {
-  CSV_COLUMNS,
+  ChromeTraceWriter,
+  chromeTraceOptions,
   FRAME_PREFIX_BYTES,
+  PHASES,
   QualnameInterner,
-  RecordView,
+  SPAN_STATUS_NAMES,
+  SpanKind,
+  SpanStatus,
   TraceAnalyzer,
   createDefaultRegistry,
-  csvChunks,
-  jsonlChunks,
+  csvHeader,
+  csvLine,
+  exportRow,
+  jsonLine,
+  phaseDuration,
   readEnvelope,
   type CodecRegistry,
+  type ExportRecord,
   type FilterQuery,
-  type RecordSource,
+  type PhaseName,
+  type RequestSpans,
+  type TraceHeader,
   type TraceRecord,
 } from '@kvtrace/trace';
 import type { RangeSource } from '../model/args-cache.ts';
-import type { AnalysisRequest, AnswerOf, LifecycleReport, WireQuery } from '../model/queries.ts';
+import type { AnalysisRequest, AnswerOf, RequestReport, RequestRow, SliceReport, WireQuery } from '../model/queries.ts';
 
 /** Records per export read: enough to coalesce frames into a few big range reads. */
 const EXPORT_CHUNK = 2000;
 const COALESCE_GAP = 64 * 1024;
 const MAX_RANGE = 8 * 1024 * 1024;
-
-type ExportRecord = ReturnType<RecordSource['record']>;
 
 const toFilter = (q: WireQuery): FilterQuery => ({ methods: q.methods, t0: q.t0, t1: q.t1, text: q.text, keyId: q.keyId });
 
@@ -35,8 +43,9 @@ export class AnalysisHost {
   readonly analyzer = new TraceAnalyzer();
   private offset = new Float64Array(1 << 14);
   private frameBytes = new Uint32Array(1 << 14);
-  private finishedAt = -1;
-  private report: { limit: number; value: LifecycleReport } | null = null;
+  private report: { key: string; rev: number; value: RequestReport } | null = null;
+  /** The trace's header, once read (exports name its start time as `kvtrace export` does). */
+  header: TraceHeader | null = null;
   private readonly registry: CodecRegistry = createDefaultRegistry();
 
   constructor(private readonly source: RangeSource | null) {}
@@ -51,10 +60,10 @@ export class AnalysisHost {
   }
 
   /**
-   * Indexes one record. Arguments are never kept: a RecordView walks its bytes for the index
-   * (ObjectKeys read in place, ~2x faster than decoding them); other records are decoded.
+   * Indexes one record (call index = record index = table row). Arguments are never kept: a
+   * RecordView walks its bytes for the index (ObjectKeys read in place); others are decoded.
    */
-  add(rec: TraceRecord, methodId: number): void {
+  add(rec: TraceRecord): void {
     const call = this.analyzer.index.length;
     if (call === this.offset.length) {
       this.offset = grow(this.offset, (n) => new Float64Array(n));
@@ -62,30 +71,62 @@ export class AnalysisHost {
     }
     this.offset[call] = rec.offset;
     this.frameBytes[call] = rec.frameBytes;
-    if (rec instanceof RecordView) this.analyzer.addIndexed(call, methodId, rec.t_mono, rec);
-    else this.analyzer.add(call, methodId, rec.t_mono, rec.decodeArgs());
-  }
-
-  /** Leak flags need the end of the trace; on a live trace "the end" is now, so recompute when it grew. */
-  private finish(): void {
-    if (this.finishedAt === this.length) return;
-    this.analyzer.finish();
-    this.finishedAt = this.length;
+    this.analyzer.addTraceRecord(rec);
   }
 
   /**
-   * The lifecycle summary and flag groups, cached until the trace grows. Summarising 1M calls takes
-   * ~0.6 s, so the worker computes it right after indexing (see worker.ts) instead of making the
-   * first filter wait behind it.
+   * The request summary, flag groups, slowest requests and phase histograms, cached until the
+   * analysis changes. Summarising 1M calls takes a while, so the worker computes it right after
+   * indexing (see worker.ts) instead of making the first question wait behind it.
    */
-  lifecycleReport(flagLimit: number): LifecycleReport {
+  requestReport(flagLimit: number, requestLimit: number, bins: number): RequestReport {
+    const a = this.analyzer;
+    const key = `${flagLimit}|${requestLimit}|${bins}`;
+    const rev = a.requests.revision;
     const r = this.report;
-    if (r && r.limit === flagLimit && r.value.calls === this.length) return r.value;
-    this.finish();
-    const l = this.analyzer.lifecycles;
-    const value = { summary: l.summary(), groups: l.flagGroups(undefined, flagLimit), calls: this.length };
-    this.report = { limit: flagLimit, value };
+    if (r && r.key === key && r.rev === rev) return r.value;
+    const spans = a.spans();
+    const histograms = {} as RequestReport['histograms'];
+    for (const p of PHASES) histograms[p] = a.phaseHistogram(p, bins);
+    const value: RequestReport = {
+      summary: a.summary(),
+      groups: a.flagGroups(undefined, flagLimit),
+      slowest: slowest(spans, requestLimit, (id) => a.index.erids.get(id)),
+      histograms,
+      calls: this.length,
+    };
+    this.report = { key, rev, value };
     return value;
+  }
+
+  /** Request spans as timeline slices: a read gives its wait, read and release phases, a write one slice. */
+  slices(): SliceReport {
+    const sp = this.analyzer.spans();
+    const n = sp.length;
+    const kind = new Uint8Array(n * 3), phase = new Uint8Array(n * 3), status = new Uint8Array(n * 3);
+    const t0 = new Float64Array(n * 3), t1 = new Float64Array(n * 3);
+    let m = 0;
+    const push = (s: number, track: number, a: number, b: number) => {
+      if (Number.isNaN(a)) return;
+      kind[m] = sp.kind[s] === SpanKind.read ? 1 : 0;
+      phase[m] = track;
+      const st = sp.status[s]!;
+      status[m] = st === SpanStatus.leaked ? 1 : st === SpanStatus.undecided ? 2 : 0;
+      t0[m] = a;
+      t1[m] = b;
+      m++;
+    };
+    for (let s = 0; s < n; s++) {
+      if (sp.kind[s] === SpanKind.write) {
+        push(s, 3, sp.t0[s]!, sp.t1[s]!);
+        continue;
+      }
+      // A read never read is one open wait; one read but not released waits for its release.
+      push(s, 0, sp.t0[s]!, Number.isNaN(sp.tEnter[s]!) ? sp.t1[s]! : sp.tEnter[s]!);
+      push(s, 1, sp.tEnter[s]!, Number.isNaN(sp.tExit[s]!) ? sp.t1[s]! : sp.tExit[s]!);
+      push(s, 2, sp.tExit[s]!, sp.t1[s]!);
+    }
+    return { length: m, kind: kind.slice(0, m), t0: t0.slice(0, m), t1: t1.slice(0, m), phase: phase.slice(0, m), status: status.slice(0, m), calls: this.length };
   }
 
   async handle(req: AnalysisRequest): Promise<{ answer: AnswerOf[keyof AnswerOf]; transfer: Transferable[] }> {
@@ -96,12 +137,15 @@ export class AnalysisHost {
         return { answer: calls, transfer: [calls.buffer] };
       }
       case 'stats': {
-        this.finish();
         const calls = req.query ? a.filter(toFilter(req.query)) : undefined;
         return { answer: a.stats({ bins: req.bins, calls }), transfer: [] };
       }
-      case 'lifecycles':
-        return { answer: this.lifecycleReport(req.flagLimit), transfer: [] };
+      case 'requests':
+        return { answer: this.requestReport(req.flagLimit, req.requestLimit, req.bins), transfer: [] };
+      case 'slices': {
+        const r = this.slices();
+        return { answer: r, transfer: [r.kind.buffer, r.t0.buffer, r.t1.buffer, r.phase.buffer, r.status.buffer] };
+      }
       case 'keyOf': {
         const k = req.key;
         return { answer: a.index.keys.idOfParts(k.chunkHash, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt), transfer: [] };
@@ -115,27 +159,30 @@ export class AnalysisHost {
     }
   }
 
+  /**
+   * The calls (filtered for JSON lines and CSV; all of them for Chrome, whose request spans need the
+   * whole trace) through libs/trace's exporters: the bytes `kvtrace export` writes for the same trace.
+   * Arguments are read back from the source by offset, a chunk at a time.
+   */
   private async exportBlob(format: 'jsonl' | 'csv' | 'chrome', query: WireQuery | null, name: string): Promise<Blob> {
     const a = this.analyzer;
-    if (format === 'chrome') {
-      this.finish();
-      return new Blob([...a.chromeTraceChunks({ processName: name, otherData: { trace: name } })], { type: 'application/json' });
-    }
-    const calls = a.filter(toFilter(query ?? { methods: null }));
-    const parts: string[] = format === 'csv' ? [CSV_COLUMNS.join(',') + '\r\n'] : [];
+    const ix = a.index;
+    const calls = format === 'chrome' ? a.filter({ methods: null }) : a.filter(toFilter(query ?? { methods: null }));
+    const chrome = format === 'chrome' ? new ChromeTraceWriter(chromeTraceOptions(name, this.header)) : null;
+    const parts: string[] = [chrome ? chrome.begin() : format === 'csv' ? csvHeader() : ''];
     for (let from = 0; from < calls.length; from += EXPORT_CHUNK) {
       const chunk = calls.subarray(from, Math.min(calls.length, from + EXPORT_CHUNK));
       const recs = await this.readRecords(chunk);
-      const source: RecordSource = { record: (ri) => recs.get(ri) ?? missing(ri) };
-      const gen = format === 'jsonl' ? jsonlChunks(chunk, a.index, source) : csvChunks(chunk, a.index, source);
-      let first = true;
-      for (const s of gen) {
-        // csvChunks starts every run with the header row; the file has it once, up front.
-        parts.push(format === 'csv' && first ? s.slice(s.indexOf('\r\n') + 2) : s);
-        first = false;
+      let text = '';
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i]!;
+        const row = exportRow(c, ix.recordIndexOf(c), recs.get(c) ?? missing(c));
+        text += chrome ? chrome.call(row) : format === 'csv' ? csvLine(row) : jsonLine(row);
       }
+      parts.push(text);
     }
-    return new Blob(parts, { type: format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
+    if (chrome) parts.push(chrome.end(a.spans(), (id) => ix.erids.get(id)));
+    return new Blob(parts, { type: format === 'csv' ? 'text/csv' : format === 'chrome' ? 'application/json' : 'application/x-ndjson' });
   }
 
   /** Reads the frames of some calls back from the source, neighbours merged into one range read. */
@@ -162,8 +209,23 @@ export class AnalysisHost {
         const c = order[k]!;
         const body = this.offset[c]! - start + FRAME_PREFIX_BYTES;
         const env = readEnvelope(buf, body, this.offset[c]! - start + this.frameBytes[c]!, interner, view);
-        const args = this.registry.decodeArgs(buf, env.argsStart, env.argsEnd, start).args;
-        out.set(c, { t_mono: env.t_mono, t_wall: env.t_wall, qualname: env.qualname, args: () => args });
+        let args: Record<string, unknown> | null = null;
+        let error = '';
+        try {
+          args = this.registry.decodeArgs(buf, env.argsStart, env.argsEnd, start).args;
+        } catch (e) {
+          error = (e as Error).message;
+        }
+        out.set(c, {
+          offset: this.offset[c]!,
+          t_mono: env.t_mono,
+          t_wall: env.t_wall,
+          qualname: env.qualname,
+          args: () => {
+            if (args === null) throw new Error(error);
+            return args;
+          },
+        });
       }
       i = j;
     }
@@ -171,8 +233,35 @@ export class AnalysisHost {
   }
 }
 
-function missing(ri: number): never {
-  throw new Error(`record ${ri} was not read back`);
+function missing(call: number): never {
+  throw new Error(`call ${call} was not read back`);
+}
+
+/** The `limit` longest requests, those still open first; each with its phases. */
+function slowest(sp: RequestSpans, limit: number, erid: (id: number) => string): RequestRow[] {
+  const dur = (s: number) => sp.t1[s]! - sp.t0[s]!;
+  const order = Array.from({ length: sp.length }, (_, s) => s).sort((x, y) => {
+    const dx = dur(x), dy = dur(y);
+    if (Number.isNaN(dx) !== Number.isNaN(dy)) return Number.isNaN(dx) ? -1 : 1;
+    return dy - dx || x - y;
+  });
+  return order.slice(0, limit).map((s) => {
+    const read = sp.kind[s] === SpanKind.read;
+    const phases: Partial<Record<PhaseName, number>> = {};
+    for (const p of read ? (['read', 'read_wait', 'read_body', 'read_release'] as const) : (['write'] as const)) phases[p] = phaseDuration(sp, s, p);
+    return {
+      span: s,
+      kind: read ? 'read' : 'write',
+      status: SPAN_STATUS_NAMES[sp.status[s]!]!,
+      externalRequestId: erid(sp.erid[s]!),
+      calls: read ? [sp.start[s]!, sp.enter[s]!, sp.exit[s]!, sp.end[s]!] : [sp.start[s]!, sp.end[s]!],
+      keys: sp.keys[s]!,
+      found: sp.found[s]!,
+      t0: sp.t0[s]!,
+      phases,
+      duration: dur(s),
+    };
+  });
 }
 
 function grow<T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T {

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { TraceHeaderError, TraceReader, type TraceRecord } from '@kvtrace/trace';
 import type { RecordBatch } from '../model/record-store.ts';
-import { FLAG_LIMIT } from '../model/queries.ts';
+import { FLAG_LIMIT, HISTOGRAM_BINS, REQUEST_LIMIT } from '../model/queries.ts';
 import { AnalysisHost } from './analysis-host.ts';
 import { ColumnBatcher } from './column-batcher.ts';
 import type { MainMessage, OpenRequest, QueryRequest, SourceSpec, WorkerMessage } from './protocol.ts';
@@ -101,6 +101,7 @@ async function run(req: OpenRequest): Promise<void> {
     void reader.cancel();
   };
   const header = await reader.header();
+  analysis.header = header;
   post({ type: 'header', header, totalBytes: total, argsChecked: checkArgs });
 
   let known = 0;
@@ -124,7 +125,7 @@ async function run(req: OpenRequest): Promise<void> {
     const id = analysis.methodId(rec.qualname);
     const isNew = id === known;
     if (isNew) known++;
-    if (inline) analysis.add(rec, id);
+    if (inline) analysis.add(rec);
     batcher.add(rec.t_mono, rec.t_wall, id, rec.offset, rec.frameBytes, isNew ? rec.qualname : null);
   };
 
@@ -163,7 +164,7 @@ async function run(req: OpenRequest): Promise<void> {
   // The table is loaded and stays usable whatever happens to the second pass: report, never fail.
   // After a stop, the second pass indexes just the calls the table has (`read`), not the whole file.
   if (!inline && streamError === undefined) await secondPass(req.source, analysis, read).catch((e: unknown) => void (error = e instanceof Error ? e.message : String(e)));
-  analysis.lifecycleReport(FLAG_LIMIT);
+  analysis.requestReport(FLAG_LIMIT, REQUEST_LIMIT, HISTOGRAM_BINS);
   post({ type: 'index', progress: { calls: analysis.length, total: analysis.length, done: true, secondPass: !inline, error } });
 }
 
@@ -174,7 +175,7 @@ async function secondPass(source: SourceSpec, analysis: AnalysisHost, records: n
   await reader.header();
   let last = performance.now();
   for await (const recs of reader.batches()) {
-    for (let i = 0; i < recs.length && analysis.length < records; i++) analysis.add(recs[i]!, analysis.methodId(recs[i]!.qualname));
+    for (let i = 0; i < recs.length && analysis.length < records; i++) analysis.add(recs[i]!);
     // Enough: the rest of the file is not in the table (a cancelled load), do not read it for nothing.
     if (analysis.length >= records) break;
     if (performance.now() - last >= INDEX_PROGRESS_MS) {

@@ -1,5 +1,5 @@
 import type { TraceStats } from '@kvtrace/trace';
-import { FLAG_LIMIT, type AnalysisPort, type ExportFormat, type IndexProgress, type KeyReport, type LifecycleReport, type WireKey, type WireQuery } from './queries.ts';
+import { FLAG_LIMIT, HISTOGRAM_BINS, REQUEST_LIMIT, type AnalysisPort, type ExportFormat, type IndexProgress, type KeyReport, type RequestReport, type SliceReport, type WireKey, type WireQuery } from './queries.ts';
 import { filtersActive, NO_FILTERS, type Filters } from './view-state.ts';
 
 export interface AnalysisSnapshot {
@@ -14,7 +14,9 @@ export interface AnalysisSnapshot {
   error: string | null;
   index: IndexProgress | null;
   selected: number | null;
-  lifecycles: LifecycleReport | null;
+  requests: RequestReport | null;
+  /** Request spans as timeline slices (fetched once the index is complete, refreshed as a live trace grows). */
+  slices: SliceReport | null;
   key: KeyReport | null;
   stats: TraceStats | null;
 }
@@ -44,7 +46,8 @@ export class AnalysisState {
   private listeners = new Set<Listener>();
   private port: AnalysisPort | null = null;
   private seq = 0;
-  private lifeSeq = 0;
+  private reqSeq = 0;
+  private sliceSeq = 0;
   private statsSeq = 0;
   private keySeq = 0;
   private liveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -58,7 +61,8 @@ export class AnalysisState {
     error: null,
     index: null,
     selected: null,
-    lifecycles: null,
+    requests: null,
+    slices: null,
     key: null,
     stats: null,
   };
@@ -73,12 +77,13 @@ export class AnalysisState {
   attach(port: AnalysisPort | null): void {
     this.port = port;
     this.seq++;
-    this.lifeSeq++;
+    this.reqSeq++;
+    this.sliceSeq++;
     this.statsSeq++;
     this.keySeq++;
     if (this.liveTimer) clearTimeout(this.liveTimer);
     this.liveTimer = null;
-    this.set({ filters: NO_FILTERS, rows: null, pending: false, error: null, index: null, selected: null, lifecycles: null, key: null, stats: null, lastQueryMs: null });
+    this.set({ filters: NO_FILTERS, rows: null, pending: false, error: null, index: null, selected: null, requests: null, slices: null, key: null, stats: null, lastQueryMs: null });
   }
 
   get indexed(): boolean {
@@ -91,8 +96,10 @@ export class AnalysisState {
     // Answers computed on a partial index are refreshed once it is complete.
     if (p.done && !wasDone) {
       this.refreshAll(true);
-      // Flags are what a reader wants to know first: fetched unasked once the index is complete.
-      if (!this.snap.lifecycles) this.refreshLifecycles();
+      // Flags are what a reader wants to know first, and the timeline draws the request spans:
+      // both fetched unasked once the index is complete.
+      if (!this.snap.requests) this.refreshRequests();
+      if (!this.snap.slices) this.refreshSlices();
     }
   }
 
@@ -144,13 +151,23 @@ export class AnalysisState {
     return id;
   }
 
-  refreshLifecycles(): void {
+  refreshRequests(): void {
     const port = this.port;
     if (!port) return;
-    const seq = ++this.lifeSeq;
-    port.request({ kind: 'lifecycles', flagLimit: FLAG_LIMIT }).then(
-      (r) => seq === this.lifeSeq && this.set({ lifecycles: r }),
-      (e: unknown) => seq === this.lifeSeq && this.set({ error: String(e) }),
+    const seq = ++this.reqSeq;
+    port.request({ kind: 'requests', flagLimit: FLAG_LIMIT, requestLimit: REQUEST_LIMIT, bins: HISTOGRAM_BINS }).then(
+      (r) => seq === this.reqSeq && this.set({ requests: r }),
+      (e: unknown) => seq === this.reqSeq && this.set({ error: String(e) }),
+    );
+  }
+
+  refreshSlices(): void {
+    const port = this.port;
+    if (!port) return;
+    const seq = ++this.sliceSeq;
+    port.request({ kind: 'slices' }).then(
+      (r) => seq === this.sliceSeq && this.set({ slices: r }),
+      (e: unknown) => seq === this.sliceSeq && this.set({ error: String(e) }),
     );
   }
 
@@ -176,7 +193,8 @@ export class AnalysisState {
     const now = performance.now();
     if (!force && now - this.summariesAt < SUMMARY_REFRESH_MS) return;
     this.summariesAt = now;
-    if (this.snap.lifecycles) this.refreshLifecycles();
+    if (this.snap.requests) this.refreshRequests();
+    if (this.snap.slices) this.refreshSlices();
     if (this.snap.stats) this.refreshStats();
   }
 

@@ -1,4 +1,4 @@
-import type { FlagGroup, KeyInfo, KeyTimeline, LifecycleSummary, TraceStats } from '@kvtrace/trace';
+import type { FlagGroup, Histogram, KeyInfo, KeyTimeline, PhaseName, RequestSummary, TraceStats } from '@kvtrace/trace';
 
 /**
  * What the UI asks the loading worker's analyzer, and what comes back. Plain data only: it crosses
@@ -39,23 +39,61 @@ export interface IndexProgress {
   error?: string;
 }
 
-/** Flag groups fetched per lifecycle report (the worker precomputes exactly this many). */
+/** Flag groups fetched per request report (the worker precomputes exactly this many). */
 export const FLAG_LIMIT = 200;
+/** Requests listed in the request view (the slowest first). */
+export const REQUEST_LIMIT = 200;
+/** Bins of each phase's latency histogram. */
+export const HISTOGRAM_BINS = 40;
 
 export type ExportFormat = 'jsonl' | 'csv' | 'chrome';
 
 export type AnalysisRequest =
   | { kind: 'filter'; query: WireQuery }
   | { kind: 'stats'; bins: number; query: WireQuery | null }
-  | { kind: 'lifecycles'; flagLimit: number }
+  | { kind: 'requests'; flagLimit: number; requestLimit: number; bins: number }
+  | { kind: 'slices' }
   | { kind: 'keyOf'; key: WireKey }
   | { kind: 'keyTimeline'; keyId: number }
   | { kind: 'export'; format: ExportFormat; query: WireQuery | null; name: string };
 
-export interface LifecycleReport {
-  summary: LifecycleSummary;
+/** One request span as the request view lists it (times are t_mono seconds; NaN where absent). */
+export interface RequestRow {
+  span: number;
+  kind: 'read' | 'write';
+  status: string;
+  externalRequestId: string;
+  /** read: [submit, enter, exit, finish]; write: [reserve, finish]; -1 where absent. */
+  calls: number[];
+  keys: number;
+  /** Keys read (read) or finished (write); -1 undecided. */
+  found: number;
+  t0: number;
+  /** Seconds of each phase of the span (NaN where it did not happen). */
+  phases: Partial<Record<PhaseName, number>>;
+  /** First call to last, seconds (NaN while open). */
+  duration: number;
+}
+
+export interface RequestReport {
+  summary: RequestSummary;
   groups: FlagGroup[];
+  /** The slowest requests (by duration, open ones first), at most REQUEST_LIMIT. */
+  slowest: RequestRow[];
+  /** Latency histogram of each phase (seconds), for brushing a duration range. */
+  histograms: Record<PhaseName, Histogram>;
   /** Calls indexed when the report was made (live traces grow). */
+  calls: number;
+}
+
+/** Request spans as timeline slices (see views/timeline/slices.ts), one row per span and phase. */
+export interface SliceReport {
+  length: number;
+  kind: Uint8Array;
+  t0: Float64Array;
+  t1: Float64Array;
+  phase: Uint8Array;
+  status: Uint8Array;
   calls: number;
 }
 
@@ -67,7 +105,8 @@ export interface KeyReport {
 export interface AnswerOf {
   filter: Uint32Array;
   stats: TraceStats;
-  lifecycles: LifecycleReport;
+  requests: RequestReport;
+  slices: SliceReport;
   keyOf: number;
   keyTimeline: KeyReport;
   export: Blob;

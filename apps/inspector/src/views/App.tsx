@@ -167,7 +167,7 @@ export function App({ inspector }: { inspector: Inspector }) {
                     window={a.filters.t0 !== null && a.filters.t1 !== null ? { t0: a.filters.t0, t1: a.filters.t1 } : null}
                     selected={a.selected}
                     marks={markCalls}
-                    slices={null}
+                    slices={a.slices}
                     onBrush={(w) => filter(w === null ? { t0: null, t1: null } : { t0: w.t0, t1: w.t1 })}
                     onSelect={onSelect}
                   />

@@ -204,7 +204,7 @@ function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: str
           ))}
         </tbody>
       </table>
-      <h3 className="sub-title">Lifecycle durations</h3>
+      <h3 className="sub-title">Request phase durations</h3>
       <table className="data-table compare-table">
         <thead>
           <tr>

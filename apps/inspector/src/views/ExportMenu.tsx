@@ -7,7 +7,7 @@ import { useDismiss } from './use-dismiss.ts';
 const ITEMS: { format: ExportFormat; label: string; hint: string; suffix: string }[] = [
   { format: 'jsonl', label: 'Filtered calls as JSON lines', hint: 'one object per call, arguments included', suffix: 'calls.jsonl' },
   { format: 'csv', label: 'Filtered calls as CSV', hint: 'arguments as a JSON column', suffix: 'calls.csv' },
-  { format: 'chrome', label: 'Whole trace as Chrome trace JSON', hint: 'calls as instant events, lifecycles as spans: opens in Perfetto', suffix: 'chrome-trace.json' },
+  { format: 'chrome', label: 'Whole trace as Chrome trace JSON', hint: 'calls as instant events with their arguments, requests as spans: opens in Perfetto', suffix: 'chrome-trace.json' },
 ];
 
 /** Exports are built in the worker from the analyzer's generators and saved as a download. */

@@ -7,7 +7,7 @@ import { useExternal } from './use-external.ts';
 
 const rankText = (world: number, g: number, lw: number, l: number) => `rank ${g}/${world} (local ${l}/${lw})`;
 
-/** "Follow this key": the key, its lifecycles in order with their phase durations, and its flags. */
+/** "Follow this key": the key, the requests that touched it (what became of the key in each, their phases), and its flags. */
 export function KeyPanel({ analysis, store, onJump }: { analysis: AnalysisState; store: RecordStore; onJump(call: number): void }) {
   const a = useExternal(analysis);
   const k = a.key;
@@ -42,7 +42,7 @@ export function KeyPanel({ analysis, store, onJump }: { analysis: AnalysisState;
       {k.timeline.flags.length > 0 && (
         <ul className="key-flags">
           {k.timeline.flags.map((f, n) => (
-            <li key={n} className={`flag-inline flag-${FLAG_TEXT[f.kind].severity}`} data-flag={f.kind}>
+            <li key={n} className={`flag-inline flag-${FLAG_TEXT[f.kind].severity}`} data-flag={f.kind} title={FLAG_TEXT[f.kind].rule}>
               <span className={`badge badge-${FLAG_TEXT[f.kind].severity}`}>{FLAG_TEXT[f.kind].title}</span>
               {f.calls.map((c) => (
                 <CallLink key={c} store={store} call={c} onJump={onJump} />
@@ -51,27 +51,30 @@ export function KeyPanel({ analysis, store, onJump }: { analysis: AnalysisState;
           ))}
         </ul>
       )}
-      <h3 className="sub-title">Lifecycles ({k.timeline.lifecycles.length})</h3>
+      <h3 className="sub-title">Requests ({k.timeline.spans.length})</h3>
       <ol className="lifecycle-list">
-        {k.timeline.lifecycles.map((l, n) => {
-          const [c0, c1, c2, c3] = l.calls;
+        {k.timeline.spans.map((sp) => {
+          const [c0, c1, c2, c3] = sp.calls;
           const durations: [string, number][] =
-            l.kind === 'write'
+            sp.kind === 'write'
               ? [['write', t(c1 ?? -1) - t(c0 ?? -1)]]
               : [
                   ['wait', t(c1 ?? -1) - t(c0 ?? -1)],
-                  ['body', t(c2 ?? -1) - t(c1 ?? -1)],
+                  ['read', t(c2 ?? -1) - t(c1 ?? -1)],
                   ['release', t(c3 ?? -1) - t(c2 ?? -1)],
                 ];
+          const open = sp.keyFate === 'held' || sp.keyFate === 'undecided' || sp.keyFate === 'pending';
           return (
-            <li key={n} className={`lifecycle ${l.complete ? '' : 'is-open'}`} data-kind={l.kind}>
-              <span className={`badge ${l.complete ? 'badge-ok' : 'badge-err'}`}>
-                {l.kind} {l.complete ? '' : '(open)'}
+            <li key={sp.span} className={`lifecycle ${open ? 'is-open' : ''}`} data-kind={sp.kind} data-fate={sp.keyFate}>
+              <span className={`badge ${sp.keyFate === 'held' ? 'badge-err' : open ? 'badge-warn' : 'badge-ok'}`} title={`this key in the request: ${sp.keyFate}; the request: ${sp.status}`}>
+                {sp.kind} · {sp.keyFate}
               </span>
               <span className="lifecycle-calls">
-                {l.calls.map((c, j) => (
-                  <CallLink key={j} store={store} call={c} onJump={onJump} />
-                ))}
+                {sp.calls
+                  .filter((c) => c >= 0)
+                  .map((c) => (
+                    <CallLink key={c} store={store} call={c} onJump={onJump} />
+                  ))}
               </span>
               <span className="lifecycle-durations muted">
                 {durations

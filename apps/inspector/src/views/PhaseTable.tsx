@@ -2,7 +2,7 @@ import { PHASES, type DurationStats, type PhaseName } from '@kvtrace/trace';
 import { formatCount, formatDuration } from '../model/format.ts';
 import { PHASE_TEXT } from './flag-text.ts';
 
-/** Per lifecycle phase: count and nearest-rank percentiles (the Lifecycles tab adds max). */
+/** Per request phase: count and nearest-rank percentiles, one duration per request. */
 export function PhaseTable({ phases, showMax = false }: { phases: Record<PhaseName, DurationStats>; showMax?: boolean }) {
   return (
     <table className="data-table">

@@ -9,14 +9,14 @@ import { ArgumentView } from './ArgumentView.tsx';
 import { ComparePanel } from './ComparePanel.tsx';
 import { HeaderPanel } from './HeaderPanel.tsx';
 import { KeyPanel } from './KeyPanel.tsx';
-import { LifecyclePanel } from './LifecyclePanel.tsx';
+import { RequestsPanel } from './RequestsPanel.tsx';
 import { MarksPanel } from './MarksPanel.tsx';
 import { StatsPanel } from './StatsPanel.tsx';
 
 export const TABS = [
   { id: 'call', label: 'Call' },
   { id: 'key', label: 'Key' },
-  { id: 'lifecycles', label: 'Lifecycles' },
+  { id: 'requests', label: 'Requests' },
   { id: 'stats', label: 'Stats' },
   { id: 'compare', label: 'Compare' },
   { id: 'marks', label: 'Marks' },
@@ -38,9 +38,7 @@ interface Props {
   onCompare(source: CompareSource | null): void;
 }
 
-const flagTotal = (c: Record<string, number>): number => Object.values(c).reduce((n, v) => n + v, 0);
-
-/** The side pane: one tab per panel (the selected call, a followed key, lifecycles, statistics, compare, bookmarks). */
+/** The side pane: one tab per panel (the selected call, a followed key, requests, statistics, compare, bookmarks). */
 export function SideTabs({ tab, onTab, inspector, snap, header, a, bookmarks, onFollowKey, onJump, onFilter, onCompare }: Props) {
   const analysis = inspector.analysis;
   const store = inspector.session.store;
@@ -50,7 +48,7 @@ export function SideTabs({ tab, onTab, inspector, snap, header, a, bookmarks, on
         {TABS.map((t) => (
           <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} className="tab" onClick={() => onTab(t.id)}>
             {t.label}
-            {t.id === 'lifecycles' && a.lifecycles && flagTotal(a.lifecycles.summary.flagCounts) > 0 && <span className="tab-dot" aria-hidden="true" title="flags raised" />}
+            {t.id === 'requests' && a.requests && a.requests.summary.flagCounts.read_leaked > 0 && <span className="tab-dot" aria-hidden="true" title="leaked locks" />}
           </button>
         ))}
       </div>
@@ -67,10 +65,10 @@ export function SideTabs({ tab, onTab, inspector, snap, header, a, bookmarks, on
             <KeyPanel analysis={analysis} store={store} onJump={onJump} />
           </section>
         )}
-        {tab === 'lifecycles' && (
-          <section className="panel" aria-label="Key lifecycles">
-            <h2 className="panel-title">Key lifecycles</h2>
-            <LifecyclePanel analysis={analysis} store={store} onJump={onJump} />
+        {tab === 'requests' && (
+          <section className="panel" aria-label="Requests">
+            <h2 className="panel-title">Requests and locks</h2>
+            <RequestsPanel analysis={analysis} store={store} onJump={onJump} />
           </section>
         )}
         {tab === 'stats' && (

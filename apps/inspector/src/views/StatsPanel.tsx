@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import type { AnalysisState } from '../model/analysis.ts';
 import { formatCount, formatDuration, formatRate } from '../model/format.ts';
 import type { Filters } from '../model/view-state.ts';
-import { Kpi } from './LifecyclePanel.tsx';
+import { Kpi } from './Kpi.tsx';
 import { PhaseTable } from './PhaseTable.tsx';
 import { compactMethodName, methodHue } from './methods.ts';
 import { useExternal } from './use-external.ts';
@@ -58,7 +58,7 @@ export function StatsPanel({ analysis, onFilter }: Props) {
       <KeysHistogram k={st.keysPerCall} />
       {st.lifecycle && (
         <>
-          <h3 className="sub-title">Lifecycle durations</h3>
+          <h3 className="sub-title">Request phase durations</h3>
           <PhaseTable phases={st.lifecycle.phases} />
         </>
       )}

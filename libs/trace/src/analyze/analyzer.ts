@@ -1,22 +1,28 @@
 import { CallIndex, type IndexArgsSource, type IndexableRecord } from './call-index.ts';
-import { chromeTraceChunks, type ChromeTraceOptions } from './chrome-trace.ts';
-import { keyTimeline } from './key-timeline.ts';
-import { LifecycleTracker } from './lifecycle.ts';
 import type { MethodTable } from './methods.ts';
+import { flagGroups, keyFlags, keySpans, phaseDuration, phaseDurations, requestSpans, requestSummary, spanStatuses } from './request-report.ts';
+import { RequestTracker } from './request-tracker.ts';
 import { computeStats, type StatsOptions } from './stats.ts';
-import type { FilterQuery, KeyTimeline, TraceStats } from './types.ts';
+import type { SpanPhaseField } from './query/ast.ts';
+import type { FilterQuery, FlagGroup, FlagKind, Histogram, KeyTimeline, PhaseName, RequestSpans, RequestSummary, TraceStats } from './types.ts';
+
+/** The query language's phase fields, as request phases. */
+const QUERY_PHASE: Readonly<Record<SpanPhaseField, PhaseName>> = { wait: 'read_wait', body: 'read_body', release: 'read_release', write: 'write' };
 
 /**
- * The index and the lifecycle tracker fed together, one call at a time: what the loading worker
- * holds. `addRecord` per record as batches arrive, `finish()` at the end (or whenever a live view
- * wants leak flags); queries are valid at any point.
+ * The call index and the request tracker fed together, one call at a time: what the loading worker
+ * and `kvtrace analyze` hold. `addRecord` per record as batches arrive; every query is valid at any
+ * point (a live trace is analysed as far as it has been read). Reports are cached until the next
+ * call changes the analysis.
  */
 export class TraceAnalyzer {
   readonly index: CallIndex;
-  readonly lifecycles = new LifecycleTracker();
+  readonly requests: RequestTracker;
+  private cache: { rev: number; spans: RequestSpans; summary: RequestSummary | null } | null = null;
 
   constructor(methods?: MethodTable) {
     this.index = new CallIndex(methods);
+    this.requests = new RequestTracker(this.index);
   }
 
   addRecord(rec: IndexableRecord): number {
@@ -27,6 +33,26 @@ export class TraceAnalyzer {
     return this.feed(this.index.add(recordIndex, methodId, tMono, args));
   }
 
+  /**
+   * Any record as a reader yields it: one that can walk its own argument bytes (RecordView) is
+   * indexed without building its ObjectKeys, others are decoded.
+   */
+  addTraceRecord(rec: IndexableRecord & { decodeArgs?(): Record<string, unknown>; indexArgs?: IndexArgsSource['indexArgs'] }): number {
+    const m = this.index.methods.intern(rec.qualname);
+    try {
+      if (typeof rec.indexArgs === 'function') return this.addIndexed(rec.index, m, rec.t_mono, rec as IndexArgsSource);
+      return this.add(rec.index, m, rec.t_mono, rec.decodeArgs ? rec.decodeArgs() : rec.args());
+    } catch {
+      // Arguments that do not decode (reported by the reader) still make a call, so call numbers
+      // stay record numbers; it lists no keys and takes part in no request.
+      this.undecodedArgs++;
+      return this.add(rec.index, m, rec.t_mono, {});
+    }
+  }
+
+  /** Calls added with arguments that did not decode (see addTraceRecord). */
+  undecodedArgs = 0;
+
   /** add() for a record that walks its own argument bytes (RecordView): same result, without building ObjectKeys. */
   addIndexed(recordIndex: number, methodId: number, tMono: number, rec: IndexArgsSource): number {
     return this.feed(this.index.addIndexed(recordIndex, methodId, tMono, rec));
@@ -34,28 +60,88 @@ export class TraceAnalyzer {
 
   private feed(call: number): number {
     const ix = this.index;
-    const m = ix.methodOf(call);
-    this.lifecycles.add(call, ix.methods.role(m), ix.timeOf(call), ix.keysOfCall(call), ix.keyShapeOf(call));
+    this.requests.add({
+      call,
+      role: ix.methods.role(ix.methodOf(call)),
+      shape: ix.keyShapeOf(call),
+      keys: ix.keysOfCall(call),
+      extra: ix.extraCountOf(call),
+      opts: ix.lockOptsOf(call),
+      erid: ix.eridIdOf(call),
+    });
     return call;
   }
 
-  finish(): void {
-    this.lifecycles.finish();
+  get length(): number {
+    return this.index.length;
   }
 
+  /** Calls matching every part of the query; a query's `dur`, `wait`, `body`, `release`, `write` read the request spans. */
   filter(q: FilterQuery): Uint32Array {
-    return this.index.filter(q);
+    return this.index.filter(q, {
+      spanDurationOfCall: (c) => this.spanDurationOfCall(c),
+      spanPhaseOfCall: (c, field) => {
+        const s = this.requests.spanOfCall(c);
+        return s < 0 ? NaN : phaseDuration(this.cached().spans, s, QUERY_PHASE[field]);
+      },
+    });
+  }
+
+  /** A latency histogram of one phase (seconds): `bins` bins up to its p99, the rest in the last bin. */
+  phaseHistogram(phase: PhaseName, bins: number): Histogram {
+    const d = phaseDurations(this.cached().spans, phase).sort();
+    const n = d.length;
+    const top = n === 0 ? 0 : d[Math.min(n - 1, Math.max(0, Math.ceil(0.99 * n) - 1))]!;
+    const width = top > 0 ? top / bins : 1e-6;
+    const counts = new Array<number>(bins).fill(0);
+    let overflow = 0;
+    for (let i = 0; i < n; i++) {
+      const b = Math.floor(d[i]! / width);
+      if (b >= bins) overflow++;
+      counts[Math.min(bins - 1, Math.max(0, b))]!++;
+    }
+    return { start: 0, width, counts, overflow };
+  }
+
+  /** Request spans (new arrays: transferable). */
+  spans(): RequestSpans {
+    return this.cached().spans;
+  }
+
+  summary(): RequestSummary {
+    const c = this.cached();
+    return (c.summary ??= requestSummary(this.requests, c.spans));
+  }
+
+  flagGroups(kind?: FlagKind, limit?: number): FlagGroup[] {
+    return flagGroups(this.requests, kind, limit);
+  }
+
+  /** Seconds from the first to the last call of the request span `call` belongs to; NaN when none or open. */
+  spanDurationOfCall(call: number): number {
+    const s = this.requests.spanOfCall(call);
+    if (s < 0) return NaN;
+    const spans = this.cached().spans;
+    return spans.t1[s]! - spans.t0[s]!;
   }
 
   stats(options?: StatsOptions): TraceStats {
-    return computeStats(this.index, this.lifecycles, options);
+    return computeStats(this.index, this.summary(), options);
   }
 
   keyTimeline(keyId: number): KeyTimeline {
-    return keyTimeline(this.index, keyId);
+    const calls = this.index.callsOfKey(keyId);
+    return {
+      keyId,
+      calls,
+      spans: keySpans(this.requests, keyId, calls, spanStatuses(this.requests)),
+      flags: keyFlags(this.requests, keyId),
+    };
   }
 
-  chromeTraceChunks(options?: ChromeTraceOptions): Generator<string> {
-    return chromeTraceChunks(this.index, this.lifecycles, options);
+  private cached(): { spans: RequestSpans; summary: RequestSummary | null } {
+    const rev = this.requests.revision;
+    if (this.cache?.rev !== rev) this.cache = { rev, spans: requestSpans(this.requests), summary: null };
+    return this.cache;
   }
 }

@@ -11,7 +11,7 @@ import {
   Tuple,
   toHex,
 } from '../model.ts';
-import { KeyShape } from './types.ts';
+import { KeyShape, LockOpt } from './types.ts';
 
 /** Argument text kept per call for "any text" search; longer text is cut (keys are indexed apart). */
 export const MAX_CALL_TEXT = 512;
@@ -30,6 +30,10 @@ export class ArgScanner {
   text = '';
   erid = '';
   shape: KeyShape = KeyShape.none;
+  /** `extra_count` of a prefetch or release (0 when absent): each lock is taken 1 + extra_count times. */
+  extra = 0;
+  /** LockOpt bits: a policy other than PREFIX, a WARM prefetch (which takes no locks). */
+  opts = 0;
   private parts: string[] = [];
   private len = 0;
   private prefix = '';
@@ -46,6 +50,8 @@ export class ArgScanner {
     this.len = 0;
     this.erid = '';
     this.shape = KeyShape.none;
+    this.extra = 0;
+    this.opts = 0;
     this.push(methodName);
   }
 
@@ -55,11 +61,23 @@ export class ArgScanner {
       return;
     }
     if (name === 'keys' && isCollection(v)) this.shape = KeyShape.keys;
-    else if (name === 'spec' && v instanceof PrefetchRequestSpec && this.shape === KeyShape.none) this.shape = KeyShape.spec;
+    else if (name === 'spec' && v instanceof PrefetchRequestSpec && this.shape === KeyShape.none) {
+      this.shape = KeyShape.spec;
+      this.lockArgs(v.extraCount, v.policy, v.mode);
+    } else if (name === 'extra_count' && typeof v === 'number') this.lockArgs(v, null, null);
+    else if (name === 'policy' && v instanceof EnumMember) this.lockArgs(null, v, null);
+    else if (name === 'mode' && v instanceof EnumMember) this.lockArgs(null, null, v);
     // The name is glued to the first value pushed after it (`name=value`); a key list pushes none.
     this.prefix = name;
     this.visit(v, onKey, 0);
     this.prefix = '';
+  }
+
+  /** The arguments that decide how many read locks a prefetch takes and a release gives back. */
+  private lockArgs(extra: number | null, policy: EnumMember | null, mode: EnumMember | null): void {
+    if (extra !== null && Number.isInteger(extra) && extra >= 0) this.extra = extra;
+    if (policy !== null && policy.name !== 'PREFIX') this.opts |= LockOpt.notPrefix;
+    if (mode !== null && mode.enumName === 'PrefetchMode' && mode.name === 'WARM') this.opts |= LockOpt.warm;
   }
 
   /** An argument that is a list (array or tuple) of ObjectKeys, whose keys the caller indexes itself: arg() minus the keys. */

@@ -46,6 +46,9 @@ export class CallIndex {
   private readonly textId = u32Column(1 << 14);
   private readonly eridId = u32Column(1 << 14);
   private readonly shape = u8Column(1 << 14);
+  /** Lock arguments (ArgScanner.extra, .opts): how many read locks a prefetch takes or a release gives back. */
+  private readonly extra = u32Column(1 << 14);
+  private readonly opts = u8Column(1 << 14);
   private readonly keyOff = u32Column(1 << 14);
   private readonly keyRefs = u32Column(1 << 16);
   /** Per key, 1 + the last call that referenced it: dedupes a key listed twice in one call. */
@@ -82,6 +85,8 @@ export class CallIndex {
     this.textId.push(this.texts.intern(this.scanner.text));
     this.eridId.push(this.scanner.erid === '' ? 0 : this.erids.intern(this.scanner.erid));
     this.shape.push(this.scanner.shape);
+    this.extra.push(this.scanner.extra);
+    this.opts.push(this.scanner.opts);
     this.keyOff.push(this.keyRefs.length);
     return call;
   }
@@ -113,6 +118,8 @@ export class CallIndex {
     this.textId.push(this.texts.intern(sc.text));
     this.eridId.push(sc.erid === '' ? 0 : this.erids.intern(sc.erid));
     this.shape.push(sc.shape);
+    this.extra.push(sc.extra);
+    this.opts.push(sc.opts);
     this.keyOff.push(this.keyRefs.length);
     return call;
   }
@@ -151,11 +158,23 @@ export class CallIndex {
   textOf(call: number): string {
     return this.texts.get(this.textId.data[call]!);
   }
+  /** The call's external_request_id as an id of `erids` (0: none). */
+  eridIdOf(call: number): number {
+    return this.eridId.data[call]!;
+  }
   externalRequestIdOf(call: number): string {
     return this.erids.get(this.eridId.data[call]!);
   }
   keyShapeOf(call: number): KeyShape {
     return this.shape.data[call]! as KeyShape;
+  }
+  /** `extra_count` of a prefetch or release call (0 when absent). */
+  extraCountOf(call: number): number {
+    return this.extra.data[call]!;
+  }
+  /** LockOpt bits of a prefetch call. */
+  lockOptsOf(call: number): number {
+    return this.opts.data[call]!;
   }
   keyCountOf(call: number): number {
     return this.keyOff.data[call + 1]! - this.keyOff.data[call]!;

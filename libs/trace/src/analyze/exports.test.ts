@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryLayoutDesc, PrefetchHandle, PrefetchRequestSpec, RawTagged, Tuple, TrimPolicy } from '../model.ts';
+import { MemoryLayoutDesc, PrefetchHandle, PrefetchRequestSpec, RawTagged, Tuple, TrimPolicy, type ObjectKey } from '../model.ts';
 import { TraceParser } from '../read/trace-parser.ts';
 import { fixtureBytes } from '../test-support/fixtures.ts';
 import { TraceAnalyzer } from './analyzer.ts';
-import { chromeTrace, chromeTraceChunks } from './chrome-trace.ts';
 import { compareStats } from './compare.ts';
-import { CSV_COLUMNS, csvField, toCsv, toJsonl } from './export-rows.ts';
+import { ChromeTraceWriter } from './export/chrome.ts';
+import { exportRow } from './export/row.ts';
+import { CSV_COLUMNS, csvField, csvHeader, csvLine, jsonLine } from './export/text.ts';
 import { Script, key } from './testing.ts';
 import { toJsonValue } from './to-json.ts';
 
@@ -15,11 +16,10 @@ function loadSmall() {
   p.finish();
   const a = new TraceAnalyzer();
   for (const r of recs) a.addRecord(r);
-  a.finish();
-  return { a, recs, source: { record: (i: number) => recs[i]! } };
+  return { a, recs };
 }
 
-interface Ev { ph: string; name: string; ts?: number; dur?: number; tid: number; args: Record<string, number | boolean | string> }
+interface Ev { ph: string; name: string; cat?: string; ts?: number; dur?: number; tid: number; args: Record<string, unknown> }
 
 describe('to-json', () => {
   it('renders bytes, keys, tagged and model values as JSON', () => {
@@ -38,75 +38,99 @@ describe('to-json', () => {
   });
 });
 
-describe('JSON lines and CSV of filtered calls', () => {
-  it('one line per call with decoded args; CSV quotes the args JSON', () => {
-    const { a, source, recs } = loadSmall();
-    const calls = a.filter({ text: 'req-3' });
-    const lines = toJsonl(calls, a.index, source).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => l['record'])).toEqual([...calls].map((c) => a.index.recordIndexOf(c)));
-    const first = lines[0]!;
-    expect(first['method']).toBe('submit_prefetch_task');
+/** Every call of a trace through a text exporter, as the CLI and the inspector both do it. */
+function rows(recs: ReturnType<typeof loadSmall>['recs']) {
+  return recs.map((r, c) => exportRow(c, r.index, r));
+}
+
+describe('JSON lines and CSV (one schema for the CLI and the inspector)', () => {
+  it('one line per call with every argument decoded; CSV quotes the args JSON', () => {
+    const { recs } = loadSmall();
+    const all = rows(recs);
+    const lines = all.map(jsonLine).join('').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(300);
+    const first = lines.find((l) => l['method'] === 'submit_prefetch_task')!;
+    expect(Object.keys(first)).toEqual(CSV_COLUMNS.filter((c) => c !== 'args_error'));
     expect(first['t_wall']).toBe(recs[first['record'] as number]!.t_wall);
+    expect(first['offset']).toBe(recs[first['record'] as number]!.offset);
     expect((first['args'] as { keys: { chunk_hash: string }[] }).keys[0]!.chunk_hash).toMatch(/^[0-9a-f]{64}$/);
-    const csv = toCsv(calls, a.index, source).split('\r\n');
+    expect(first['keys']).toBe(new Set((recs[first['record'] as number]!.args()['keys'] as ObjectKey[]).map((k) => k.id)).size);
+    const csv = (csvHeader() + all.map(csvLine).join('')).split('\r\n');
     expect(csv[0]).toBe(CSV_COLUMNS.join(','));
-    expect(csv).toHaveLength(calls.length + 2); // header, rows, trailing empty
-    expect(csv[1]).toMatch(/^\d+,\d+,[\d.e-]+,[\d.]+,submit_prefetch_task,lmcache\.[\w.]+,\d+,"\{""keys"":/);
+    expect(csv).toHaveLength(302); // header, rows, trailing empty
+    expect(csv[1]).toMatch(/^0,0,\d+,[\d.e-]+,[\d.]+,\w+,lmcache\.[\w.]+,\d+,[^,]*,"\{""keys"":/);
     expect(csvField('a,"b"')).toBe('"a,""b"""');
+  });
+
+  it('a record whose arguments do not decode keeps its row and says why', () => {
+    const bad = { offset: 10, t_mono: 1, t_wall: 2, qualname: 'x.y', args: () => { throw new Error('truncated map'); } };
+    const r = exportRow(3, 3, bad);
+    expect(r).toMatchObject({ args: null, args_error: 'truncated map', keys: 0 });
+    expect(JSON.parse(jsonLine(r))).toMatchObject({ args: null, args_error: 'truncated map' });
+    expect(csvLine(r).endsWith(',,truncated map\r\n')).toBe(true);
   });
 });
 
 describe('Chrome trace-event export', () => {
-  it('is valid JSON with one instant per call, method threads, and lifecycle spans per call group', () => {
-    const { a } = loadSmall();
-    const chunks = [...chromeTraceChunks(a.index, a.lifecycles, { eventsPerChunk: 50, otherData: { file: 'workload-small.lct' } })];
-    expect(chunks.length).toBeGreaterThan(5);
-    const doc = JSON.parse(chunks.join('')) as { traceEvents: Ev[]; otherData: Record<string, string> };
+  function chrome(a: TraceAnalyzer, recs: ReturnType<typeof loadSmall>['recs'], otherData: Record<string, string> = {}) {
+    const w = new ChromeTraceWriter({ processName: 'test', otherData });
+    let out = w.begin();
+    for (const r of rows(recs)) out += w.call(r);
+    out += w.end(a.spans(), (id) => a.index.erids.get(id));
+    return JSON.parse(out) as { traceEvents: Ev[]; otherData: Record<string, string> };
+  }
+
+  it('is valid JSON: one instant per call with all its arguments, method threads, request spans with their phases', () => {
+    const { a, recs } = loadSmall();
+    const doc = chrome(a, recs, { file: 'workload-small.lct' });
     expect(doc.otherData['file']).toBe('workload-small.lct');
     const ev = doc.traceEvents;
-    expect(ev.filter((e) => e.ph === 'i')).toHaveLength(300);
+    const instants = ev.filter((e) => e.ph === 'i');
+    expect(instants).toHaveLength(300);
+    expect(instants[0]!.args['args']).toEqual(rows(recs)[0]!.args);
     const threads = ev.filter((e) => e.ph === 'M' && e.name === 'thread_name');
     expect(threads.filter((e) => e.tid <= 6).map((e) => e.args['name']).sort()).toEqual([
       'finish_read_prefetched', 'finish_write', 'read_prefetched_results.__enter__', 'read_prefetched_results.__exit__', 'reserve_write', 'submit_prefetch_task',
     ]);
-    const spans = ev.filter((e) => e.ph === 'X');
-    const writes = spans.filter((e) => e.name === 'write');
-    const reads = spans.filter((e) => e.name === 'read');
-    // The workload finishes each reserve_write with one finish_write: one span per pair, keys summed.
+    const spans = ev.filter((e) => e.ph === 'X' && e.cat === 'request');
+    const writes = spans.filter((e) => e.name === 'write (done)');
+    const reads = spans.filter((e) => e.name === 'read (done)');
+    // The workload finishes each reserve_write with one finish_write: one span per request.
     expect(writes).toHaveLength(70);
-    expect(writes.reduce((n, e) => n + (e.args['keys'] as number), 0)).toBe(a.lifecycles.summary().writes.complete);
+    expect(writes.reduce((n, e) => n + (e.args['found'] as number), 0)).toBe(a.summary().lifecycles.writes_paired);
     expect(reads).toHaveLength(40);
-    expect(spans.filter((e) => ['wait', 'body', 'release'].includes(e.name))).toHaveLength(120);
-    // Spans on one thread never overlap (Perfetto would drop them); children lie inside their read.
+    const phases = ev.filter((e) => e.ph === 'X' && e.cat === 'phase');
+    expect(phases.filter((e) => e.name === 'read_prefetched_results')).toHaveLength(40);
+    expect(phases).toHaveLength(120);
+    // Spans on one thread never overlap (Perfetto would drop them); phases lie inside their read.
     // Compared in integer nanoseconds, as Perfetto stores them.
     const ns = (us: number) => Math.round(us * 1000);
     const endNs = (e: Ev) => ns(e.ts!) + ns(e.dur!);
     const byTid = new Map<number, Ev[]>();
-    for (const e of [...writes, ...reads]) byTid.set(e.tid, [...(byTid.get(e.tid) ?? []), e]);
+    for (const e of spans) byTid.set(e.tid, [...(byTid.get(e.tid) ?? []), e]);
     for (const list of byTid.values()) {
       list.sort((x, y) => x.ts! - y.ts!);
       for (let i = 1; i < list.length; i++) expect(ns(list[i]!.ts!)).toBeGreaterThanOrEqual(endNs(list[i - 1]!));
     }
-    for (const c of spans.filter((e) => e.name === 'wait' || e.name === 'body' || e.name === 'release')) {
-      const parent = reads.find((r) => r.tid === c.tid && ns(r.ts!) <= ns(c.ts!) && endNs(c) <= endNs(r));
-      expect(parent).toBeDefined();
-    }
+    for (const c of phases) expect(reads.find((r) => r.tid === c.tid && ns(r.ts!) <= ns(c.ts!) && endNs(c) <= endNs(r))).toBeDefined();
   });
 
-  it('shows leaked lifecycles as spans to the last call, and can carry args', () => {
+  it('shows open requests as spans to the last call, named by their status', () => {
     const s = new Script();
     s.reserve([key(1), key(2)]);
-    s.prefetch([key(3)]);
+    s.prefetch([key(3)], 'req-9');
     s.finishWrite([key(9)]);
-    s.a.finish();
-    const recs = new Map<number, { t_mono: number; t_wall: number; qualname: string; args: () => Record<string, unknown> }>();
-    for (let c = 0; c < s.a.index.length; c++) recs.set(c, { t_mono: s.a.index.timeOf(c), t_wall: 0, qualname: '', args: () => ({ n: c }) });
-    const doc = JSON.parse(chromeTrace(s.a.index, s.a.lifecycles, { source: { record: (i) => recs.get(i)! }, includeArgs: true })) as { traceEvents: Ev[] };
+    const w = new ChromeTraceWriter();
+    let out = w.begin();
+    for (let c = 0; c < s.a.index.length; c++) out += w.call({ call: c, record: c, offset: 0, t_mono: s.a.index.timeOf(c), t_wall: 0, method: 'm', qualname: 'q', keys: 0, external_request_id: '', args: { n: c }, args_error: null });
+    out += w.end(s.a.spans(), (id) => s.a.index.erids.get(id));
+    const doc = JSON.parse(out) as { traceEvents: Ev[] };
     const spans = doc.traceEvents.filter((e) => e.ph === 'X');
-    expect(spans.map((e) => [e.name, e.args['keys'], e.args['leaked']])).toEqual([
-      ['write (never finished)', 2, true],
-      ['read (never released)', 1, true],
+    expect(spans.map((e) => [e.name, e.args['keys']])).toEqual([
+      ['write (undecided)', 2],
+      ['read (undecided)', 1],
     ]);
+    expect(spans[1]!.args['external_request_id']).toBe('req-9');
     expect(spans[0]!.ts! + spans[0]!.dur!).toBeCloseTo(s.a.index.timeOf(2) * 1e6, 3);
     expect(doc.traceEvents.find((e) => e.ph === 'i')!.args['args']).toEqual({ n: 0 });
   });
@@ -126,14 +150,13 @@ describe('compareStats', () => {
       s.finishWrite([key(i)], );
     }
     for (let i = 0; i < 30; i++) s.reserve([key(1000 + i)]);
-    s.a.finish();
     const other = s.a.stats();
     const cmp = compareStats(base, other);
     const rw = cmp.methods.find((m) => m.name === 'reserve_write')!;
     expect(rw.count).toMatchObject({ a: 70, b: 130, abs: 60, notable: true });
     expect(rw.count.rel).toBeCloseTo(60 / 70, 12);
     expect(cmp.methods.find((m) => m.name === 'submit_prefetch_task')).toMatchObject({ onlyIn: 'a', count: { b: 0, rel: -1, notable: true } });
-    expect(cmp.flags.leaked_write).toMatchObject({ a: 0, b: 30, rel: null, notable: true });
+    expect(cmp.flags.write_undecided).toMatchObject({ a: 0, b: 30, rel: null, notable: true });
     expect(cmp.phases.find((p) => p.phase === 'read')!.count).toMatchObject({ b: 0, notable: true });
   });
 });

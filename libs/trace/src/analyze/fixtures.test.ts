@@ -12,7 +12,6 @@ function load(file: string): { a: TraceAnalyzer; recs: TraceRecord[] } {
   p.finish();
   const a = new TraceAnalyzer();
   for (const r of recs) a.addRecord(r);
-  a.finish();
   return { a, recs };
 }
 
@@ -30,12 +29,17 @@ describe('analysis of LMCache fixtures', () => {
     for (const m of st.methods) expect(m.rateOverTime.reduce((s, r) => s + r * st.bins.width, 0)).toBeCloseTo(m.count, 6);
 
     const lc = st.lifecycle!;
-    // Every reserved key is finished in this trace, so write lifecycles = reserve_write keys = finish_write keys.
-    expect(lc.writes).toEqual({ complete: keyTotal(recs, SM_METHODS.finishWrite), open: 0 });
-    expect(lc.writes.complete).toBe(keyTotal(recs, SM_METHODS.reserveWrite));
-    expect(lc.reads).toEqual({ complete: keyTotal(recs, SM_METHODS.finishReadPrefetched), open: 0 });
-    expect(lc.phases.write.count).toBe(lc.writes.complete);
-    expect(lc.flagCounts.leaked_write + lc.flagCounts.leaked_read + lc.flagCounts.exit_without_enter).toBe(0);
+    const calls = (m: string) => recs.filter((r) => r.qualname === smQualname(m)).length;
+    // Every reserved key is finished and every read released in this trace: all paired, nothing flagged.
+    expect(lc.lifecycles.writes_paired).toBe(keyTotal(recs, SM_METHODS.finishWrite));
+    expect(lc.lifecycles.writes_paired).toBe(keyTotal(recs, SM_METHODS.reserveWrite));
+    expect(lc.lifecycles.reads_paired).toBe(keyTotal(recs, SM_METHODS.finishReadPrefetched));
+    expect(lc.lifecycles).toMatchObject({ writes_leaked: 0, writes_undecided: 0, reads_leaked: 0, reads_undecided: 0 });
+    expect(Object.values(lc.flagCounts).every((n) => n === 0)).toBe(true);
+    // One duration per request, not per key.
+    expect(lc.requests.total).toBe(calls(SM_METHODS.submitPrefetchTask));
+    expect(lc.phases.read.count).toBe(calls(SM_METHODS.finishReadPrefetched));
+    expect(lc.phases.write.count).toBe(calls(SM_METHODS.finishWrite));
     expect(lc.unknownShape).toBe(0);
     expect(lc.phases.read.p50).toBeGreaterThan(0);
     expect(lc.phases.read.p50).toBeLessThanOrEqual(lc.phases.read.p90);

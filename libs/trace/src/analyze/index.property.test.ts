@@ -3,11 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { SM_METHODS } from '../format/spec.ts';
 import { PrefetchRequestSpec, type ObjectKey } from '../model.ts';
 import { LAYOUT, Script, key } from './testing.ts';
-import { FLAG_KINDS, type FlagKind } from './types.ts';
-import { durationStats, weightedDurationStats } from './percentiles.ts';
 
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-console.log(`analyze property tests: seed ${SEED} (rerun with FC_SEED=${SEED})`);
+const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
+console.log(`analyze property tests: seed ${SEED} (rerun with KVTRACE_SEED=${SEED})`);
 
 const METHODS = [...Object.values(SM_METHODS), 'other_method'];
 const MODELS = ['org/Alpha', 'org/Beta-7B', 'meta/Gamma'];
@@ -95,82 +93,6 @@ describe('index filter equals a brute-force filter (seeded)', () => {
         }
       }),
       { seed: SEED, numRuns: 300 },
-    );
-  });
-});
-
-/** Reference pairing: per key plain arrays, the rules of LifecycleTracker's doc comment. */
-function referenceFlags(calls: { name: string; keys: number[] }[]): Record<FlagKind, number> & { writes: number; reads: number } {
-  const out = Object.fromEntries(FLAG_KINDS.map((k) => [k, 0])) as Record<FlagKind, number>;
-  let writes = 0, reads = 0;
-  const w = new Map<number, number>();
-  const r = new Map<number, { e: boolean; x: boolean }[]>();
-  const written = new Set<number>();
-  for (const c of calls) {
-    for (const k of c.keys) {
-      const rq = r.get(k) ?? [];
-      r.set(k, rq);
-      switch (c.name) {
-        case SM_METHODS.reserveWrite: written.add(k); w.set(k, (w.get(k) ?? 0) + 1); break;
-        case SM_METHODS.finishWrite:
-          written.add(k);
-          if ((w.get(k) ?? 0) > 0) { w.set(k, w.get(k)! - 1); writes++; } else out.finish_without_reserve++;
-          break;
-        case SM_METHODS.submitPrefetchTask: if (!written.has(k)) out.read_never_written++; rq.push({ e: false, x: false }); break;
-        case SM_METHODS.readPrefetchedEnter: {
-          const n = rq.find((o) => !o.e);
-          if (n) n.e = true;
-          else { out.enter_without_prefetch++; if (!written.has(k)) out.read_never_written++; rq.push({ e: true, x: false }); }
-          break;
-        }
-        case SM_METHODS.readPrefetchedExit: {
-          const n = rq.find((o) => o.e && !o.x);
-          if (n) n.x = true; else out.exit_without_enter++;
-          break;
-        }
-        case SM_METHODS.finishReadPrefetched: {
-          let i = rq.findIndex((o) => o.x);
-          if (i < 0) i = rq.findIndex((o) => o.e);
-          if (i < 0) i = rq.length > 0 ? 0 : -1;
-          if (i < 0) out.release_without_prefetch++; else { rq.splice(i, 1); reads++; }
-          break;
-        }
-      }
-    }
-  }
-  for (const n of w.values()) out.leaked_write += n;
-  for (const q of r.values()) out.leaked_read += q.length;
-  return { ...out, writes, reads };
-}
-
-describe('lifecycle tracker equals a reference pairing (seeded)', () => {
-  it('random call sequences', () => {
-    fc.assert(
-      fc.property(fc.array(callArb, { maxLength: 80 }), (calls) => {
-        const { s } = build(calls);
-        s.a.finish();
-        const sum = s.a.lifecycles.summary();
-        const ref = referenceFlags(calls.map((c) => ({ name: METHODS[c.method]!, keys: c.keys })));
-        expect(sum.flagCounts).toEqual(Object.fromEntries(FLAG_KINDS.map((k) => [k, ref[k]])));
-        expect(sum.writes.complete).toBe(ref.writes);
-        expect(sum.reads.complete).toBe(ref.reads);
-        expect(sum.phases.write.count).toBe(ref.writes);
-      }),
-      { seed: SEED, numRuns: 300 },
-    );
-  });
-});
-
-describe('weighted percentiles equal percentiles of the expanded values (seeded)', () => {
-  it('random values and weights', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: -5, max: 50 }), fc.integer({ min: 0, max: 5 })), { maxLength: 60 }), (pairs) => {
-        const d = Float64Array.from(pairs, ([v]) => v / 4);
-        const w = Uint32Array.from(pairs, ([, n]) => n);
-        const expanded = Float64Array.from(pairs.flatMap(([v, n]) => Array<number>(n).fill(v / 4)));
-        expect(weightedDurationStats(d, w)).toEqual(durationStats(expanded));
-      }),
-      { seed: SEED, numRuns: 500 },
     );
   });
 });

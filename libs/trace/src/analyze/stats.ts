@@ -1,7 +1,6 @@
 import type { CallIndex } from './call-index.ts';
-import type { LifecycleTracker } from './lifecycle.ts';
 import { nearestRankOfCounts } from './percentiles.ts';
-import type { KeysPerCall, MethodStats, TraceStats } from './types.ts';
+import type { KeysPerCall, MethodStats, RequestSummary, TraceStats } from './types.ts';
 
 export interface StatsOptions {
   /** Time bins over the trace's [first, last] call (default 100). */
@@ -14,10 +13,10 @@ export interface StatsOptions {
 
 /**
  * Per-method counts, shares, rates (overall and per time bin) and keys-per-call distributions, in
- * one pass over the call columns, plus the lifecycle summary. Rates are over the span from the
+ * one pass over the call columns, plus the request summary. Rates are over the span from the
  * first to the last call, so two traces recorded with different idle lead-ins compare fairly.
  */
-export function computeStats(index: CallIndex, lifecycle: LifecycleTracker | null, options: StatsOptions = {}): TraceStats {
+export function computeStats(index: CallIndex, requests: RequestSummary | null, options: StatsOptions = {}): TraceStats {
   const bins = Math.max(1, Math.floor(options.bins ?? 100));
   const cap = Math.max(1, Math.floor(options.keysHistogramCap ?? 64));
   const { method, time, keyOff } = index.columns();
@@ -76,7 +75,7 @@ export function computeStats(index: CallIndex, lifecycle: LifecycleTracker | nul
     bins: { start: t0, width, count: bins },
     methods,
     keysPerCall: keysPerCall(allKeyCounts, selected, cap),
-    lifecycle: lifecycle ? lifecycle.summary() : null,
+    lifecycle: requests,
   };
 }
 

@@ -52,40 +52,70 @@ export interface KeyInfo {
   calls: number;
 }
 
+/** Bits of CallIndex.lockOptsOf: how a prefetch takes read locks. */
+export const LockOpt = {
+  /** A policy other than PREFIX (SPARSE, SEGMENTED_PREFIX): found keys need not be a prefix. */
+  notPrefix: 1,
+  /** mode WARM: the prefetch loads into L1 and takes no read lock. */
+  warm: 2,
+} as const;
+
+/**
+ * Flag kinds, each with its rule in FLAG_RULES. A flag is counted once per key (a key in ten
+ * unfinished reservations is one `write_undecided` key). `leak` kinds are proven by the trace,
+ * `undecided` ones cannot be decided from entry-only records, `anomaly` ones are calls that pair
+ * with nothing.
+ */
 export const FLAG_KINDS = [
-  /** reserve_write of the key with no later finish_write: a write lock that looks leaked. */
-  'leaked_write',
-  /** submit_prefetch_task (and maybe enter/exit) of the key with no finish_read_prefetched: a leaked read lock. */
-  'leaked_read',
-  /** read_prefetched_results.__exit__ for a key with no open __enter__. */
+  'read_leaked',
+  'read_undecided',
+  'write_undecided',
+  'enter_without_submit',
   'exit_without_enter',
-  /** A prefetch (or an enter with no prefetch) of a key with no reserve_write/finish_write before it in the trace. */
-  'read_never_written',
-  /** finish_write of a key with no open reserve_write. */
+  'release_without_lock',
   'finish_without_reserve',
-  /** read_prefetched_results.__enter__ of a key with no open submit_prefetch_task. */
-  'enter_without_prefetch',
-  /** finish_read_prefetched of a key with no open prefetch. */
-  'release_without_prefetch',
 ] as const;
 export type FlagKind = (typeof FLAG_KINDS)[number];
 
-export interface Flag {
-  kind: FlagKind;
-  keyId: number;
-  /** Call indices involved, in call order. */
-  calls: number[];
-}
+export const FLAG_RULES: Readonly<Record<FlagKind, string>> = {
+  read_leaked:
+    'The key was read (read_prefetched_results enter/exit of the request that submitted it) and no finish_read_prefetched gave all its read locks back: the lock is still held at the end of the trace.',
+  read_undecided:
+    'The key was submitted for prefetch but never read or released, and no later write proves it was missing: it may hold a read lock, or the prefetch may simply not have found it.',
+  write_undecided:
+    'reserve_write listed the key and no finish_write followed, and nothing later proves the reservation was refused: it may hold a write lock, or it was refused (exists, locked, no_space).',
+  enter_without_submit: 'read_prefetched_results.__enter__ listed the key, but no open submit_prefetch_task of the trace lists all of that read\'s keys.',
+  exit_without_enter: 'read_prefetched_results.__exit__ listed the key with no open __enter__ of the same keys.',
+  release_without_lock: 'finish_read_prefetched listed the key while no request of the trace held a read lock on it (the server counts this as an unbalanced release).',
+  finish_without_reserve: 'finish_write listed the key while no open reserve_write of the trace lists it (the reservation may precede the start of the trace).',
+};
 
-/** Flags of one kind that involve exactly the same calls (e.g. the 28 keys of one unfinished reserve_write). */
+export const FLAG_SEVERITY: Readonly<Record<FlagKind, 'leak' | 'undecided' | 'anomaly'>> = {
+  read_leaked: 'leak',
+  read_undecided: 'undecided',
+  write_undecided: 'undecided',
+  enter_without_submit: 'anomaly',
+  exit_without_enter: 'anomaly',
+  release_without_lock: 'anomaly',
+  finish_without_reserve: 'anomaly',
+};
+
+/** Flags of one kind made by the same calls (e.g. the 28 keys of one unfinished reserve_write). */
 export interface FlagGroup {
   kind: FlagKind;
+  /** The calls that explain the flag, in call order (for a leak: submit, enter, exit). */
   calls: number[];
   keyIds: number[];
+  /** The request span the flag belongs to, or -1. */
+  span: number;
 }
 
-/** Lifecycle phases: write is reserve->finish; a read is prefetch->enter (wait), enter->exit (body), exit->finish (release). */
-export const PHASES = ['write', 'read', 'read_wait', 'read_body', 'read_release'] as const;
+/**
+ * Request phases, one duration per request (not per key): a read is submit_prefetch_task ->
+ * read_prefetched_results.__enter__ (wait) -> __exit__ (body) -> finish_read_prefetched (release),
+ * `read` the whole of it; a write is reserve_write -> finish_write.
+ */
+export const PHASES = ['read', 'read_wait', 'read_body', 'read_release', 'write'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 /** Nearest-rank percentiles; every field is NaN when count is 0. Seconds. */
@@ -99,45 +129,116 @@ export interface DurationStats {
   p99: number;
 }
 
-/** One lifecycle of one key. */
-export interface KeyLifecycle {
-  kind: 'write' | 'read';
-  /** write: [reserve, finish]; read: [prefetch, enter, exit, finish]; -1 where the call is absent. */
-  calls: number[];
-  complete: boolean;
+export const SpanKind = { read: 0, write: 1 } as const;
+export type SpanKind = (typeof SpanKind)[keyof typeof SpanKind];
+
+/** How a request span ends, decided at the end of the (possibly still growing) trace. */
+export const SpanStatus = {
+  /** Read and released, or written and finished. */
+  done: 0,
+  /** A read lock of it is proven still held (see FLAG_RULES.read_leaked). */
+  leaked: 1,
+  /** May still hold a lock; the trace cannot tell (see the undecided flags). */
+  undecided: 2,
+  /** A prefetch proven to have found nothing (never read; a later write shows its keys were absent). */
+  miss: 3,
+  /** A reservation proven refused (never finished; a later call shows another held or had the keys). */
+  refused: 4,
+  /** A WARM prefetch: it takes no locks, so it has no lifecycle to close. */
+  warm: 5,
+} as const;
+export type SpanStatus = (typeof SpanStatus)[keyof typeof SpanStatus];
+export const SPAN_STATUS_NAMES = ['done', 'leaked', 'undecided', 'miss', 'refused', 'warm'] as const;
+
+/**
+ * Requests as spans, columnar (typed arrays cross the worker boundary by transfer). A read span is
+ * one submit_prefetch_task with the enter, exit and finish that belong to it; a write span is one
+ * reserve_write with its finish_write. Calls are call indices, -1 where absent; times t_mono.
+ */
+export interface RequestSpans {
+  length: number;
+  kind: Uint8Array;
+  status: Uint8Array;
+  start: Int32Array;
+  enter: Int32Array;
+  exit: Int32Array;
+  end: Int32Array;
+  t0: Float64Array;
+  tEnter: Float64Array;
+  tExit: Float64Array;
+  /** NaN while the span is open. */
+  t1: Float64Array;
+  /** Keys submitted (read) or reserved (write). */
+  keys: Uint32Array;
+  /** Keys read or released (read), finished (write); -1 when undecided. */
+  found: Int32Array;
+  /** external_request_id as an id of CallIndex.erids (0: none). */
+  erid: Uint32Array;
 }
+
+/** Per-key lock lifecycles at the end of the trace; leaked and undecided count distinct keys. */
+export interface LockCounts {
+  /** Keys reserved and finished. */
+  writes_paired: number;
+  /** Keys a finished reserve_write listed but did not finish, or proven refused later. */
+  writes_refused: number;
+  /** Always 0: an entry-only trace cannot prove a write lock is held (FLAG_RULES.write_undecided). */
+  writes_leaked: number;
+  writes_undecided: number;
+  /** Keys read and released (request, key pairs). */
+  reads_paired: number;
+  reads_leaked: number;
+  reads_undecided: number;
+  /** Keys a request submitted and did not find (request, key pairs). */
+  misses: number;
+  /** Read locks proven taken whose release the trace does not show but a later write proves (a read body that threw). */
+  reads_released_at_exit: number;
+}
+
+export interface RequestCounts {
+  /** submit_prefetch_task calls. */
+  total: number;
+  /** Requests that read or released at least one key. */
+  with_hits: number;
+  /** Requests proven to have found nothing. */
+  all_miss: number;
+  /** Requests never read whose outcome the trace cannot decide. */
+  undecided: number;
+  /** Requests holding a proven-leaked read lock. */
+  leaked: number;
+  /** WARM prefetches (no locks). */
+  warm: number;
+  writes: number;
+}
+
+export interface RequestSummary {
+  requests: RequestCounts;
+  lifecycles: LockCounts;
+  /** Distinct keys per flag kind. */
+  flagCounts: Record<FlagKind, number>;
+  phases: Record<PhaseName, DurationStats>;
+  /** Lifecycle-method calls whose keys were in no known shape (no `keys` list, no `spec`): ignored. */
+  unknownShape: number;
+}
+
+/** One request span touching a key, with that key's fate in it. */
+export interface KeySpan {
+  span: number;
+  kind: 'read' | 'write';
+  /** Calls of the span: read [submit, enter, exit, finish]; write [reserve, finish]; -1 absent. */
+  calls: number[];
+  status: (typeof SPAN_STATUS_NAMES)[number];
+  /** What happened to this key in the span. */
+  keyFate: KeyFate;
+}
+export type KeyFate = 'released' | 'held' | 'undecided' | 'miss' | 'written' | 'refused' | 'pending' | 'no_lock';
 
 export interface KeyTimeline {
   keyId: number;
   /** Every call touching the key, in order. */
   calls: Uint32Array;
-  lifecycles: KeyLifecycle[];
-  flags: Flag[];
-}
-
-export interface LifecycleSummary {
-  phases: Record<PhaseName, DurationStats>;
-  /** Per-key lifecycles: complete (paired) and open at the end of the trace. */
-  writes: { complete: number; open: number };
-  reads: { complete: number; open: number };
-  flagCounts: Record<FlagKind, number>;
-  /** Lifecycle-method calls whose keys were in no known shape (no `keys` list, no `spec`): ignored. */
-  unknownShape: number;
-}
-
-/**
- * Lifecycles grouped by the calls that make them (one reserve_write of 28 keys finished by one
- * finish_write is one group of 28), for timelines and exports. Columnar; -1 where a call is absent.
- */
-export interface LifecycleGroups {
-  kind: Uint8Array; // 0 write, 1 read
-  /** write: start = reserve, end = finish; read: start = prefetch (or enter), end = finish. */
-  start: Int32Array;
-  enter: Int32Array;
-  exit: Int32Array;
-  end: Int32Array;
-  keys: Uint32Array;
-  length: number;
+  spans: KeySpan[];
+  flags: FlagGroup[];
 }
 
 export interface Histogram {
@@ -145,6 +246,8 @@ export interface Histogram {
   start: number;
   width: number;
   counts: number[];
+  /** Values at or above start + width * counts.length, counted in the last bin (a long tail). */
+  overflow: number;
 }
 
 export interface KeysPerCall {
@@ -180,7 +283,7 @@ export interface TraceStats {
   bins: { start: number; width: number; count: number };
   methods: MethodStats[];
   keysPerCall: KeysPerCall;
-  lifecycle: LifecycleSummary | null;
+  lifecycle: RequestSummary | null;
 }
 
 export interface MetricDiff {

@@ -11,7 +11,7 @@ import { RecordView } from './record-view.ts';
 import { TraceReader } from './trace-reader.ts';
 
 const registry = createDefaultRegistry();
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
 
 type Outcome = { ok: true; unknownTags: number } | { ok: false; message: string };
 
@@ -45,10 +45,8 @@ function compare(records: RecordView[]): { a: TraceAnalyzer; b: TraceAnalyzer } 
   }
   expect(y.keys.size).toBe(x.keys.size);
   for (let k = 0; k < x.keys.size; k++) expect(y.keys.info(k, 0)).toEqual(x.keys.info(k, 0));
-  a.finish();
-  b.finish();
-  expect(b.lifecycles.summary()).toEqual(a.lifecycles.summary());
-  expect(b.lifecycles.flagGroups(undefined, 1000)).toEqual(a.lifecycles.flagGroups(undefined, 1000));
+  expect(b.summary()).toEqual(a.summary());
+  expect(b.flagGroups(undefined, 1000)).toEqual(a.flagGroups(undefined, 1000));
   return { a, b };
 }
 

@@ -8,7 +8,9 @@ export interface Span {
 
 /** `any` is a bare word or quoted phrase: hash prefix, model, salt, request id or argument text. */
 export type MatchField = 'any' | 'method' | 'hash' | 'model' | 'req' | 'salt' | 'text';
-export type CompareField = 'keys' | 't' | 'dur';
+export type CompareField = 'keys' | 't' | 'dur' | SpanPhaseField;
+/** Compare fields that read one phase of the call's request span. */
+export type SpanPhaseField = 'wait' | 'body' | 'release' | 'write';
 
 export type QueryNode =
   | ({ type: 'and' | 'or'; items: QueryNode[] } & Span)

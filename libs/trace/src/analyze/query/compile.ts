@@ -1,7 +1,7 @@
 import type { KeyTable } from '../key-table.ts';
 import type { MethodTable } from '../methods.ts';
 import type { StringTable } from '../string-table.ts';
-import { QueryError, type QueryNode } from './ast.ts';
+import { QueryError, type CompareField, type QueryNode, type SpanPhaseField } from './ast.ts';
 import type { CompareOp } from './fields.ts';
 import { parseQuery } from './parser.ts';
 
@@ -32,6 +32,8 @@ export interface QueryContext {
    * analysis. Without it `dur` is an error rather than a query that silently matches nothing.
    */
   spanDurationOfCall?(call: number): number;
+  /** Seconds of one phase of the call's request span (NaN when absent); required by wait/body/release/write. */
+  spanPhaseOfCall?(call: number, phase: SpanPhaseField): number;
 }
 
 /** A compiled query: a test per call, or a constant when the index already decides it. */
@@ -82,7 +84,7 @@ export function compileQuery(node: QueryNode, ctx: QueryContext): CompiledQuery 
   }
 }
 
-function compare(field: 'keys' | 't' | 'dur', op: CompareOp, v: number, at: { start: number; end: number }, ctx: QueryContext): CompiledQuery {
+function compare(field: CompareField, op: CompareOp, v: number, at: { start: number; end: number }, ctx: QueryContext): CompiledQuery {
   const cols = ctx.index.columns;
   const cmp = comparator(op, v);
   switch (field) {
@@ -99,6 +101,14 @@ function compare(field: 'keys' | 't' | 'dur', op: CompareOp, v: number, at: { st
       if (!dur) throw new QueryError('request spans are not available, so "dur" cannot be answered here', at.start, at.end);
       // NaN (a call in no request) compares false, so `dur>x` leaves such calls out (and NOT keeps them).
       return (c) => cmp(dur(c));
+    }
+    case 'wait':
+    case 'body':
+    case 'release':
+    case 'write': {
+      const phase = ctx.spanPhaseOfCall?.bind(ctx);
+      if (!phase) throw new QueryError(`request spans are not available, so "${field}" cannot be answered here`, at.start, at.end);
+      return (c) => cmp(phase(c, field));
     }
   }
 }

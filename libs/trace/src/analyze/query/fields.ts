@@ -29,6 +29,10 @@ export const QUERY_FIELDS: readonly FieldSpec[] = [
   { name: 'keys', kind: 'compare', canonical: 'keys', unit: 'count', help: 'number of keys the call carries', example: 'keys>16' },
   { name: 't', kind: 'compare', canonical: 't', unit: 'seconds', help: 'time since the trace started, as the table shows it', example: 't>2.5s' },
   { name: 'dur', kind: 'compare', canonical: 'dur', unit: 'seconds', help: 'duration of the request span the call belongs to', example: 'dur>10ms' },
+  { name: 'wait', kind: 'compare', canonical: 'wait', unit: 'seconds', help: "its request's wait: submit_prefetch_task to the read's __enter__", example: 'wait>50ms' },
+  { name: 'body', kind: 'compare', canonical: 'body', unit: 'seconds', help: "its request's read: read_prefetched_results __enter__ to __exit__", example: 'body>5ms' },
+  { name: 'release', kind: 'compare', canonical: 'release', unit: 'seconds', help: "its request's release: __exit__ to finish_read_prefetched", example: 'release>1ms' },
+  { name: 'write', kind: 'compare', canonical: 'write', unit: 'seconds', help: 'its write: reserve_write to finish_write', example: 'write>20ms' },
 ];
 
 export const FIELD_BY_NAME: ReadonlyMap<string, FieldSpec> = new Map(QUERY_FIELDS.map((f) => [f.name, f]));
@@ -49,4 +53,5 @@ export const QUERY_EXAMPLES: readonly { query: string; means: string }[] = [
   { query: 'mode="new"', means: 'an argument as the table displays it' },
   { query: 'text:"torch.float16[2,16,8]"', means: 'quoted values keep spaces and brackets' },
   { query: 'dur>10ms', means: 'calls of requests that took more than 10 ms' },
+  { query: 'wait>=50ms wait<=200ms', means: 'calls of requests that waited 50 to 200 ms for their read (a histogram brush writes this)' },
 ];

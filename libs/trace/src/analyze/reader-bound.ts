@@ -1,0 +1,182 @@
+import { i32Column, u32Column } from './growable.ts';
+import type { ListMarker } from './list-marker.ts';
+
+/** Prefetches remembered per key since its last finished write; older ones only lower `dropped`. */
+const KEEP = 16;
+
+/**
+ * Lower bounds on the read locks a key holds that need no guess about which request a read or a
+ * release belonged to (several requests can list identical keys).
+ *
+ * For a read (enter) of some keys, a lower bound on the read locks its request took, whichever
+ * request it was. A request can only read key k if it holds a lock on k, so it listed every key of
+ * the read and was submitted after each key's last finished write (a finished write proves the key
+ * held no read lock). Per key it keeps the last KEEP prefetches since that write (span, locks) and
+ * the fewest locks among those it dropped; the bound is the fewest locks among the kept prefetches
+ * of the read's first key that qualify, and the dropped ones (which may or may not qualify).
+ */
+export class ReaderBound {
+  // Since each key's last finished write: prefetches listing it that took exactly 1 lock, the lock
+  // counts of those that took more (sorted; few), its reads and the locks released for it.
+  private readonly ones = u32Column();
+  private readonly more = new Map<number, number[]>();
+  private readonly reads = u32Column();
+  private readonly released = u32Column();
+  private readonly head = i32Column();
+  private readonly tail = i32Column();
+  private readonly count = u32Column();
+  /** Fewest locks among dropped prefetches of the key (0: none dropped). */
+  private readonly dropped = u32Column();
+  /** The key's last finished write (call; -1 none). */
+  private readonly lastWrite = i32Column();
+  private readonly nSpan = i32Column();
+  private readonly nLocks = u32Column();
+  private readonly nNext = i32Column();
+  private free = 0;
+
+  grow(n: number): void {
+    if (n <= this.head.length) return;
+    const from = this.lastWrite.length;
+    for (const c of [this.head, this.tail]) c.resize(n);
+    this.count.resize(n);
+    this.dropped.resize(n);
+    this.ones.resize(n);
+    this.reads.resize(n);
+    this.released.resize(n);
+    this.lastWrite.resize(n);
+    this.lastWrite.data.fill(-1, from, n);
+  }
+
+  /** A prefetch (span s, taking `locks` per key) listing key k. */
+  add(k: number, s: number, locks: number): void {
+    if (locks === 1) this.ones.data[k]!++;
+    else {
+      const list = this.more.get(k) ?? [];
+      let i = list.length;
+      while (i > 0 && list[i - 1]! > locks) i--;
+      list.splice(i, 0, locks);
+      this.more.set(k, list);
+    }
+    let node: number;
+    if (this.free !== 0) {
+      node = this.free - 1;
+      this.free = this.nNext.data[node]!;
+    } else {
+      node = this.nSpan.length;
+      this.nSpan.push(0);
+      this.nLocks.push(0);
+      this.nNext.push(0);
+    }
+    this.nSpan.data[node] = s;
+    this.nLocks.data[node] = locks;
+    this.nNext.data[node] = 0;
+    const t = this.tail.data[k]!;
+    if (t === 0) this.head.data[k] = node + 1;
+    else this.nNext.data[t - 1] = node + 1;
+    this.tail.data[k] = node + 1;
+    if (++this.count.data[k]! > KEEP) {
+      const h = this.head.data[k]! - 1;
+      const d = this.dropped.data[k]!;
+      if (d === 0 || this.nLocks.data[h]! < d) this.dropped.data[k] = this.nLocks.data[h]!;
+      this.head.data[k] = this.nNext.data[h]!;
+      this.nNext.data[h] = this.free;
+      this.free = h + 1;
+      this.count.data[k]!--;
+    }
+  }
+
+  /** A read of key k. */
+  read(k: number): void {
+    this.reads.data[k]!++;
+  }
+
+  /** A release gave back `locks` on key k. */
+  release(k: number, locks: number): void {
+    this.released.data[k]! += locks;
+  }
+
+  /**
+   * Locks key k holds at least: each read since its last write was made by a different prefetch
+   * listing it (a request reads once), so together they took at least the smallest lock counts of
+   * that many such prefetches; at most what was released since went back to them.
+   */
+  heldAtLeast(k: number): number {
+    let n = this.reads.data[k]!;
+    const ones = Math.min(n, this.ones.data[k]!);
+    let taken = ones;
+    n -= ones;
+    for (const L of this.more.get(k) ?? []) {
+      if (n === 0) break;
+      taken += L;
+      n--;
+    }
+    // More reads than prefetches listing it (a trace that starts mid-run): each took at least one.
+    taken += n;
+    return taken - this.released.data[k]!;
+  }
+
+  /** Key k's write finished at `call`: no earlier prefetch can read it afterwards. */
+  written(k: number, call: number): void {
+    this.lastWrite.data[k] = call;
+    this.ones.data[k] = 0;
+    this.more.delete(k);
+    this.reads.data[k] = 0;
+    this.released.data[k] = 0;
+    let v = this.head.data[k]!;
+    while (v !== 0) {
+      const next = this.nNext.data[v - 1]!;
+      this.nNext.data[v - 1] = this.free;
+      this.free = v;
+      v = next;
+    }
+    this.head.data[k] = 0;
+    this.tail.data[k] = 0;
+    this.count.data[k] = 0;
+    this.dropped.data[k] = 0;
+  }
+
+  /**
+   * The one prefetch that can have made a read of `keys`, or -1 when there may be several (or none,
+   * or some were forgotten): then the read is known to be that request's whatever the pairing says.
+   */
+  soleReader(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, m: ListMarker): number {
+    const k0 = keys[0]!;
+    if (this.dropped.data[k0] !== 0) return -1;
+    let latestWrite = -1;
+    for (let i = 0; i < keys.length; i++) latestWrite = Math.max(latestWrite, this.lastWrite.data[keys[i]!]!);
+    let sole = -1;
+    for (let v = this.head.data[k0]!; v !== 0; v = this.nNext.data[v - 1]!) {
+      const s = this.nSpan.data[v - 1]!;
+      if (startOf(s) < latestWrite) continue;
+      m.mark(keysOf(s));
+      let all = true;
+      for (let i = 0; i < keys.length && all; i++) all = m.positionOf(keys[i]!) >= 0;
+      if (!all) continue;
+      if (sole >= 0) return -1;
+      sole = s;
+    }
+    return sole;
+  }
+
+  /**
+   * The bound for a read of `keys` at `call` (1 when no prefetch qualifies: the read pairs with
+   * nothing, and any lock is at least one). `startOf` and `keysOf` describe spans; `m` is scratch.
+   */
+  fewestLocks(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, m: ListMarker): number {
+    const k0 = keys[0]!;
+    let latestWrite = -1;
+    for (let i = 0; i < keys.length; i++) latestWrite = Math.max(latestWrite, this.lastWrite.data[keys[i]!]!);
+    let least = this.dropped.data[k0]! || Infinity;
+    for (let v = this.head.data[k0]!; v !== 0; v = this.nNext.data[v - 1]!) {
+      const L = this.nLocks.data[v - 1]!;
+      if (L >= least) continue;
+      const s = this.nSpan.data[v - 1]!;
+      if (startOf(s) < latestWrite) continue;
+      m.mark(keysOf(s));
+      let all = true;
+      for (let i = 0; i < keys.length && all; i++) all = m.positionOf(keys[i]!) >= 0;
+      if (all) least = L;
+    }
+    return least === Infinity ? 1 : Math.max(1, least);
+  }
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { SM_METHODS } from '../format/spec.ts';
+import { PrefetchMode, TrimPolicy } from '../model.ts';
+import { LAYOUT, Script, key } from './testing.ts';
+
+const A = key(1), B = key(2), C = key(3), D = key(4), E = key(5);
+
+/** The keys flagged with a kind, as key ids. */
+function flagged(s: Script, kind: string): number[] {
+  return s.a
+    .flagGroups()
+    .filter((g) => g.kind === kind)
+    .flatMap((g) => g.keyIds)
+    .sort((x, y) => x - y);
+}
+
+describe('request lifecycles (rules of request-tracker.ts)', () => {
+  it('one read request: submit -> enter -> exit -> finish is one span with its phases; unread keys are misses', () => {
+    const s = new Script();
+    s.reserve([A, B]);
+    s.finishWrite([A, B]);
+    const p = s.prefetch([A, B, C], 'req-1');
+    const e = s.enter([A, B]);
+    const x = s.exit([A, B]);
+    const f = s.release([A, B]);
+    const sum = s.a.summary();
+    expect(sum.requests).toMatchObject({ total: 1, with_hits: 1, all_miss: 0, undecided: 0, leaked: 0, writes: 1 });
+    expect(sum.lifecycles).toMatchObject({ reads_paired: 2, misses: 1, reads_leaked: 0, reads_undecided: 0, writes_paired: 2 });
+    expect(Object.values(sum.flagCounts).every((n) => n === 0)).toBe(true);
+    for (const ph of ['read_wait', 'read_body', 'read_release'] as const) {
+      expect(sum.phases[ph].count).toBe(1);
+      expect(sum.phases[ph].p50).toBeCloseTo(0.001, 9);
+    }
+    expect(sum.phases.read.p50).toBeCloseTo(0.003, 9);
+    const spans = s.a.spans();
+    const r = spans.kind.findIndex((k) => k === 0);
+    expect([spans.start[r], spans.enter[r], spans.exit[r], spans.end[r], spans.keys[r], spans.found[r]]).toEqual([p, e, x, f, 3, 2]);
+    expect(s.a.index.erids.get(spans.erid[r]!)).toBe('req-1');
+    expect(s.a.spanDurationOfCall(e)).toBeCloseTo(0.003, 9);
+    // Follow a key: the write that made it, then the read that released it.
+    expect(s.a.keyTimeline(s.id(A)).spans.map((k) => [k.kind, k.keyFate])).toEqual([
+      ['write', 'written'],
+      ['read', 'released'],
+    ]);
+    expect(s.a.keyTimeline(s.id(C)).spans.map((k) => k.keyFate)).toEqual(['miss']);
+  });
+
+  it('a read per request, not per key: a miss does not shift the pairing of later requests', () => {
+    const s = new Script();
+    s.reserve([A]);
+    s.finishWrite([A]);
+    // Request 1 found nothing (B absent): it is never read. Request 2 finds A.
+    s.prefetch([B, A], 'r1');
+    const p2 = s.prefetch([A], 'r2');
+    const e2 = s.enter([A]);
+    s.exit([A]);
+    s.release([A]);
+    // The miss is written by request 1 afterwards: that proves B was absent, so r1 found nothing.
+    s.reserve([B]);
+    s.finishWrite([B]);
+    const sum = s.a.summary();
+    expect(sum.requests).toMatchObject({ total: 2, with_hits: 1, all_miss: 1, undecided: 0 });
+    expect(sum.lifecycles).toMatchObject({ reads_leaked: 0, reads_undecided: 0 });
+    expect(s.a.requests.spanOfCall(e2)).toBe(s.a.requests.spanOfCall(p2));
+    expect(sum.phases.read_wait.max).toBeCloseTo(0.001, 9);
+  });
+
+  it('a key read and never given back is leaked; one submitted and never read is undecided', () => {
+    const s = new Script();
+    s.reserve([A, B, C]);
+    s.finishWrite([A, B, C]);
+    const p = s.prefetch([A, B]);
+    const e = s.enter([A, B]);
+    const x = s.exit([A, B]);
+    s.prefetch([C]);
+    const sum = s.a.summary();
+    expect(sum.lifecycles).toMatchObject({ reads_leaked: 2, reads_undecided: 1 });
+    expect(sum.requests).toMatchObject({ leaked: 1, undecided: 1 });
+    expect(flagged(s, 'read_leaked')).toEqual([s.id(A), s.id(B)].sort((a, b) => a - b));
+    expect(flagged(s, 'read_undecided')).toEqual([s.id(C)]);
+    const g = s.a.flagGroups('read_leaked')[0]!;
+    expect(g.calls).toEqual([p, e, x]);
+  });
+
+  it('extra_count: a release giving back fewer locks than the submit took leaves the rest held', () => {
+    const s = new Script();
+    s.reserve([A]);
+    s.finishWrite([A]);
+    s.call(SM_METHODS.submitPrefetchTask, { keys: [A], layout_desc: LAYOUT, extra_count: 2, external_request_id: '' });
+    s.enter([A]);
+    s.exit([A]);
+    s.call(SM_METHODS.finishReadPrefetched, { keys: [A], extra_count: 1 });
+    expect(s.a.summary().lifecycles).toMatchObject({ reads_leaked: 1, reads_paired: 0 });
+    s.call(SM_METHODS.finishReadPrefetched, { keys: [A], extra_count: 0 });
+    expect(s.a.summary().lifecycles).toMatchObject({ reads_leaked: 0, reads_paired: 1 });
+  });
+
+  it('WARM prefetches take no lock: never leaked, never undecided', () => {
+    const s = new Script();
+    s.call(SM_METHODS.submitPrefetchTask, { keys: [A, B], layout_desc: LAYOUT, extra_count: 0, external_request_id: '', policy: TrimPolicy.PREFIX, mode: PrefetchMode.WARM });
+    const sum = s.a.summary();
+    expect(sum.requests).toMatchObject({ total: 1, warm: 1, undecided: 0 });
+    expect(sum.lifecycles).toMatchObject({ reads_leaked: 0, reads_undecided: 0 });
+  });
+
+  it('writes: a finish of part of a reservation closes it, the rest were refused; an unfinished one is undecided, never leaked', () => {
+    const s = new Script();
+    s.reserve([A, B, C]);
+    s.finishWrite([A, B]);
+    s.reserve([D, E]);
+    const sum = s.a.summary();
+    expect(sum.lifecycles).toMatchObject({ writes_paired: 2, writes_refused: 1, writes_leaked: 0, writes_undecided: 2 });
+    expect(flagged(s, 'write_undecided')).toEqual([s.id(D), s.id(E)].sort((a, b) => a - b));
+    expect(sum.requests.writes).toBe(2);
+  });
+
+  it('a later read proves an open reservation was refused; a later finished write proves an unread submit missed', () => {
+    const s = new Script();
+    s.reserve([A]);
+    s.finishWrite([A]);
+    s.reserve([A]); // refused: A exists (mode new)
+    s.prefetch([A]);
+    s.enter([A]);
+    s.exit([A]);
+    s.release([A]);
+    s.prefetch([B, C]); // never read
+    s.reserve([B]);
+    s.finishWrite([B]); // B was absent: PREFIX stops at B, so C was not locked either
+    const sum = s.a.summary();
+    expect(sum.lifecycles).toMatchObject({ writes_undecided: 0, reads_undecided: 0, reads_leaked: 0 });
+    expect(sum.requests.all_miss).toBe(1);
+  });
+
+  it('a read of keys no request submitted, an exit without an enter, a release holding nothing, a finish without a reservation are anomalies, counted once per key', () => {
+    const s = new Script();
+    s.enter([A]);
+    s.exit([B]);
+    s.release([C]);
+    s.release([C]);
+    s.finishWrite([D]);
+    const f = s.a.summary().flagCounts;
+    expect(f).toMatchObject({ enter_without_submit: 1, exit_without_enter: 1, release_without_lock: 1, finish_without_reserve: 1 });
+    // A read proves a lock was taken (by a request submitted before the trace began): never given back, it is leaked.
+    expect(flagged(s, 'read_leaked')).toEqual([s.id(A)]);
+  });
+
+  it('two requests with the same keys: each read and release finds one of them, nothing is flagged', () => {
+    const s = new Script();
+    s.reserve([A, B]);
+    s.finishWrite([A, B]);
+    s.prefetch([A, B], 'x');
+    s.prefetch([A, B], 'y');
+    s.enter([A, B]);
+    s.enter([A, B]);
+    s.exit([A, B]);
+    s.exit([A, B]);
+    s.release([A, B]);
+    s.release([A, B]);
+    const sum = s.a.summary();
+    expect(sum.requests).toMatchObject({ total: 2, with_hits: 2 });
+    expect(sum.lifecycles).toMatchObject({ reads_paired: 4, reads_leaked: 0, reads_undecided: 0 });
+    expect(Object.values(sum.flagCounts).every((n) => n === 0)).toBe(true);
+  });
+
+  it('calls must arrive in trace order', () => {
+    const s = new Script();
+    s.prefetch([A]);
+    expect(() => s.a.requests.add({ call: 5, role: 0, shape: 0, keys: [], extra: 0, opts: 0, erid: 0 })).toThrow(/in order/);
+  });
+});
