@@ -3,8 +3,11 @@
  * `npm test`: every test of the repository, on a fresh machine.
  * 1. installs Debian's Chromium when missing (root only; Playwright never downloads a browser here),
  * 2. runs vitest (unit, property, route and component tests),
- * 3. builds the inspector and runs the Playwright specs in e2e/ against it,
- * 4. prints one line `N passed, N failed` summing both runners, last.
+ * 3. the LMCache cross-check (tools/lmcache-check, Python + msgspec 0.22): its own unit tests, then
+ *    every trace the vitest run recorded through the real server (apps/server/src/lmcache-corpus.test.ts
+ *    writes them to .reports/lct-corpus), one result per file; skipped, saying so, without python3,
+ * 4. builds the inspector and runs the Playwright specs in e2e/ against it,
+ * 5. prints one line `N passed, N failed` summing every step, last.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -14,6 +17,8 @@ process.chdir(root);
 const reports = '.reports';
 rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
+
+const CORPUS = `${reports}/lct-corpus`;
 
 function sh(cmd, args, env = {}) {
   console.log(`\n$ ${cmd} ${args.join(' ')}`);
@@ -35,7 +40,7 @@ let passed = 0;
 let failed = 0;
 let crashed = false;
 
-const vitestCode = sh('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reports}/vitest.json`]);
+const vitestCode = sh('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reports}/vitest.json`], { KVTRACE_LCT_CORPUS: CORPUS });
 try {
   const v = JSON.parse(readFileSync(`${reports}/vitest.json`, 'utf8'));
   passed += v.numPassedTests;
@@ -46,6 +51,10 @@ try {
   crashed = true;
 }
 if (vitestCode !== 0 && failed === 0) crashed = true;
+
+const lmcache = lmcacheCheck();
+passed += lmcache.passed;
+failed += lmcache.failed;
 
 if (specs.length > 0) {
   const buildCode = sh('npm', ['run', 'build']);
@@ -62,6 +71,41 @@ if (specs.length > 0) {
     }
     if (pwCode !== 0 && failed === 0) crashed = true;
   }
+}
+
+/**
+ * The independent Python check. Counts: each unit test of the checker, and each trace file
+ * (a file passes when LMCache's rules hold for every frame of it).
+ */
+function lmcacheCheck() {
+  const probe = spawnSync('python3', ['-c', 'import msgspec; print(msgspec.__version__)'], { encoding: 'utf8' });
+  if (probe.error) {
+    console.log('\nLMCache cross-check SKIPPED: python3 is not installed (tools/lmcache-check needs python3 with msgspec 0.22)');
+    return { passed: 0, failed: 0 };
+  }
+  if (probe.status !== 0) {
+    console.error(`\nLMCache cross-check FAILED to start: python3 cannot import msgspec (run: python3 -m pip install msgspec==0.22.0)\n${probe.stderr.trim()}`);
+    return { passed: 0, failed: 1 };
+  }
+  console.log(`\n$ python3 -m unittest discover -s tools/lmcache-check   (msgspec ${probe.stdout.trim()})`);
+  const unit = spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'tools/lmcache-check'], { encoding: 'utf8' });
+  process.stdout.write(unit.stderr.split('\n').slice(-4).join('\n') + '\n');
+  const ran = Number(/Ran (\d+) tests?/.exec(unit.stderr)?.[1] ?? 0);
+  const bad = /FAILED \(([^)]*)\)/.exec(unit.stderr)?.[1] ?? '';
+  const unitFailed = [...bad.matchAll(/(?:failures|errors)=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0) || (unit.status !== 0 ? Math.max(1, ran) : 0);
+  let result = { passed: Math.max(0, ran - unitFailed), failed: unitFailed };
+  console.log(`\n$ python3 tools/lmcache-check/check.py --kvtrace ${CORPUS}`);
+  const files = spawnSync('python3', ['tools/lmcache-check/check.py', '--kvtrace', '--json', CORPUS], { encoding: 'utf8' });
+  let report;
+  try {
+    report = JSON.parse(files.stdout);
+  } catch {
+    console.error(`LMCache cross-check: no recorded traces to check in ${CORPUS} (did apps/server/src/lmcache-corpus.test.ts run?)\n${files.stderr.trim()}`);
+    return { passed: result.passed, failed: result.failed + 1 };
+  }
+  for (const f of report.files) console.log(`  ${f.ok ? 'ok  ' : 'FAIL'} ${f.path} (${f.records} records${f.truncated ? ', truncated tail' : ''})${f.ok ? '' : `: ${f.error}`}`);
+  console.log(`LMCache cross-check: ${report.passed} trace files pass LMCache's rules, ${report.failed} do not`);
+  return { passed: result.passed + report.passed, failed: result.failed + report.failed };
 }
 
 if (crashed) failed = Math.max(failed, 1);

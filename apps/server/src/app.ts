@@ -7,6 +7,7 @@ import { setupTracing, type TracingSession } from '@kvtrace/trace/node';
 import { ensureWritableDir } from './ensure-dir.ts';
 import { FieldError, HttpError } from './errors.ts';
 import { inspectorBuilt, inspectorRoutes, isApiPath } from './routes/inspector.ts';
+import { receiveChunks } from './routes/receive-chunks.ts';
 import { helmetOptions } from './routes/security.ts';
 import { tracesRoutes } from './routes/traces.ts';
 import { v1Routes } from './routes/v1.ts';
@@ -127,7 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Fastify parses text/plain by default; the API takes JSON or framed bytes only, so a text body
   // gets the documented 415, not a 400 from a schema that sees a string.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser(['application/octet-stream'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['application/octet-stream'], (req, stream, done) => receiveChunks(req.headers['content-length'], stream, bodyLimit, done));
 
   app.setErrorHandler((err: FastifyError | HttpError | StorageError | Error, req, reply) => {
     if ('validation' in err && err.validation) return reply.code(400).send({ error: 'Bad Request', message: err.message });

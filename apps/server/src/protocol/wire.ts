@@ -4,6 +4,7 @@
  * No Fastify here: clients import it too.
  */
 import { fromHex, MemoryLayoutDesc, ObjectKey, PrefetchHandle, toHex } from '@kvtrace/trace';
+import type { ByteChunks } from './byte-chunks.ts';
 
 export interface KeyJson {
   chunk_hash: string;
@@ -59,17 +60,24 @@ export const OCTET = 'application/octet-stream';
 /** The metadata of a framed body is small; a larger claim is a malformed body, not an allocation. */
 export const MAX_FRAMED_META_BYTES = 4 << 20;
 
+/** The framed form's head: u32 big-endian length of the UTF-8 JSON metadata, then the JSON. */
+export function framedHead(meta: unknown): Uint8Array<ArrayBuffer> {
+  const json = new TextEncoder().encode(JSON.stringify(meta));
+  const out = new Uint8Array(4 + json.length);
+  new DataView(out.buffer).setUint32(0, json.length);
+  out.set(json, 4);
+  return out;
+}
+
 /**
  * A framed body: u32 big-endian length of a UTF-8 JSON metadata object, the JSON, then the payload
  * (the objects' bytes back to back, in key order), the same prefix convention as the `.lct` format.
  */
 export function encodeFramed(meta: unknown, payload: readonly Uint8Array[] = []): Uint8Array<ArrayBuffer> {
-  const json = new TextEncoder().encode(JSON.stringify(meta));
-  const total = 4 + json.length + payload.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(total);
-  new DataView(out.buffer).setUint32(0, json.length);
-  out.set(json, 4);
-  let o = 4 + json.length;
+  const head = framedHead(meta);
+  const out = new Uint8Array(head.length + payload.reduce((n, p) => n + p.length, 0));
+  out.set(head, 0);
+  let o = head.length;
   for (const p of payload) {
     out.set(p, o);
     o += p.length;
@@ -79,28 +87,43 @@ export function encodeFramed(meta: unknown, payload: readonly Uint8Array[] = [])
 
 export class FramedBodyError extends Error {}
 
-export function decodeFramed(body: Uint8Array): { meta: unknown; payload: Uint8Array } {
-  if (body.length < 4) throw new FramedBodyError(`framed body is ${body.length} bytes, shorter than its 4-byte length prefix`);
-  const len = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0);
-  if (len > MAX_FRAMED_META_BYTES || 4 + len > body.length)
-    throw new FramedBodyError(`framed body metadata claims ${len} bytes, ${body.length - 4} available (limit ${MAX_FRAMED_META_BYTES})`);
+/** The metadata of a framed body of `total` bytes, and where its payload starts. */
+function readMeta(total: number, bytes: (start: number, n: number) => Uint8Array): { meta: unknown; payloadStart: number } {
+  if (total < 4) throw new FramedBodyError(`framed body is ${total} bytes, shorter than its 4-byte length prefix`);
+  const prefix = bytes(0, 4);
+  const len = new DataView(prefix.buffer, prefix.byteOffset, 4).getUint32(0);
+  if (len > MAX_FRAMED_META_BYTES || 4 + len > total) throw new FramedBodyError(`framed body metadata claims ${len} bytes, ${total - 4} available (limit ${MAX_FRAMED_META_BYTES})`);
   let meta: unknown;
   try {
-    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(4, 4 + len)));
+    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes(4, len)));
   } catch (e) {
     throw new FramedBodyError(`framed body metadata is not UTF-8 JSON: ${(e as Error).message}`);
   }
-  return { meta, payload: body.subarray(4 + len) };
+  return { meta, payloadStart: 4 + len };
 }
 
-/** Splits a payload into consecutive pieces of the given sizes (they must add up exactly). */
-export function splitPayload(payload: Uint8Array, sizes: readonly number[]): Uint8Array[] {
+export function decodeFramed(body: Uint8Array): { meta: unknown; payload: Uint8Array } {
+  const { meta, payloadStart } = readMeta(body.length, (s, n) => body.subarray(s, s + n));
+  return { meta, payload: body.subarray(payloadStart) };
+}
+
+/** decodeFramed over a body still in its received chunks: the payload stays where it is. */
+export function decodeFramedChunks(body: ByteChunks): { meta: unknown; payloadStart: number } {
+  return readMeta(body.length, (s, n) => body.copy(s, n, true));
+}
+
+/**
+ * The payload's objects, each copied once into a buffer of its own (the caller may keep them);
+ * the sizes must add up to the payload exactly.
+ */
+export function splitPayload(body: ByteChunks, payloadStart: number, sizes: readonly number[]): Uint8Array[] {
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (total !== payload.length) throw new FramedBodyError(`payload is ${payload.length} bytes, the keys' objects add up to ${total}`);
+  const available = body.length - payloadStart;
+  if (total !== available) throw new FramedBodyError(`payload is ${available} bytes, the keys' objects add up to ${total}`);
   const out: Uint8Array[] = [];
-  let o = 0;
+  let o = payloadStart;
   for (const s of sizes) {
-    out.push(payload.subarray(o, o + s));
+    out.push(body.copy(o, s));
     o += s;
   }
   return out;

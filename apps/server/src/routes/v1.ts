@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AttnWindowDesc, PrefetchMode, TrimPolicy, useScope, type MemoryLayoutDesc, type ObjectKey, type PrefetchModeName, type TrimPolicyName } from '@kvtrace/trace';
 import { HttpError } from '../errors.ts';
-import { decodeFramed, encodeFramed, FramedBodyError, handleToJson, keyFromJson, layoutFromJson, OCTET, splitPayload, type KeyJson, type LayoutJson } from '../protocol/wire.ts';
+import { Readable } from 'node:stream';
+import { ByteChunks } from '../protocol/byte-chunks.ts';
+import { decodeFramedChunks, framedHead, FramedBodyError, handleToJson, keyFromJson, layoutFromJson, OCTET, splitPayload, type KeyJson, type LayoutJson } from '../protocol/wire.ts';
 import { tracingStatus } from '../services/tracing-status.ts';
 import type { WriteMode } from '../storage/index.ts';
 import { checkRequestBody } from './request-rules.ts';
@@ -9,8 +11,8 @@ import * as S from './schemas.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The KV bytes of a framed binary body (its JSON metadata is request.body). */
-    payload: Uint8Array | null;
+    /** The KV bytes of a framed binary body, still in its received chunks (its JSON metadata is request.body). */
+    payload: { body: ByteChunks; start: number } | null;
   }
 }
 
@@ -47,20 +49,25 @@ function wantsBytes(req: FastifyRequest): boolean {
 
 /** preValidation for framed binary routes: the metadata becomes the body Fastify validates. */
 async function unframe(req: FastifyRequest): Promise<void> {
-  if (!(req.body instanceof Uint8Array)) throw new HttpError(415, `this route takes a framed ${OCTET} body`);
+  if (!(req.body instanceof ByteChunks)) throw new HttpError(415, `this route takes a framed ${OCTET} body`);
   try {
-    const { meta, payload } = decodeFramed(req.body);
+    const { meta, payloadStart } = decodeFramedChunks(req.body);
+    req.payload = { body: req.body, start: payloadStart };
     req.body = meta;
-    req.payload = payload;
   } catch (e) {
     if (e instanceof FramedBodyError) throw new HttpError(400, e.message);
     throw e;
   }
 }
 
-function pieces(payload: Uint8Array, sizes: number[]): Uint8Array[] {
+const EMPTY = { body: new ByteChunks([]), start: 0 };
+const payloadLength = (p: FastifyRequest['payload']): number => (p ? p.body.length - p.start : 0);
+
+/** The objects of a framed body, each in a buffer of its own (handed over to the storage manager). */
+function pieces(payload: FastifyRequest['payload'], sizes: number[]): Uint8Array[] {
+  const p = payload ?? EMPTY;
   try {
-    return splitPayload(payload, sizes);
+    return splitPayload(p.body, p.start, sizes);
   } catch (e) {
     if (e instanceof FramedBodyError) throw new HttpError(400, e.message);
     throw e;
@@ -97,18 +104,18 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     { schema: { body: S.writeDataMeta }, preValidation: unframe },
     async (req) => {
       const ks = keys(req.body.keys);
-      const payload = req.payload ?? new Uint8Array(0);
+      const length = payloadLength(req.payload);
       let sizes = req.body.sizes;
       if (sizes === undefined) {
-        if (ks.length === 0 ? payload.length !== 0 : payload.length % ks.length !== 0)
-          throw new HttpError(400, `payload of ${payload.length} bytes does not split evenly over ${ks.length} keys (give "sizes")`);
-        sizes = ks.map(() => (ks.length ? payload.length / ks.length : 0));
+        if (ks.length === 0 ? length !== 0 : length % ks.length !== 0)
+          throw new HttpError(400, `payload of ${length} bytes does not split evenly over ${ks.length} keys (give "sizes")`);
+        sizes = ks.map(() => (ks.length ? length / ks.length : 0));
       } else if (sizes.length !== ks.length) throw new HttpError(400, `${sizes.length} sizes for ${ks.length} keys`);
-      const parts = pieces(payload, sizes);
+      const parts = pieces(req.payload, sizes);
       // Per key, like reserve_write: one key that was not reserved does not fail the others.
       const errors = ks.map((k, i) => {
         try {
-          sm.writeData(k, parts[i]!);
+          sm.writeData(k, parts[i]!, true);
           return null;
         } catch (e) {
           if (e instanceof Error && e.name === 'StorageError') return e.message;
@@ -171,12 +178,12 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     async (req) => {
       const ks = keys(req.body.keys);
       const l = layout(req.body.layout, maxObj);
-      const parts = pieces(req.payload ?? new Uint8Array(0), ks.map(() => l.byteSize));
+      const parts = pieces(req.payload, ks.map(() => l.byteSize));
       const outcomes = sm.reserveWrite(ks, l, req.body.mode ?? 'new');
       const reserved: ObjectKey[] = [];
       outcomes.forEach((o, i) => {
         if (o !== 'reserved') return;
-        sm.writeData(ks[i]!, parts[i]!);
+        sm.writeData(ks[i]!, parts[i]!, true);
         reserved.push(ks[i]!);
       });
       const finished = reserved.length > 0 ? sm.finishWrite(reserved) : [];
@@ -218,7 +225,14 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     },
   );
 
-  app.get('/stats', async () => ({ ...sm.stats(), tracing: app.tracing ? tracingStatus(app.tracing) : null }));
+  app.get('/stats', async () => {
+    const m = process.memoryUsage();
+    return {
+      ...sm.stats(),
+      tracing: app.tracing ? tracingStatus(app.tracing) : null,
+      process: { rss_bytes: m.rss, heap_used_bytes: m.heapUsed, array_buffers_bytes: m.arrayBuffers },
+    };
+  });
 }
 
 function prefixCount(found: readonly boolean[]): number {
@@ -231,9 +245,14 @@ function checkResponseSize(bytes: number, limit: number): void {
   if (bytes > limit) throw new HttpError(413, `the answer would carry ${bytes} bytes of objects, more than the ${limit}-byte response limit (--body-limit-mb): ask for fewer keys per request`);
 }
 
+/**
+ * A framed answer sent as its head and then each object as it is (never joined into one buffer of
+ * the whole answer: that copy was garbage as large as the answer, per request).
+ */
 function sendFramed(reply: FastifyReply, meta: unknown, data: Uint8Array[], limit: number): FastifyReply {
-  // Checked before encodeFramed allocates one buffer of the whole answer.
-  checkResponseSize(data.reduce((n, d) => n + d.length, 0), limit);
-  const body = encodeFramed(meta, data);
-  return reply.type(OCTET).send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  const bytes = data.reduce((n, d) => n + d.length, 0);
+  checkResponseSize(bytes, limit);
+  const head = framedHead(meta);
+  const parts = [head, ...data].map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  return reply.type(OCTET).header('content-length', String(head.length + bytes)).send(Readable.from(parts, { objectMode: false }));
 }

@@ -47,8 +47,11 @@ export interface StorageStats {
 
 export interface StorageManagerApi {
   reserveWrite(keys: readonly ObjectKey[], layoutDesc: MemoryLayoutDesc, mode: WriteMode): ReserveOutcome[];
-  /** Data path (not traced): fill a reserved buffer. Throws if the key is not reserved for writing. */
-  writeData(key: ObjectKey, data: Uint8Array): void;
+  /**
+   * Data path (not traced): fill a reserved buffer. Throws if the key is not reserved for writing.
+   * `owned`: the caller hands over a buffer nobody else holds, kept as is (else it is copied).
+   */
+  writeData(key: ObjectKey, data: Uint8Array, owned?: boolean): void;
   /** Completes reserved writes; returns per key whether it was reserved (and is now readable). */
   finishWrite(keys: readonly ObjectKey[]): boolean[];
   /** Positional like LMCache's (the traced wrapper records arguments by position and name). */

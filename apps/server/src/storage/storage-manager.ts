@@ -169,14 +169,15 @@ export class StorageManager implements StorageManagerApi {
     return out;
   }
 
-  writeData(key: ObjectKey, data: Uint8Array): void {
+  writeData(key: ObjectKey, data: Uint8Array, owned = false): void {
     this.assertOpen();
     const e = this.l1.get(key.id);
     if (e === undefined || e.state !== 'writing')
       throw new StorageError('not_reserved', `key ${key.hashHex} (${key.modelName}) is not reserved for writing`);
     if (data.length !== e.size) throw new StorageError('size_mismatch', `key ${key.hashHex}: ${data.length} bytes given, the reserved layout holds ${e.size}`);
-    // A copy: the caller's buffer (a request body) is not ours to keep, and readers may still hold the previous bytes.
-    e.data = data.slice();
+    // A copy unless handed over: the caller's buffer (a request body) is not ours to keep, and
+    // readers may still hold the previous bytes (so it is never written into in place).
+    e.data = owned ? data : data.slice();
   }
 
   finishWrite(keys: readonly ObjectKey[]): boolean[] {
