@@ -181,6 +181,18 @@ export class Recorder {
     else if (this.timer === null) this.timer = setTimeout(this.onTimer, this.flushMs);
   };
 
+  /**
+   * Checks the destination now (flushes do it too): a deleted or moved trace file stops the
+   * recording, saying so, instead of being written on unseen. Returns the state after the check.
+   */
+  verify(): RecorderState {
+    if (!this.closed) {
+      const gone = this.checkHealth();
+      if (gone !== null) this.stop(gone, this.frameEnds.length);
+    }
+    return this.state;
+  }
+
   /** Writes the pending batch: whole frames, cut into segments when rotating. */
   flush(): void {
     if (this.timer !== null) {
