@@ -8,6 +8,7 @@ import { storageConfigFromFlags } from '@kvtrace/server/storage';
 import { chunkedStream, trafficTrace } from '@kvtrace/trace/test-support';
 import { replayTrace } from './run-replay.ts';
 import { HttpTarget } from './target-http.ts';
+import { JsonHttpClient } from './http-client.ts';
 import { LocalTarget } from './target-local.ts';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
@@ -28,6 +29,17 @@ describe('replay --url against a running kvtrace server', () => {
   afterAll(async () => {
     await app?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a refused request is an error with the status and the server\'s message; answers are JSON', async () => {
+    const http = new JsonHttpClient(new URL(`${url}/v1/`));
+    try {
+      // A route that does not exist: refused before the storage manager (nothing recorded, no counter moves).
+      await expect(http.request('POST', 'no_such_route', {})).rejects.toThrow(/^HTTP 404 from \/v1\/no_such_route: /);
+      expect(await http.request('GET', 'stats')).toMatchObject({ l1_hits: expect.any(Number) });
+    } finally {
+      http.close();
+    }
   });
 
   it('replays every record over HTTP with the same L1 outcome as in process; exits are counted, not timed', async () => {

@@ -1,4 +1,5 @@
 import { type MemoryLayoutDesc, type ObjectKey } from '@kvtrace/trace';
+import { JsonHttpClient } from './http-client.ts';
 import type { PrefetchCall, ReadToken, ReplayTarget, TargetStats, WriteMode } from './target.ts';
 
 const keyJson = (k: ObjectKey) => ({ chunk_hash: k.hashHex, model_name: k.modelName, kv_rank: k.kvRank, object_group_id: k.objectGroupId, cache_salt: k.cacheSalt });
@@ -25,23 +26,24 @@ export class HttpTarget implements ReplayTarget {
   private readonly zeros = new Map<number, Uint8Array>();
 
   private constructor(
-    private readonly base: string,
+    private readonly http: JsonHttpClient,
     private readonly before: Record<string, number>,
     private readonly maxObjectBytes: number,
   ) {
-    this.description = `kvtrace server at ${base}`;
+    this.description = `kvtrace server at ${http.base.href.replace(/\/$/, '')}`;
   }
 
   /** Checks the server answers (GET /v1/stats) and remembers its counters. */
   static async connect(url: string, maxObjectBytes: number): Promise<HttpTarget> {
-    const base = url.replace(/\/+$/, '').replace(/\/v1$/, '') + '/v1';
+    const http = new JsonHttpClient(new URL(url.replace(/\/+$/, '').replace(/\/v1$/, '') + '/v1/'));
     let stats: Record<string, number>;
     try {
-      stats = (await request('GET', `${base}/stats`)) as Record<string, number>;
+      stats = (await http.request('GET', 'stats')) as Record<string, number>;
     } catch (e) {
+      http.close();
       throw new Error(`cannot reach the server at ${url}: ${(e as Error).message}`);
     }
-    return new HttpTarget(base, stats, maxObjectBytes);
+    return new HttpTarget(http, stats, maxObjectBytes);
   }
 
   async reserveWrite(keys: readonly ObjectKey[], layout: MemoryLayoutDesc, mode: WriteMode): Promise<readonly string[]> {
@@ -62,7 +64,7 @@ export class HttpTarget implements ReplayTarget {
       new DataView(body.buffer, body.byteOffset).setUint32(0, meta.length);
       body.set(meta, 4);
       body.fill(0, 4 + meta.length);
-      await request('POST', `${this.base}/write_data`, body);
+      await this.http.request('POST', 'write_data', body);
       bytes += part.length * size;
     }
     return bytes;
@@ -100,16 +102,18 @@ export class HttpTarget implements ReplayTarget {
   }
 
   async finish(): Promise<TargetStats> {
-    const now = (await request('GET', `${this.base}/stats`)) as Record<string, number>;
+    const now = (await this.http.request('GET', 'stats')) as Record<string, number>;
     const out: TargetStats = { l1_hits: 0, l1_misses: 0, l2_hits: 0, l2_misses: 0, evictions: 0, bytes_written: 0, bytes_read: 0 };
     for (const k of COUNTERS) out[k] = (now[k] ?? 0) - (this.before[k] ?? 0);
     return out;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.http.close();
+  }
 
   private post(route: string, body: unknown): Promise<unknown> {
-    return request('POST', `${this.base}/${route}`, body);
+    return this.http.request('POST', route, body);
   }
 
   /** One reusable buffer per body size: the payload is zeros, only the metadata changes. */
@@ -122,25 +126,3 @@ export class HttpTarget implements ReplayTarget {
     return b;
   }
 }
-
-/** JSON in and out; a framed binary body for Uint8Array. A non-2xx answer throws with the server's message. */
-async function request(method: 'GET' | 'POST', url: string, body?: unknown): Promise<unknown> {
-  const binary = body instanceof Uint8Array;
-  const res = await fetch(url, {
-    method,
-    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': binary ? 'application/octet-stream' : 'application/json' }) },
-    body: body === undefined ? undefined : binary ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    let message = text;
-    try {
-      message = (JSON.parse(text) as { message?: string }).message ?? text;
-    } catch {
-      // not JSON: keep the text
-    }
-    throw new Error(`HTTP ${res.status} from ${new URL(url).pathname}: ${message.slice(0, 300)}`);
-  }
-  return text === '' ? null : (JSON.parse(text) as unknown);
-}
-
