@@ -26,11 +26,10 @@ export interface FilterQuery {
   t0?: number;
   t1?: number;
   /**
-   * Whitespace-separated terms, all of which must match (case-insensitive). A term matches a call
-   * when it is a prefix of the hex chunk hash of one of its keys (optionally `0x`-prefixed), a
-   * substring of one of its keys' model names or cache salts, of its external_request_id, or of
-   * its argument text (method name and non-key argument values). `hash:`, `model:`, `req:` and
-   * `text:` restrict a term to one of those.
+   * A query in the query language (query/: fields such as `method:`, `key:`, `model:`, `req:`,
+   * comparisons `keys>16`, `t>2.5s`, `dur>10ms`, `wait>50ms`, AND/OR/NOT and parentheses; bare
+   * words match hashes, models, salts, request ids and argument text). A query that does not parse
+   * throws a QueryError naming its column, never matches nothing silently.
    */
   text?: string;
   /** Only calls touching this key (see CallIndex.keyIdOf). */

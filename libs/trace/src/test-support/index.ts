@@ -18,3 +18,4 @@ export { cutAt, cutInsidePrefix, insertFrame, malformedRecordBody, unknownTag } 
 export { testKey, randomKeys, randomHash, freshCopies, TEST_MODELS, TEST_KV_RANK, CHUNK_LAYOUT } from './keys.ts';
 export { testSeed, SEED_VARIABLE } from './seed.ts';
 export { LMCACHE_FIXTURES, fixtureBytes, manifest, chunkedStream, splitFrames } from './fixtures.ts';
+export { startTsx, runTsx, type StartedProcess } from './child.ts';
