@@ -130,10 +130,14 @@ describe('workload against a traced server on a real port', () => {
 
   it('raw paths that try to escape the traces directory never reach a file', async () => {
     const s = await listen({ trace: 'x.lct' });
-    for (const path of ['/traces/..%2F..%2Fetc%2Fpasswd', '/traces/%2E%2E', '/traces/%2e%2e%2fpackage.json', '/traces/../../../etc/passwd', '/traces/..%5C..%5Cetc%5Cpasswd', '/traces/%2Fetc%2Fpasswd']) {
+    for (const path of ['/traces/..%2F..%2Fetc%2Fpasswd', '/traces/%2E%2E', '/traces/%2e%2e%2fpackage.json', '/traces/../../../etc/passwd', '/traces/../x', '/traces/..%5C..%5Cetc%5Cpasswd', '/traces/%2Fetc%2Fpasswd', '/traces/%ZZ.lct']) {
       const r = await rawGet(s.url, path);
       expect([400, 403, 404], `${path} -> ${r.status}`).toContain(r.status);
       expect(r.body).not.toMatch(/root:|"workspaces"/);
+      // Every refusal names its status and says why (it once answered {"error":"Error"}).
+      const body = JSON.parse(r.body) as { error: string; message: string };
+      expect(body.error, path).toMatch(/^(Bad Request|Forbidden|Not Found)$/);
+      expect(body.message.length, path).toBeGreaterThan(10);
     }
   });
 });
