@@ -16,9 +16,19 @@ function layoutViolation(d: MemoryLayoutDesc, path: string): Violation | null {
 }
 
 function itemsViolation(items: readonly unknown[], path: string): Violation | null {
+  // A call's keys nearly always share model and salt: their strings are judged once per run of
+  // equal ones (the recorder checks every record, so this is its hot path).
+  let model: string | null = null;
+  let salt: string | null = null;
   for (let i = 0; i < items.length; i++) {
-    const v = lmcacheViolation(items[i], indexPath(path, i));
+    const item = items[i];
+    if (item instanceof ObjectKey && item.modelName === model && item.cacheSalt === salt && item.objectGroupId >= 0) continue;
+    const v = lmcacheViolation(item, indexPath(path, i));
     if (v) return v;
+    if (item instanceof ObjectKey) {
+      model = item.modelName;
+      salt = item.cacheSalt;
+    }
   }
   return null;
 }
