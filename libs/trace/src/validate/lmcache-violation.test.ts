@@ -90,6 +90,9 @@ describe('lmcacheViolation walks any argument value', () => {
       rule: expect.stringMatching(/"@"/),
     });
     expect(argsViolation(['keys', 'layout_desc'], [[key()], layout('torch.float16', 'torch.half')])!.path).toBe('layout_desc.dtypes[1]');
+    // Keys sharing model and salt are judged once per run, but each group id still is.
+    expect(argsViolation(['keys'], [[key('m', 1, 's'), key('m', 2, 's'), key('m', -1, 's')]])!.path).toBe('keys[2].object_group_id');
+    expect(argsViolation(['keys'], [[key('m', 0, 's'), key('m', 0, 's'), key('m', 0, 's/')]])!.path).toBe('keys[2].cache_salt');
     const spec = new PrefetchRequestSpec([key(), key('m', -2)], layout('torch.bfloat16'));
     expect(lmcacheViolation(spec, 'spec')!.path).toBe('spec.keys[1].object_group_id');
     expect(lmcacheViolation(new Tuple(['ok', new TorchDtype('torch.half')]), 't')!.path).toBe('t[1]');
