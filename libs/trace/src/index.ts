@@ -26,6 +26,6 @@ export { summarizeTrace, type TraceSummary } from './read/summary.ts';
 export * from './analyze/index.ts';
 export { type Violation, violationMessage } from './validate/violation.ts';
 export { unicodeViolation } from './validate/unicode.ts';
-export { canonicalDtype, dtypeViolation, isCanonicalDtype, TORCH_DTYPE_ALIASES } from './validate/dtypes.ts';
+export { canonicalDtype, dtypeViolation } from './validate/dtypes.ts';
 export { objectKeyViolation, type ObjectKeyFields } from './validate/object-key.ts';
 export { argsViolation, lmcacheViolation } from './validate/lmcache-violation.ts';

@@ -1,7 +1,7 @@
 /** libs/trace, Node-only entry: files. */
 import { open, type FileHandle } from 'node:fs/promises';
 
-export { FileSink, type FileSinkOptions, type PositionalWrite } from './record/file-sink.ts';
+export { FileSink } from './record/file-sink.ts';
 export { setupTracing, type SetupOptions, type TracingSession } from './record/setup.ts';
 
 /** Chunks read ahead of the consumer, so the next read overlaps the parse of the last. */

@@ -8,7 +8,7 @@ const CANONICAL: ReadonlySet<string> = new Set(TORCH_DTYPES);
  * writer may accept the alias only if it records the canonical name (LMCache's decoder refuses the
  * alias itself).
  */
-export const TORCH_DTYPE_ALIASES: Readonly<Record<string, (typeof TORCH_DTYPES)[number]>> = Object.freeze({
+const TORCH_DTYPE_ALIASES: Readonly<Record<string, (typeof TORCH_DTYPES)[number]>> = Object.freeze({
   'torch.half': 'torch.float16',
   'torch.float': 'torch.float32',
   'torch.double': 'torch.float64',
@@ -19,8 +19,6 @@ export const TORCH_DTYPE_ALIASES: Readonly<Record<string, (typeof TORCH_DTYPES)[
   'torch.int': 'torch.int32',
   'torch.long': 'torch.int64',
 });
-
-export const isCanonicalDtype = (name: string): boolean => CANONICAL.has(name);
 
 /** The canonical name of a dtype or of one of torch's aliases; null for anything else. */
 export function canonicalDtype(name: string): string | null {
