@@ -33,7 +33,7 @@ function rowFormat(head: string, line: (r: ReturnType<typeof exportRow>) => stri
   return {
     needsAnalysis: false,
     begin: () => head,
-    record: (rec) => line(exportRow(call++, rec.index, rec)),
+    record: (rec) => line(exportRow(call++, rec.index, rec, serverOf(rec))),
     end: () => '',
   };
 }
@@ -47,10 +47,16 @@ function chromeFormat(): ExportFormat {
       w = new ChromeTraceWriter(chromeTraceOptions(source, header));
       return w.begin();
     },
-    record: (rec) => w!.call(exportRow(call++, rec.index, rec)),
+    record: (rec) => w!.call(exportRow(call++, rec.index, rec, serverOf(rec))),
     end(analysis) {
       const a = analysis ?? new TraceAnalyzer();
       return w!.end(a.spans(), (id) => a.index.erids.get(id));
     },
   };
+}
+
+/** Records merged from several traces carry their server (fleet/trace-set.ts AlignedRecord); a single trace's do not. */
+function serverOf(rec: TraceRecord): string {
+  const s = (rec as TraceRecord & { server?: unknown }).server;
+  return typeof s === 'string' ? s : '';
 }

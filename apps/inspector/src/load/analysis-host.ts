@@ -176,7 +176,7 @@ export class AnalysisHost {
       let text = '';
       for (let i = 0; i < chunk.length; i++) {
         const c = chunk[i]!;
-        const row = exportRow(c, ix.recordIndexOf(c), recs.get(c) ?? missing(c));
+        const row = exportRow(c, ix.recordIndexOf(c), recs.get(c) ?? missing(c), ix.sources.length > 1 ? ix.sources[ix.sourceOf(c)]! : '');
         text += chrome ? chrome.call(row) : format === 'csv' ? csvLine(row) : jsonLine(row);
       }
       parts.push(text);

@@ -49,6 +49,11 @@ export class CallIndex {
   /** Lock arguments (ArgScanner.extra, .opts): how many read locks a prefetch takes or a release gives back. */
   private readonly extra = u32Column(1 << 14);
   private readonly opts = u8Column(1 << 14);
+  /** Per call, the trace (server) it came from, when several are indexed together (setSource). */
+  private readonly source = u16Column(1 << 14);
+  /** Names of the traces (servers), by source id. */
+  readonly sources: string[] = [''];
+  private current = 0;
   private readonly keyOff = u32Column(1 << 14);
   private readonly keyRefs = u32Column(1 << 16);
   /** Per key, 1 + the last call that referenced it: dedupes a key listed twice in one call. */
@@ -87,6 +92,7 @@ export class CallIndex {
     this.shape.push(this.scanner.shape);
     this.extra.push(this.scanner.extra);
     this.opts.push(this.scanner.opts);
+    this.source.push(this.current);
     this.keyOff.push(this.keyRefs.length);
     return call;
   }
@@ -120,6 +126,7 @@ export class CallIndex {
     this.shape.push(sc.shape);
     this.extra.push(sc.extra);
     this.opts.push(sc.opts);
+    this.source.push(this.current);
     this.keyOff.push(this.keyRefs.length);
     return call;
   }
@@ -168,6 +175,27 @@ export class CallIndex {
   keyShapeOf(call: number): KeyShape {
     return this.shape.data[call]! as KeyShape;
   }
+  /**
+   * The calls added from now on come from trace `name` (a server): its keys are its own objects,
+   * apart from the same ObjectKeys of another trace, so each storage manager's locks stay apart.
+   * Returns the source id.
+   */
+  setSource(name: string): number {
+    let id = this.sources.indexOf(name);
+    if (id < 0) {
+      if (this.sources.length === 1 && this.length === 0) this.sources[0] = name;
+      else this.sources.push(name);
+      id = this.sources.indexOf(name);
+    }
+    this.current = id;
+    this.keys.source = id;
+    return id;
+  }
+  /** The source id (setSource) of a call; 0 for a single trace. */
+  sourceOf(call: number): number {
+    return this.source.data[call]!;
+  }
+
   /** `extra_count` of a prefetch or release call (0 when absent). */
   extraCountOf(call: number): number {
     return this.extra.data[call]!;

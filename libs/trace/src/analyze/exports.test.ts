@@ -58,7 +58,7 @@ describe('JSON lines and CSV (one schema for the CLI and the inspector)', () => 
     const csv = (csvHeader() + all.map(csvLine).join('')).split('\r\n');
     expect(csv[0]).toBe(CSV_COLUMNS.join(','));
     expect(csv).toHaveLength(302); // header, rows, trailing empty
-    expect(csv[1]).toMatch(/^0,0,\d+,[\d.e-]+,[\d.]+,\w+,lmcache\.[\w.]+,\d+,[^,]*,"\{""keys"":/);
+    expect(csv[1]).toMatch(/^,0,0,\d+,[\d.e-]+,[\d.]+,\w+,lmcache\.[\w.]+,\d+,[^,]*,"\{""keys"":/);
     expect(csvField('a,"b"')).toBe('"a,""b"""');
   });
 
@@ -122,7 +122,7 @@ describe('Chrome trace-event export', () => {
     s.finishWrite([key(9)]);
     const w = new ChromeTraceWriter();
     let out = w.begin();
-    for (let c = 0; c < s.a.index.length; c++) out += w.call({ call: c, record: c, offset: 0, t_mono: s.a.index.timeOf(c), t_wall: 0, method: 'm', qualname: 'q', keys: 0, external_request_id: '', args: { n: c }, args_error: null });
+    for (let c = 0; c < s.a.index.length; c++) out += w.call({ server: '', call: c, record: c, offset: 0, t_mono: s.a.index.timeOf(c), t_wall: 0, method: 'm', qualname: 'q', keys: 0, external_request_id: '', args: { n: c }, args_error: null });
     out += w.end(s.a.spans(), (id) => s.a.index.erids.get(id));
     const doc = JSON.parse(out) as { traceEvents: Ev[] };
     const spans = doc.traceEvents.filter((e) => e.ph === 'X');

@@ -1,5 +1,5 @@
 import { ObjectKey, toHex, unpackKvRank } from '../model.ts';
-import { f64Column, u32Column, u8Column } from './growable.ts';
+import { f64Column, u16Column, u32Column, u8Column } from './growable.ts';
 import { StringTable } from './string-table.ts';
 import type { KeyInfo } from './types.ts';
 
@@ -22,6 +22,10 @@ export class KeyTable {
   private readonly salt = u32Column();
   private readonly rank = f64Column();
   private readonly group = f64Column();
+  /** The trace each key was seen in (several traces: one storage manager each, so one object each). */
+  private readonly src = u16Column();
+  /** The trace whose keys are interned and looked up now (CallIndex.setSource). */
+  source = 0;
   private slots = new Int32Array(1 << 12);
   private lastModelName = '';
   private lastModelId = 0;
@@ -86,6 +90,7 @@ export class KeyTable {
       localRank: r.localRank,
       objectGroupId: this.group.data[keyId]!,
       cacheSalt: this.salts.get(this.salt.data[keyId]!),
+      source: this.src.data[keyId]!,
       calls,
     };
   }
@@ -168,7 +173,7 @@ export class KeyTable {
     const salt = saltStr === '' ? 0 : this.salts.idOf(saltStr);
     const hi = be32(hash, off, len, 0), lo = be32(hash, off, len, 4);
     const mask = this.slots.length - 1;
-    let slot = mix(hi, lo, be32(hash, off, len, Math.max(0, len - 4)), kvRank, group) & mask;
+    let slot = mix(hi, lo, be32(hash, off, len, Math.max(0, len - 4)), kvRank, group + this.source * 0x10001) & mask;
     const slots = this.slots, ph = this.pfxHi.data, pl = this.pfxLo.data;
     for (;;) {
       const v = slots[slot]!;
@@ -181,6 +186,7 @@ export class KeyTable {
         this.rank.data[k] === kvRank &&
         this.group.data[k] === group &&
         this.salt.data[k] === salt &&
+        this.src.data[k] === this.source &&
         this.sameHash(k, hash, off, len)
       )
         return k;
@@ -207,6 +213,7 @@ export class KeyTable {
     this.salt.push(this.salts.intern(saltStr));
     this.rank.push(kvRank);
     this.group.push(group);
+    this.src.push(this.source);
     const start = this.hashPool.length;
     this.hashPool.resize(start + len);
     this.hashPool.data.set(off === 0 && len === hash.length ? hash : hash.subarray(off, off + len), start);
@@ -221,7 +228,7 @@ export class KeyTable {
     const mask = capacity - 1;
     for (let k = 0, n = this.size; k < n; k++) {
       const h = this.hashBytes(k);
-      let slot = mix(this.pfxHi.data[k]!, this.pfxLo.data[k]!, be32(h, 0, h.length, Math.max(0, h.length - 4)), this.rank.data[k]!, this.group.data[k]!) & mask;
+      let slot = mix(this.pfxHi.data[k]!, this.pfxLo.data[k]!, be32(h, 0, h.length, Math.max(0, h.length - 4)), this.rank.data[k]!, this.group.data[k]! + this.src.data[k]! * 0x10001) & mask;
       while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
       this.slots[slot] = k + 1;
     }

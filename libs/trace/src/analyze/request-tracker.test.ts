@@ -162,6 +162,29 @@ describe('request lifecycles (rules of request-tracker.ts)', () => {
     expect(Object.values(sum.flagCounts).every((n) => n === 0)).toBe(true);
   });
 
+  it('several traces in one index: the same ObjectKey in two servers is two objects, their locks stay apart', () => {
+    const s = new Script();
+    s.a.index.setSource('server-a');
+    s.reserve([A]);
+    s.finishWrite([A]);
+    s.prefetch([A]);
+    s.enter([A]);
+    s.exit([A]);
+    s.a.index.setSource('server-b');
+    s.reserve([A]);
+    s.finishWrite([A]);
+    s.prefetch([A]);
+    s.enter([A]);
+    s.exit([A]);
+    s.release([A]);
+    const sum = s.a.summary();
+    expect(sum.lifecycles).toMatchObject({ reads_leaked: 1, reads_paired: 1, writes_paired: 2 });
+    const [g] = s.a.flagGroups('read_leaked');
+    expect(s.a.index.sourceOf(g!.calls[0]!)).toBe(0);
+    expect(s.a.index.sources).toEqual(['server-a', 'server-b']);
+    expect(s.a.index.keys.size).toBe(2);
+  });
+
   it('calls must arrive in trace order', () => {
     const s = new Script();
     s.prefetch([A]);

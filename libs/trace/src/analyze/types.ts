@@ -47,6 +47,8 @@ export interface KeyInfo {
   localRank: number;
   objectGroupId: number;
   cacheSalt: string;
+  /** The trace (server) the key belongs to: the same ObjectKey in two servers is two objects. */
+  source: number;
   /** Number of calls touching the key. */
   calls: number;
 }

@@ -32,6 +32,8 @@ const dur = (a: number, b: number): number => Math.max(0, Math.round((b - a) * 1
 export class ChromeTraceWriter {
   private first = true;
   private readonly threads = new Map<string, number>();
+  /** Several traces: one process per server (pid 1 is the first; a single trace has only it). */
+  private readonly pids = new Map<string, number>();
   private lastT = 0;
 
   constructor(private readonly options: ChromeTraceOptions = {}) {}
@@ -47,14 +49,28 @@ export class ChromeTraceWriter {
   call(r: ExportRow): string {
     if (r.t_mono > this.lastT) this.lastT = r.t_mono;
     let out = '';
-    let tid = this.threads.get(r.method);
+    let pid = this.pids.get(r.server);
+    if (pid === undefined) {
+      pid = PID + this.pids.size;
+      this.pids.set(r.server, pid);
+      if (pid !== PID) out += this.event(meta('process_name', 0, { name: `${this.options.processName ?? 'kvtrace'} ${r.server}` }, pid));
+    }
+    const thread = `${pid}\u0000${r.method}`;
+    let tid = this.threads.get(thread);
     if (tid === undefined) {
       tid = this.threads.size + 1;
-      this.threads.set(r.method, tid);
-      out += this.event(meta('thread_name', tid, { name: r.method })) + this.event(meta('thread_sort_index', tid, { sort_index: tid }));
+      this.threads.set(thread, tid);
+      out += this.event(meta('thread_name', tid, { name: r.method }, pid)) + this.event(meta('thread_sort_index', tid, { sort_index: tid }, pid));
     }
-    const args = { call: r.call, record: r.record, keys: r.keys, ...(r.external_request_id ? { external_request_id: r.external_request_id } : {}), ...(r.args_error === null ? { args: r.args } : { args_error: r.args_error }) };
-    return out + this.event(`{"name":${JSON.stringify(r.method)},"cat":"call","ph":"i","s":"t","ts":${us(r.t_mono)},"pid":${PID},"tid":${tid},"args":${JSON.stringify(args)}}`);
+    const args = {
+      call: r.call,
+      record: r.record,
+      keys: r.keys,
+      ...(r.server ? { server: r.server } : {}),
+      ...(r.external_request_id ? { external_request_id: r.external_request_id } : {}),
+      ...(r.args_error === null ? { args: r.args } : { args_error: r.args_error }),
+    };
+    return out + this.event(`{"name":${JSON.stringify(r.method)},"cat":"call","ph":"i","s":"t","ts":${us(r.t_mono)},"pid":${pid},"tid":${tid},"args":${JSON.stringify(args)}}`);
   }
 
   /** The request spans, then the end of the document. `erid` names a span's external_request_id id. */
@@ -109,8 +125,8 @@ export class ChromeTraceWriter {
   }
 }
 
-function meta(name: string, tid: number, args: Record<string, string | number>): string {
-  return `{"name":"${name}","ph":"M","pid":${PID},"tid":${tid},"args":${JSON.stringify(args)}}`;
+function meta(name: string, tid: number, args: Record<string, string | number>, pid = PID): string {
+  return `{"name":"${name}","ph":"M","pid":${pid},"tid":${tid},"args":${JSON.stringify(args)}}`;
 }
 
 function complete(name: string, cat: string, ts: number, d: number, tid: number, args: Record<string, string | number>): string {

@@ -17,6 +17,8 @@ export interface ExportRecord {
  * same way, so the same trace gives the same bytes whichever wrote them.
  */
 export interface ExportRow {
+  /** The trace (server) of the call when several are exported as one; '' for a single trace. */
+  server: string;
   /** Position among the calls (the good records, in file order). */
   call: number;
   /** Position among the good records of its trace. */
@@ -35,7 +37,7 @@ export interface ExportRow {
   args_error: string | null;
 }
 
-export function exportRow(call: number, record: number, rec: ExportRecord): ExportRow {
+export function exportRow(call: number, record: number, rec: ExportRecord, server = ''): ExportRow {
   let args: Record<string, unknown> | null = null;
   let json: ExportRow['args'] = null;
   let error: string | null = null;
@@ -46,6 +48,7 @@ export function exportRow(call: number, record: number, rec: ExportRecord): Expo
     error = (e as Error).message;
   }
   return {
+    server,
     call,
     record,
     offset: rec.offset,

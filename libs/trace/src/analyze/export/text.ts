@@ -1,7 +1,7 @@
 import type { ExportRow } from './row.ts';
 
 /** The one CSV schema of kvtrace exports (CLI and inspector). */
-export const CSV_COLUMNS = ['call', 'record', 'offset', 't_mono', 't_wall', 'method', 'qualname', 'keys', 'external_request_id', 'args', 'args_error'] as const;
+export const CSV_COLUMNS = ['server', 'call', 'record', 'offset', 't_mono', 't_wall', 'method', 'qualname', 'keys', 'external_request_id', 'args', 'args_error'] as const;
 
 /** RFC 4180: quote a field holding a comma, quote or line break; double inner quotes. */
 export function csvField(s: string): string {
@@ -14,6 +14,7 @@ export const csvHeader = (): string => CSV_COLUMNS.join(',') + '\r\n';
 export function csvLine(r: ExportRow): string {
   return (
     [
+      csvField(r.server),
       String(r.call),
       String(r.record),
       String(r.offset),
