@@ -37,7 +37,7 @@ interface Entry {
   readonly key: ObjectKey;
   size: number;
   state: 'writing' | 'loading' | 'ready';
-  /** null: the buffer was never written (reads as zeros, allocated only when read). */
+  /** null: the buffer was never written (it reads as zeros: the manager's shared zero buffer of its size). */
   data: Uint8Array | null;
   readLocks: number;
   /** While loading from L2: resolves true when the bytes arrived, false when the load failed. */
@@ -84,6 +84,7 @@ export class StorageManager implements StorageManagerApi {
   private readonly lru: boolean;
   private readonly prefetches = new WeakMap<PrefetchHandle, PrefetchState>();
   private readonly loads = new Set<Promise<unknown>>();
+  private readonly zeroBuffers = new Map<number, Uint8Array>();
   private nextPrefetchId = 0;
   private closed = false;
   private readonly c = {
@@ -194,7 +195,7 @@ export class StorageManager implements StorageManagerApi {
       e.state = 'ready';
       this.c.bytes_written += e.size;
       if (this.l2) {
-        e.data ??= new Uint8Array(e.size);
+        e.data ??= this.zeros(e.size);
         this.l2.put(e.key.id, e.data);
       }
       out[i] = true;
@@ -318,7 +319,7 @@ export class StorageManager implements StorageManagerApi {
             out[i] = null;
             continue;
           }
-          e.data ??= new Uint8Array(e.size);
+          e.data ??= this.zeros(e.size);
           entries.push(e);
           out[i] = e.data;
           this.c.bytes_read += e.size;
@@ -393,6 +394,22 @@ export class StorageManager implements StorageManagerApi {
     this.closed = true;
     await this.idle();
     await this.l2?.close();
+  }
+
+  /**
+   * One zero buffer per object size, shared by every never-written object of that size (nothing
+   * writes into an object's bytes in place). A replay of LMCache traces finishes thousands of
+   * 32 MiB objects unfilled: allocating each at its first read or L2 push took seconds of
+   * zero-filling and GC and put a 1x replay seconds behind its schedule. The last few sizes only.
+   */
+  private zeros(size: number): Uint8Array {
+    let z = this.zeroBuffers.get(size);
+    if (z === undefined) {
+      if (this.zeroBuffers.size >= 8) this.zeroBuffers.delete(this.zeroBuffers.keys().next().value!);
+      z = new Uint8Array(size);
+      this.zeroBuffers.set(size, z);
+    }
+    return z;
   }
 
   private assertOpen(): void {
