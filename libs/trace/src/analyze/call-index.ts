@@ -296,10 +296,11 @@ export class CallIndex {
     const methodCol = this.method.data;
     let query: ((c: number) => boolean) | null = null;
     if (q.text !== undefined && q.text.trim() !== '') {
-      const columns = { method: methodCol, time, textId: this.textId.data, eridId: this.eridId.data, keyOff: this.keyOff.data, keyRefs: this.keyRefs.data };
+      const columns = { method: methodCol, time, textId: this.textId.data, eridId: this.eridId.data, keyOff: this.keyOff.data, keyRefs: this.keyRefs.data, source: this.source.data };
       const compiled = compileQueryText(q.text, {
-        index: { length: n, methods: this.methods, texts: this.texts, erids: this.erids, keys: this.keys, columns },
-        ...(ctx.spanDurationOfCall ? { spanDurationOfCall: ctx.spanDurationOfCall.bind(ctx) } : {}),
+        // Every span reader the caller lends (dur, and the phases wait/body/release/write).
+        ...ctx,
+        index: { length: n, methods: this.methods, texts: this.texts, erids: this.erids, keys: this.keys, sources: this.sources, columns },
       });
       if (compiled === false) return new Uint32Array(0);
       if (compiled !== true) query = compiled;

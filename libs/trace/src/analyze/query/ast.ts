@@ -7,7 +7,7 @@ export interface Span {
 }
 
 /** `any` is a bare word or quoted phrase: hash prefix, model, salt, request id or argument text. */
-export type MatchField = 'any' | 'method' | 'hash' | 'model' | 'req' | 'salt' | 'text';
+export type MatchField = 'any' | 'method' | 'hash' | 'model' | 'req' | 'salt' | 'server' | 'text';
 export type CompareField = 'keys' | 't' | 'dur' | SpanPhaseField;
 /** Compare fields that read one phase of the call's request span. */
 export type SpanPhaseField = 'wait' | 'body' | 'release' | 'write';

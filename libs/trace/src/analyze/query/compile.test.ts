@@ -104,3 +104,49 @@ describe('CallIndex.filter with the query language', () => {
     expect(() => ix.filter({ text: 'modle:llama' })).toThrow(/unknown field "modle:".*column 1/);
   });
 });
+
+describe('server: with several traces in one index', () => {
+  /** Three servers with the same calls: the same ObjectKeys in each (setSource keeps them apart). */
+  function fleet() {
+    const s = new Script();
+    const A = key(0xabcd0001), C = key(0x12340000, 'meta/Llama-3');
+    const calls: Record<string, number[]> = {};
+    for (const server of ['node-1', 'node-2', 'node-12']) {
+      s.a.index.setSource(server);
+      calls[server] = [s.reserve([A, C]), s.finishWrite([A, C]), s.prefetch([A], `req-${server}`), s.enter([A]), s.exit([A]), s.release([A])];
+    }
+    return { ix: s.a.index, a: s.a, calls, A };
+  }
+  const { ix, a, calls, A } = fleet();
+  const q = (text: string) => [...ix.filter({ text })];
+
+  it('an exact name (any case) picks that server only, else every name containing it', () => {
+    expect(q('server:node-1')).toEqual(calls['node-1']);
+    expect(q('server:NODE-12')).toEqual(calls['node-12']);
+    expect(q('server:node')).toEqual([...calls['node-1']!, ...calls['node-2']!, ...calls['node-12']!]);
+    expect(q('server:"de-2"')).toEqual(calls['node-2']);
+  });
+
+  it('combines with every other part, across all servers', () => {
+    const [, , p1] = calls['node-1']!, [, , p2] = calls['node-2']!, [, , p12] = calls['node-12']!;
+    expect(q('method:submit_prefetch_task')).toEqual([p1, p2, p12]);
+    expect(q('method:submit_prefetch_task NOT server:node-2')).toEqual([p1, p12]);
+    expect(q('server:node-12 OR req:req-node-1')).toEqual([p1, ...calls['node-12']!]);
+    // A key filter is one server's key (KeyTable identity includes the source): server: agrees with it.
+    ix.keys.source = 1;
+    const keyOfNode2 = ix.keyIdOf(A);
+    expect([...ix.filter({ keyId: keyOfNode2, text: 'server:node-2' })]).toEqual(calls['node-2']);
+    expect([...ix.filter({ keyId: keyOfNode2, text: 'server:node-1' })]).toEqual([]);
+    // The analyzer's filter lends every span reader (dur and the phases) to the query.
+    expect([...a.filter({ text: 'server:node-1 wait>=0' })]).toEqual(calls['node-1']!.slice(2));
+    expect([...a.filter({ text: 'server:node-1 dur>=0' })]).toEqual(calls['node-1']);
+  });
+
+  it('a server nobody has, or server: with one trace, is an error naming what there is', () => {
+    const e = errorOf(() => ix.filter({ text: 'method:finish_write server:node-9' }));
+    expect(e.reason).toBe('no server is "node-9" (servers: node-1, node-2, node-12)');
+    expect([e.start, e.end]).toEqual([20, 33]);
+    const one = errorOf(() => script().ix.filter({ text: 'server:x' }));
+    expect(one.reason).toContain('one trace is open');
+  });
+});

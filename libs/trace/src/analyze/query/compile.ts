@@ -1,7 +1,7 @@
 import type { KeyTable } from '../key-table.ts';
 import type { MethodTable } from '../methods.ts';
 import type { StringTable } from '../string-table.ts';
-import { QueryError, type CompareField, type QueryNode, type SpanPhaseField } from './ast.ts';
+import { QueryError, type CompareField, type MatchField, type QueryNode, type SpanPhaseField } from './ast.ts';
 import type { CompareOp } from './fields.ts';
 import { parseQuery } from './parser.ts';
 
@@ -15,6 +15,8 @@ export interface QueryIndex {
   readonly texts: StringTable;
   readonly erids: StringTable;
   readonly keys: KeyTable;
+  /** Names of the traces (servers) by source id (CallIndex.setSource); `['']` for a single trace. */
+  readonly sources: readonly string[];
   readonly columns: {
     readonly method: Uint16Array;
     readonly time: Float64Array;
@@ -22,6 +24,8 @@ export interface QueryIndex {
     readonly eridId: Uint32Array;
     readonly keyOff: Uint32Array;
     readonly keyRefs: Uint32Array;
+    /** Source id of each call. */
+    readonly source: Uint16Array;
   };
 }
 
@@ -80,7 +84,7 @@ export function compileQuery(node: QueryNode, ctx: QueryContext): CompiledQuery 
     case 'arg':
       return argToken(`${node.name}=${node.value}`.toLowerCase(), ctx.index);
     case 'match':
-      return match(node.field, node.value, node, ctx.index);
+      return node.field === 'server' ? servers(node.value, node, ctx.index) : match(node.field, node.value, node, ctx.index);
   }
 }
 
@@ -130,7 +134,7 @@ function comparator(op: CompareOp, v: number): (x: number) => boolean {
   }
 }
 
-function match(field: 'any' | 'method' | 'hash' | 'model' | 'req' | 'salt' | 'text', raw: string, at: { start: number; end: number }, ix: QueryIndex): CompiledQuery {
+function match(field: Exclude<MatchField, 'server'>, raw: string, at: { start: number; end: number }, ix: QueryIndex): CompiledQuery {
   const s = raw.toLowerCase();
   switch (field) {
     case 'method':
@@ -178,6 +182,25 @@ function methods(s: string, raw: string, at: { start: number; end: number }, ix:
   const mask = new Uint8Array(Math.max(1, t.size));
   for (const i of ids) mask[i] = 1;
   const col = ix.columns.method;
+  return (c) => mask[col[c]!] === 1;
+}
+
+/**
+ * Calls of the traces (servers) named so: exact (any case), else every server whose name contains
+ * it, as `method:` does. With one trace open there are no server names to pick from: an error that
+ * says so, rather than a filter that hides every call.
+ */
+function servers(raw: string, at: { start: number; end: number }, ix: QueryIndex): CompiledQuery {
+  const names = ix.sources;
+  if (names.length <= 1) throw new QueryError('"server:" picks among several traces opened together; one trace is open', at.start, at.end);
+  const s = raw.toLowerCase();
+  let ids = names.map((n, i) => (n.toLowerCase() === s ? i : -1)).filter((i) => i >= 0);
+  if (ids.length === 0) ids = names.map((n, i) => (n.toLowerCase().includes(s) ? i : -1)).filter((i) => i >= 0);
+  if (ids.length === 0) throw new QueryError(`no server is "${raw}" (servers: ${names.join(', ')})`, at.start, at.end);
+  if (ids.length === names.length) return true;
+  const mask = new Uint8Array(names.length);
+  for (const i of ids) mask[i] = 1;
+  const col = ix.columns.source;
   return (c) => mask[col[c]!] === 1;
 }
 

@@ -25,6 +25,7 @@ export const QUERY_FIELDS: readonly FieldSpec[] = [
   { name: 'model', kind: 'match', canonical: 'model', help: "a key's model name contains this", example: 'model:llama' },
   { name: 'req', kind: 'match', canonical: 'req', help: 'external_request_id contains this', example: 'req:req-17' },
   { name: 'salt', kind: 'match', canonical: 'salt', help: "a key's cache_salt contains this", example: 'salt:tenant-a' },
+  { name: 'server', kind: 'match', canonical: 'server', help: 'the trace (server) of the call, when several are open: exact name, else contained', example: 'server:node-2' },
   { name: 'text', kind: 'match', canonical: 'text', help: 'the argument text (method and non-key values) contains this', example: 'text:PREFIX' },
   { name: 'keys', kind: 'compare', canonical: 'keys', unit: 'count', help: 'number of keys the call carries', example: 'keys>16' },
   { name: 't', kind: 'compare', canonical: 't', unit: 'seconds', help: 'time since the trace started, as the table shows it', example: 't>2.5s' },
@@ -52,6 +53,7 @@ export const QUERY_EXAMPLES: readonly { query: string; means: string }[] = [
   { query: '(method:finish_write OR method:finish_read) t<500ms', means: 'finishes in the first half second' },
   { query: 'mode="new"', means: 'an argument as the table displays it' },
   { query: 'text:"torch.float16[2,16,8]"', means: 'quoted values keep spaces and brackets' },
+  { query: 'server:node-2 method:submit_prefetch_task', means: 'prefetches of one server, when several traces are open' },
   { query: 'dur>10ms', means: 'calls of requests that took more than 10 ms' },
   { query: 'wait>=50ms wait<=200ms', means: 'calls of requests that waited 50 to 200 ms for their read (a histogram brush writes this)' },
 ];

@@ -17,6 +17,16 @@ describe('suggest', () => {
     expect(labels('keys>1 AND (me')).toEqual(['method:']);
   });
 
+  it('completes server names after server:, quoting a name that needs it', () => {
+    const servers = ['node-1', 'node-2', 'my trace'];
+    const items = (src: string) => suggest(src, src.length, METHODS, false, servers)?.items.map((i) => i.insert) ?? null;
+    expect(items('server:')).toEqual(['server:node-1 ', 'server:node-2 ', 'server:"my trace" ']);
+    expect(items('server:-2')).toEqual(['server:node-2 ']);
+    expect(items('server:zz')).toBeNull();
+    for (const s of items('server:')!) expect(() => parseQuery(s)).not.toThrow();
+    expect(labels('se')).toEqual(['server:']);
+  });
+
   it('offers nothing inside a value, a quoted string or an empty word unless asked', () => {
     expect(labels('model:ll')).toBeNull();
     expect(labels('t>2')).toBeNull();

@@ -18,10 +18,11 @@ const BREAK = /[\s()"]/;
 
 /**
  * Autocomplete at `cursor`: field names for a word being typed (`mo` → `model:`), method names after
- * `method:` and for a word that starts one (`res` → `method:reserve_write`). With `explicit` (the
- * user asked, e.g. Ctrl+Space) an empty word lists every field. Null when there is nothing to offer.
+ * `method:` and for a word that starts one (`res` → `method:reserve_write`), server names after
+ * `server:` (when several traces are open). With `explicit` (the user asked, e.g. Ctrl+Space) an
+ * empty word lists every field. Null when there is nothing to offer.
  */
-export function suggest(src: string, cursor: number, methods: readonly string[], explicit = false): Completion | null {
+export function suggest(src: string, cursor: number, methods: readonly string[], explicit = false, servers: readonly string[] = []): Completion | null {
   let from = cursor;
   while (from > 0 && !BREAK.test(src[from - 1]!)) from--;
   // Inside a quoted string nothing is completed: count the quotes before the word.
@@ -40,6 +41,10 @@ export function suggest(src: string, cursor: number, methods: readonly string[],
   };
   if (lower.startsWith('method:')) {
     items.push(...methodItems(word.slice('method:'.length), true));
+  } else if (lower.startsWith('server:')) {
+    const p = lower.slice('server:'.length);
+    // A name with a space or a quote would need quoting: offered quoted so the result parses.
+    for (const s of servers) if (s.toLowerCase().includes(p)) items.push({ label: `server:${s}`, insert: `server:${/[\s()"]/.test(s) ? JSON.stringify(s) : s} `, detail: 'server' });
   } else if (/[:<>=]/.test(word) || (word === '' && !explicit)) {
     return null;
   } else {
