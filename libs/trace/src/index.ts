@@ -22,6 +22,7 @@ export { IndexArgsScanner, indexArgsScanner, type IndexArgsSink } from './read/i
 export { TraceParser, type ParserOptions, type ReadReport } from './read/trace-parser.ts';
 export { TraceReader } from './read/trace-reader.ts';
 export { SegmentedTraceReader, SegmentRecord, SegmentError, groupSegments, parseSegmentName, segmentFileName, type SegmentName, type SegmentSource, type SegmentReport, type RecordingGroup } from './read/segments.ts';
+export { mergeTraces, AlignedRecord, type MergeInput, type MergeOptions } from './read/merge.ts';
 export { summarizeTrace, type TraceSummary } from './read/summary.ts';
 export * from './analyze/index.ts';
 export { type Violation, violationMessage } from './validate/violation.ts';
