@@ -55,7 +55,7 @@ describe('kvtrace export: several traces and rotated segments', () => {
     const out = join(dir, 'pq');
     const r = await captureRun(exportCmd, FIXTURES + 'workload-small.lct', FIXTURES + 'v1.lct', '--format', 'parquet', '--out', out);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/^workload-small: 300 calls -> 300 calls rows, \d+ call_keys rows in 1 part\(s\)/m);
+    expect(r.out).toMatch(/^workload-small: 300 calls -> 300 calls rows, \d+ call_keys rows, \d+ requests rows in 1 part\(s\)/m);
     expect(r.out).toMatch(/^v1: 60 calls -> 60 calls rows/m);
     expect(existsSync(join(out, 'calls', 'server=v1', 'part-0.parquet'))).toBe(true);
   });

@@ -31,6 +31,9 @@ Streams in constant memory:
                                                         external_request_id, args, frame_offset)
              DIR/call_keys/server=NAME/part-K.parquet  (call, position, chunk_hash, model_name,
                                                         kv_rank, object_group_id, cache_salt)
+             DIR/requests/server=NAME/part-K.parquet  (one row per request as kvtrace analyze
+                                                        decides it: kind, status, calls, n_keys,
+                                                        found, phase times)
            zstd, row groups of 128k rows; a server exported again replaces its partitions,
            other servers' stay. Read it with duckdb: SELECT ... FROM 'DIR/calls/**/*.parquet'
 With several traces, t_mono counts from the earliest trace's start and index/offset are each
@@ -130,7 +133,7 @@ async function toText(sets: TraceSet[], name: ExportFormatName, output: string |
     }
     if (sets.length > 1)
       process.stderr.write(`kvtrace export: ${sets.length} traces (${sets.map((s) => s.server).join(', ')}) merged on the wall clock; t_mono counts from the earliest start\n`);
-    const { records, segments } = await exportMerged(sets, createFormat(name), sink);
+    const { records, segments } = await exportMerged(sets, createFormat(name, sets.length > 1), sink);
     await sink.close();
     for (const { server, report } of segments) for (const line of describeDamage(report.report)) process.stderr.write(`kvtrace export: ${server}: ${report.name}: ${line}\n`);
     if (output) process.stderr.write(`kvtrace export: wrote ${records} records to ${output}\n`);

@@ -14,7 +14,7 @@ import { removeStaleWorkDirs, workDirName } from '../fleet/stale.ts';
 const SQL_TEMP_PREFIX = 'kvtrace-sql-';
 const SQL_STAGING_PREFIX = '.kvtrace-sql-staging-';
 
-export const summary = 'run SQL (embedded DuckDB) over traces: tables calls and call_keys';
+export const summary = 'run SQL (embedded DuckDB) over traces: tables calls, call_keys and requests';
 
 const TABLE_LIST = TABLES.map((t) => `  ${t.name}(server, ${t.columns.map((c) => c.name).join(', ')})`).join('\n');
 
@@ -25,6 +25,7 @@ Loads traces (files, folders, patterns; rotated segments read as one trace; seve
 told apart by server) into an embedded DuckDB database and runs QUERY on it. Tables:
 ${TABLE_LIST}
 call_keys has one row per ObjectKey of a call, position = its place in the call's key list.
+requests has one row per request (status, hits and phase times decided as kvtrace analyze does).
 Ready queries for common questions are in the README ("Questions as SQL").
 
 options:

@@ -16,29 +16,31 @@ export interface ExportFormat {
   end(analysis: TraceAnalyzer | null): string;
 }
 
-export function createFormat(name: ExportFormatName): ExportFormat {
+/** `servers`: the records come from several traces (a merge): their rows name their server. */
+export function createFormat(name: ExportFormatName, servers = false): ExportFormat {
+  const server = servers ? serverOf : () => '';
   switch (name) {
     case 'jsonl':
-      return rowFormat('', jsonLine);
+      return rowFormat('', jsonLine, server);
     case 'csv':
-      return rowFormat(csvHeader(), csvLine);
+      return rowFormat(csvHeader(), csvLine, server);
     case 'chrome':
-      return chromeFormat();
+      return chromeFormat(server);
   }
 }
 
 /** Calls are numbered in the order they are written: the position among the good records. */
-function rowFormat(head: string, line: (r: ReturnType<typeof exportRow>) => string): ExportFormat {
+function rowFormat(head: string, line: (r: ReturnType<typeof exportRow>) => string, server: (rec: TraceRecord) => string): ExportFormat {
   let call = 0;
   return {
     needsAnalysis: false,
     begin: () => head,
-    record: (rec) => line(exportRow(call++, rec.index, rec, serverOf(rec))),
+    record: (rec) => line(exportRow(call++, rec.index, rec, server(rec))),
     end: () => '',
   };
 }
 
-function chromeFormat(): ExportFormat {
+function chromeFormat(server: (rec: TraceRecord) => string): ExportFormat {
   let w: ChromeTraceWriter | null = null;
   let call = 0;
   return {
@@ -47,7 +49,7 @@ function chromeFormat(): ExportFormat {
       w = new ChromeTraceWriter(chromeTraceOptions(source, header));
       return w.begin();
     },
-    record: (rec) => w!.call(exportRow(call++, rec.index, rec, serverOf(rec))),
+    record: (rec) => w!.call(exportRow(call++, rec.index, rec, server(rec))),
     end(analysis) {
       const a = analysis ?? new TraceAnalyzer();
       return w!.end(a.spans(), (id) => a.index.erids.get(id));

@@ -76,7 +76,7 @@ describe('exportParquet', () => {
     // Row groups of at most rowGroupRows, zstd throughout.
     expect(back.meta.every((m) => m[3] === 'ZSTD')).toBe(true);
     // No staging left behind.
-    expect(readdirSync(out).sort()).toEqual(['call_keys', 'calls']);
+    expect(readdirSync(out).sort()).toEqual(['call_keys', 'calls', 'requests']);
   });
 
   it('row groups hold rowGroupRows rows (DuckDB counts in vectors of 2048; the default is 128k)', async () => {

@@ -1,5 +1,5 @@
-import { argsToJson, ObjectKey, PrefetchRequestSpec, STORAGE_MANAGER_PREFIX, Tuple, type TraceRecord } from '@kvtrace/trace';
-import { CALL_KEYS, CALLS, type TableSpec } from './tables.ts';
+import { argsToJson, ObjectKey, PrefetchRequestSpec, SPAN_STATUS_NAMES, SpanKind, STORAGE_MANAGER_PREFIX, TraceAnalyzer, Tuple, phaseDuration, type TraceRecord } from '@kvtrace/trace';
+import { CALL_KEYS, CALLS, REQUESTS, type TableSpec } from './tables.ts';
 
 /** CSV lines of one table, collected per batch and written in one piece. */
 export class CsvLines {
@@ -119,7 +119,62 @@ export function callKeyRows(): RowProducer {
   };
 }
 
+/**
+ * `requests`: the request analysis of the whole trace, written at its end (a request's outcome is
+ * known only then). Holds the analysis' index (tens of bytes per call and per key) and each call's
+ * t_wall (8 bytes), not the records.
+ */
+export function requestRows(): RowProducer {
+  const a = new TraceAnalyzer();
+  let tWall = new Float64Array(1 << 14);
+  return {
+    table: REQUESTS,
+    record(rec) {
+      const c = a.addTraceRecord(rec);
+      if (c >= tWall.length) {
+        const next = new Float64Array(tWall.length * 2);
+        next.set(tWall);
+        tWall = next;
+      }
+      tWall[c] = rec.t_wall;
+    },
+    end(out) {
+      const sp = a.spans();
+      const ix = a.index;
+      const call = (c: number) => (c < 0 ? '' : String(ix.recordIndexOf(c)));
+      const ms = (s: number) => (Number.isFinite(s) ? String(Math.round(s * 1e9) / 1e6) : '');
+      for (let s = 0; s < sp.length; s++) {
+        const read = sp.kind[s] === SpanKind.read;
+        const first = ix.keysOfCall(sp.start[s]!)[0];
+        const erid = ix.erids.get(sp.erid[s]!);
+        const found = sp.found[s]!;
+        out.push(
+          [
+            String(s),
+            read ? 'read' : 'write',
+            SPAN_STATUS_NAMES[sp.status[s]!]!,
+            erid === '' ? '' : csvText(erid),
+            first === undefined ? '' : csvText(ix.keys.modelName(first)),
+            call(sp.start[s]!),
+            call(sp.enter[s]!),
+            call(sp.exit[s]!),
+            call(sp.end[s]!),
+            String(tWall[sp.start[s]!]!),
+            String(sp.keys[s]!),
+            found < 0 ? '' : String(found),
+            read && found >= 0 && sp.keys[s]! > 0 ? String(found / sp.keys[s]!) : '',
+            ms(phaseDuration(sp, s, 'read_wait')),
+            ms(phaseDuration(sp, s, 'read_body')),
+            ms(phaseDuration(sp, s, 'read_release')),
+            ms(sp.t1[s]! - sp.t0[s]!),
+          ].join(',') + '\n',
+        );
+      }
+    },
+  };
+}
+
 /** The producers of every table, in TABLES order. */
 export function rowProducers(): RowProducer[] {
-  return [callRows, callKeyRows()];
+  return [callRows, callKeyRows(), requestRows()];
 }

@@ -6,6 +6,7 @@ import { openDuck, type Duck } from './duck.ts';
 import { expandTraceInputs } from './inputs.ts';
 import { hasTables, holdsTraces, loadTraces, runQuery } from './sql.ts';
 import { summarizeSet } from './summarize.ts';
+import { analyzeSet } from '../analyze/analyze-set.ts';
 import { changedHeader, fixture, withHeader, writeSegments } from './test-traces.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvtrace-sql-'));
@@ -46,6 +47,17 @@ describe('loadTraces and runQuery', () => {
       expect(typeof keys).toBe('number');
       expect(keys).toBe(nKeys);
       expect(await holdsTraces(duck, sets)).toBe(true);
+      // requests: one row per request of the analysis `kvtrace analyze` and the inspector use.
+      for (const set of sets) {
+        const a = (await analyzeSet(set)).analyzer.summary();
+        const [[reads, writes, found, leaked]] = (
+          await rows(duck, `SELECT count(*) FILTER (WHERE kind = 'read'), count(*) FILTER (WHERE kind = 'write'), count(*) FILTER (WHERE kind = 'read' AND found > 0), count(*) FILTER (WHERE status = 'leaked') FROM requests WHERE server = '${set.server}'`)
+        ).rows as [[number, number, number, number]];
+        expect([reads, writes, found, leaked], set.server).toEqual([a.requests.total, a.requests.writes, a.requests.with_hits, a.requests.leaked]);
+      }
+      const [[p99]] = (await rows(duck, `SELECT quantile_disc(wait_ms, 0.99) FROM requests WHERE server = 'w'`)).rows as [[number]];
+      const w = (await analyzeSet(sets.find((x) => x.server === 'w')!)).analyzer.summary();
+      expect(p99).toBeCloseTo(w.phases.read_wait.p99 * 1000, 6);
     } finally {
       duck.close();
     }

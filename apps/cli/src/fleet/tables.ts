@@ -48,8 +48,32 @@ export const CALL_KEYS: TableSpec = {
 };
 
 /**
- * Every table, in load order. The `requests` table (one row per request, from the request analysis
- * in libs/trace/src/analyze) is to be added here with its columns, a row producer in rows.ts and
- * nothing else: staging, Parquet parts and the sql loader take their tables from this list.
+ * One row per request, from the request analysis (libs/trace/src/analyze, the same as `kvtrace
+ * analyze` and the inspector's Requests tab): a read request is a submit_prefetch_task with its
+ * read and release, a write a reserve_write with its finish_write.
  */
-export const TABLES: readonly TableSpec[] = [CALLS, CALL_KEYS];
+export const REQUESTS: TableSpec = {
+  name: 'requests',
+  columns: [
+    { name: 'request', type: 'BIGINT', doc: 'the request, numbered in order of its first call' },
+    { name: 'kind', type: 'VARCHAR', doc: '`read` or `write`' },
+    { name: 'status', type: 'VARCHAR', doc: 'done, leaked (a read lock proven held at the end), undecided, miss (found nothing), refused, warm' },
+    { name: 'external_request_id', type: 'VARCHAR', doc: 'NULL when absent or empty' },
+    { name: 'model_name', type: 'VARCHAR', doc: 'model of its first key' },
+    { name: 'call', type: 'BIGINT', doc: 'its first call (submit_prefetch_task or reserve_write): calls.call' },
+    { name: 'enter_call', type: 'BIGINT', doc: 'read_prefetched_results.__enter__ (NULL: never read)' },
+    { name: 'exit_call', type: 'BIGINT', doc: 'read_prefetched_results.__exit__' },
+    { name: 'finish_call', type: 'BIGINT', doc: 'finish_read_prefetched or finish_write (NULL: still open)' },
+    { name: 't_wall', type: 'DOUBLE', doc: 'Unix seconds of its first call' },
+    { name: 'n_keys', type: 'INTEGER', doc: 'keys submitted (read) or reserved (write)' },
+    { name: 'found', type: 'INTEGER', doc: 'keys read or released (read), finished (write); NULL when undecided' },
+    { name: 'hit_ratio', type: 'DOUBLE', doc: 'found / n_keys for reads; NULL for writes and undecided reads' },
+    { name: 'wait_ms', type: 'DOUBLE', doc: 'submit to the read (read_wait)' },
+    { name: 'read_ms', type: 'DOUBLE', doc: 'the read scope, enter to exit (read_body)' },
+    { name: 'release_ms', type: 'DOUBLE', doc: 'exit to finish_read_prefetched (read_release)' },
+    { name: 'total_ms', type: 'DOUBLE', doc: 'first call to last (NULL while open)' },
+  ],
+};
+
+/** Every table, in load order: staging, Parquet parts and the sql loader take their tables from this list. */
+export const TABLES: readonly TableSpec[] = [CALLS, CALL_KEYS, REQUESTS];
