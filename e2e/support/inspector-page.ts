@@ -54,6 +54,28 @@ export class InspectorPage {
     );
   }
 
+  /** Drops several local files at once (one DataTransfer), as a user drops a selection. */
+  async dropLocalFiles(paths: readonly string[]): Promise<void> {
+    const files = paths.map((p) => ({ b64: readFileSync(p).toString('base64'), name: p.split('/').pop() ?? 'trace.lct' }));
+    await this.page.evaluate((files) => {
+      const dt = new DataTransfer();
+      for (const { b64, name } of files) {
+        const bin = atob(b64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        dt.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
+      }
+      const target = document.querySelector('.app') ?? document.body;
+      for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, files);
+  }
+
+  /** The server cell of each rendered row, by call (empty when the server column is hidden). */
+  async renderedServers(): Promise<Map<number, string>> {
+    const pairs = await this.dataRows().evaluateAll((rows) => rows.map((r) => [Number(r.getAttribute('data-call')), r.querySelector('.c-server')?.textContent ?? ''] as const));
+    return new Map(pairs);
+  }
+
   dropFixture(name: string): Promise<void> {
     return this.dropLocalFile(FIXTURES + name, name);
   }

@@ -24,31 +24,51 @@ import {
   type TraceRecord,
 } from '@kvtrace/trace';
 import type { RangeSource } from '../model/args-cache.ts';
-import type { AnalysisRequest, AnswerOf, RequestReport, RequestRow, SliceReport, WireQuery } from '../model/queries.ts';
+import type { AnalysisRequest, AnswerOf, CallSpan, RequestReport, RequestRow, SliceReport, WireQuery } from '../model/queries.ts';
 
 /** Records per export read: enough to coalesce frames into a few big range reads. */
 const EXPORT_CHUNK = 2000;
 const COALESCE_GAP = 64 * 1024;
 const MAX_RANGE = 8 * 1024 * 1024;
+/** While the index grows (a live trace), the table's span answers reuse spans this recent. */
+const LIVE_SPANS_MS = 1000;
 
 const toFilter = (q: WireQuery): FilterQuery => ({ methods: q.methods, t0: q.t0, t1: q.t1, text: q.text, keyId: q.keyId });
 
 /**
  * The worker's half of the analysis: a TraceAnalyzer fed every record while the trace loads (call
- * index = record index = table row), plus each frame's offset so exports can read arguments back
- * from the source (the store keeps no arguments, neither does this). Answers AnalysisRequests.
- * Framework- and DOM-free, so the in-process test worker runs the very same code.
+ * index = record index = table row), plus each frame's offset and file so exports can read
+ * arguments back from the sources (the store keeps no arguments, neither does this). Several
+ * traces open as one are told apart by the index's sources (CallIndex.setSource, one per server),
+ * so each server's keys and locks stay its own. Answers AnalysisRequests. Framework- and
+ * DOM-free, so the in-process test worker runs the very same code.
  */
 export class AnalysisHost {
   readonly analyzer = new TraceAnalyzer();
   private offset = new Float64Array(1 << 14);
   private frameBytes = new Uint32Array(1 << 14);
+  /** The file of each call; empty while every call is from file 0. */
+  private file = new Uint16Array(0);
+  /** The trace (server) the calls being added come from. */
+  private trace = -1;
   private report: { key: string; rev: number; value: RequestReport } | null = null;
-  /** The trace's header, once read (exports name its start time as `kvtrace export` does). */
+  private spanSnap: { rev: number; at: number; spans: RequestSpans } | null = null;
+  /** The earliest trace's header, once read (exports name its start time as `kvtrace export` does). */
   header: TraceHeader | null = null;
+  /** Every call is indexed (no call will be added): span answers are never reused across changes. */
+  complete = false;
   private readonly registry: CodecRegistry = createDefaultRegistry();
 
-  constructor(private readonly source: RangeSource | null) {}
+  /** By file id: where each file's frames are read back from. */
+  private readonly sources: readonly RangeSource[];
+
+  /** `sources`: one per file id (one file: that file's); `servers`: one name per trace (one trace: no server names). */
+  constructor(
+    sources: RangeSource | readonly RangeSource[] | null,
+    private readonly servers: readonly string[] = [''],
+  ) {
+    this.sources = sources === null ? [] : isSourceList(sources) ? sources : [sources];
+  }
 
   get length(): number {
     return this.analyzer.index.length;
@@ -60,18 +80,35 @@ export class AnalysisHost {
   }
 
   /**
-   * Indexes one record (call index = record index = table row). Arguments are never kept: a
-   * RecordView walks its bytes for the index (ObjectKeys read in place); others are decoded.
+   * Indexes one record (call index = record index = table row), from file `file` of trace `trace`.
+   * Arguments are never kept: a RecordView walks its bytes for the index (ObjectKeys read in
+   * place); others are decoded.
    */
-  add(rec: TraceRecord): void {
+  add(rec: TraceRecord, file = 0, trace = 0): void {
     const call = this.analyzer.index.length;
     if (call === this.offset.length) {
       this.offset = grow(this.offset, (n) => new Float64Array(n));
       this.frameBytes = grow(this.frameBytes, (n) => new Uint32Array(n));
+      if (this.file.length > 0) this.file = grow(this.file, (n) => new Uint16Array(n));
     }
     this.offset[call] = rec.offset;
     this.frameBytes[call] = rec.frameBytes;
+    if (file !== 0 && this.file.length === 0) this.file = new Uint16Array(this.offset.length);
+    if (this.file.length > 0) this.file[call] = file;
+    // Each server is its own storage manager: its keys are its own objects in the analysis.
+    if (trace !== this.trace && this.servers.length > 1) this.analyzer.index.setSource(this.servers[trace] ?? String(trace));
+    this.trace = trace;
     this.analyzer.addTraceRecord(rec);
+  }
+
+  private fileOf(call: number): number {
+    return this.file.length === 0 ? 0 : this.file[call]!;
+  }
+
+  /** The server of a call when several traces are open, else ''. */
+  private serverOf(call: number): string {
+    const ix = this.analyzer.index;
+    return ix.sources.length > 1 && call >= 0 ? ix.sources[ix.sourceOf(call)]! : '';
   }
 
   /**
@@ -91,7 +128,7 @@ export class AnalysisHost {
     const value: RequestReport = {
       summary: a.summary(),
       groups: a.flagGroups(undefined, flagLimit),
-      slowest: slowest(spans, requestLimit, (id) => a.index.erids.get(id)),
+      slowest: slowest(spans, requestLimit, (id) => a.index.erids.get(id), (call) => this.serverOf(call)),
       histograms,
       calls: this.length,
     };
@@ -148,15 +185,58 @@ export class AnalysisHost {
       }
       case 'keyOf': {
         const k = req.key;
-        return { answer: a.index.keys.idOfParts(k.chunkHash, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt), transfer: [] };
+        const keys = a.index.keys;
+        // The key's identity includes its trace: the key of the call's server. The source being
+        // interned (a load still running) is put back.
+        const current = keys.source;
+        keys.source = req.call >= 0 && req.call < a.index.length ? a.index.sourceOf(req.call) : current;
+        try {
+          return { answer: keys.idOfParts(k.chunkHash, k.modelName, k.kvRank, k.objectGroupId, k.cacheSalt), transfer: [] };
+        } finally {
+          keys.source = current;
+        }
       }
+      case 'callSpans':
+        return { answer: this.callSpans(req.calls), transfer: [] };
       case 'keyTimeline': {
         const timeline = a.keyTimeline(req.keyId);
-        return { answer: { info: a.index.keyInfo(req.keyId), timeline }, transfer: [] };
+        const info = a.index.keyInfo(req.keyId);
+        return { answer: { info, timeline, server: a.index.sources.length > 1 ? (a.index.sources[info.source] ?? '') : '' }, transfer: [] };
       }
       case 'export':
         return { answer: await this.exportBlob(req.format, req.query, req.name), transfer: [] };
     }
+  }
+
+  /**
+   * The request span of each call (the table's visible rows): its duration, request id and phases.
+   * Spans are recomputed when the analysis changed, but while calls are still being added (a live
+   * trace) at most every LIVE_SPANS_MS, so scrolling a growing trace does not recompute them per row.
+   */
+  callSpans(calls: readonly number[]): CallSpan[] {
+    const a = this.analyzer;
+    const rev = a.requests.revision;
+    let snap = this.spanSnap;
+    if (!snap || (snap.rev !== rev && (this.complete || performance.now() - snap.at >= LIVE_SPANS_MS))) {
+      snap = this.spanSnap = { rev, at: performance.now(), spans: a.spans() };
+    }
+    const sp = snap.spans;
+    return calls.map((call): CallSpan => {
+      const s = call < a.length ? a.requests.spanOfCall(call) : -1;
+      if (s < 0 || s >= sp.length) return { call, span: -1, kind: null, status: '', externalRequestId: '', duration: NaN, phases: {} };
+      const read = sp.kind[s] === SpanKind.read;
+      const phases: Partial<Record<PhaseName, number>> = {};
+      for (const p of read ? (['read_wait', 'read_body', 'read_release'] as const) : (['write'] as const)) phases[p] = phaseDuration(sp, s, p);
+      return {
+        call,
+        span: s,
+        kind: read ? 'read' : 'write',
+        status: SPAN_STATUS_NAMES[sp.status[s]!]!,
+        externalRequestId: a.index.erids.get(sp.erid[s]!),
+        duration: sp.t1[s]! - sp.t0[s]!,
+        phases,
+      };
+    });
   }
 
   /**
@@ -168,7 +248,9 @@ export class AnalysisHost {
     const a = this.analyzer;
     const ix = a.index;
     const calls = format === 'chrome' ? a.filter({ methods: null }) : a.filter(toFilter(query ?? { methods: null }));
-    const chrome = format === 'chrome' ? new ChromeTraceWriter(chromeTraceOptions(name, this.header)) : null;
+    // Several traces: named as `kvtrace export` names a merged set (the servers joined by '+').
+    const source = this.servers.length > 1 ? this.servers.join('+') : name;
+    const chrome = format === 'chrome' ? new ChromeTraceWriter(chromeTraceOptions(source, this.header)) : null;
     const parts: string[] = [chrome ? chrome.begin() : format === 'csv' ? csvHeader() : ''];
     for (let from = 0; from < calls.length; from += EXPORT_CHUNK) {
       const chunk = calls.subarray(from, Math.min(calls.length, from + EXPORT_CHUNK));
@@ -176,7 +258,7 @@ export class AnalysisHost {
       let text = '';
       for (let i = 0; i < chunk.length; i++) {
         const c = chunk[i]!;
-        const row = exportRow(c, ix.recordIndexOf(c), recs.get(c) ?? missing(c), ix.sources.length > 1 ? ix.sources[ix.sourceOf(c)]! : '');
+        const row = exportRow(c, ix.recordIndexOf(c), recs.get(c) ?? missing(c), this.serverOf(c));
         text += chrome ? chrome.call(row) : format === 'csv' ? csvLine(row) : jsonLine(row);
       }
       parts.push(text);
@@ -185,21 +267,23 @@ export class AnalysisHost {
     return new Blob(parts, { type: format === 'csv' ? 'text/csv' : format === 'chrome' ? 'application/json' : 'application/x-ndjson' });
   }
 
-  /** Reads the frames of some calls back from the source, neighbours merged into one range read. */
+  /** Reads the frames of some calls back from their files, neighbours in a file merged into one range read. */
   private async readRecords(calls: Uint32Array): Promise<Map<number, ExportRecord>> {
     const out = new Map<number, ExportRecord>();
-    const src = this.source;
-    if (!src || calls.length === 0) return out;
-    const order = Array.from(calls).sort((x, y) => this.offset[x]! - this.offset[y]!);
+    if (this.sources.length === 0 || calls.length === 0) return out;
+    const order = Array.from(calls).sort((x, y) => this.fileOf(x) - this.fileOf(y) || this.offset[x]! - this.offset[y]!);
     const interner = new QualnameInterner();
     let i = 0;
     while (i < order.length) {
+      const file = this.fileOf(order[i]!);
+      const src = this.sources[file];
+      if (!src) throw new Error(`no source for file ${file}`);
       const start = this.offset[order[i]!]!;
       let end = start + this.frameBytes[order[i]!]!;
       let j = i + 1;
       while (j < order.length) {
         const s = this.offset[order[j]!]!, e = s + this.frameBytes[order[j]!]!;
-        if (s - end > COALESCE_GAP || e - start > MAX_RANGE) break;
+        if (this.fileOf(order[j]!) !== file || s - end > COALESCE_GAP || e - start > MAX_RANGE) break;
         end = Math.max(end, e);
         j++;
       }
@@ -233,12 +317,16 @@ export class AnalysisHost {
   }
 }
 
+function isSourceList(s: RangeSource | readonly RangeSource[]): s is readonly RangeSource[] {
+  return Array.isArray(s);
+}
+
 function missing(call: number): never {
   throw new Error(`call ${call} was not read back`);
 }
 
 /** The `limit` longest requests, those still open first; each with its phases. */
-function slowest(sp: RequestSpans, limit: number, erid: (id: number) => string): RequestRow[] {
+function slowest(sp: RequestSpans, limit: number, erid: (id: number) => string, server: (call: number) => string): RequestRow[] {
   const dur = (s: number) => sp.t1[s]! - sp.t0[s]!;
   const order = Array.from({ length: sp.length }, (_, s) => s).sort((x, y) => {
     const dx = dur(x), dy = dur(y);
@@ -251,6 +339,7 @@ function slowest(sp: RequestSpans, limit: number, erid: (id: number) => string):
     for (const p of read ? (['read', 'read_wait', 'read_body', 'read_release'] as const) : (['write'] as const)) phases[p] = phaseDuration(sp, s, p);
     return {
       span: s,
+      server: server(sp.start[s]!),
       kind: read ? 'read' : 'write',
       status: SPAN_STATUS_NAMES[sp.status[s]!]!,
       externalRequestId: erid(sp.erid[s]!),
@@ -264,7 +353,7 @@ function slowest(sp: RequestSpans, limit: number, erid: (id: number) => string):
   });
 }
 
-function grow<T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T {
+function grow<T extends Float64Array | Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T {
   const next = make(a.length * 2);
   next.set(a);
   return next;

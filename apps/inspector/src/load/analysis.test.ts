@@ -9,13 +9,20 @@ import { NO_FILTERS, parseViewParams, writeViewParams } from '../model/view-stat
 
 describe('view state in the URL', () => {
   it('round-trips every part and leaves other params alone', () => {
-    const v = { trace: 'a b.lct', follow: true, methods: ['reserve_write', 'finish_write'], t0: 0.5, t1: 1.25, text: 'hash:ab model:qwen', keyId: 7, selected: 42 };
+    const v = { traces: ['a b.lct'], follow: true, methods: ['reserve_write', 'finish_write'], t0: 0.5, t1: 1.25, text: 'hash:ab model:qwen', keyId: 7, selected: 42 };
     const s = writeViewParams('?theme=dark', v);
     expect(new URLSearchParams(s).get('theme')).toBe('dark');
     expect(parseViewParams(s)).toEqual(v);
   });
+  it('keeps a set of traces as repeated trace= params, in order', () => {
+    const v = { ...parseViewParams(''), traces: ['fleet-a.lct', 'fleet-b.lct', 'fleet-b.000001.lct'] };
+    const s = writeViewParams('?trace=old.lct&q=x', v);
+    expect(new URLSearchParams(s).getAll('trace')).toEqual(v.traces);
+    expect(parseViewParams(s).traces).toEqual(v.traces);
+    expect(parseViewParams('?trace=&trace=a.lct').traces).toEqual(['a.lct']);
+  });
   it('drops empty parts and ignores garbage', () => {
-    expect(writeViewParams('', { trace: null, follow: false, methods: null, t0: null, t1: null, text: '', keyId: null, selected: null })).toBe('');
+    expect(writeViewParams('', { traces: [], follow: false, methods: null, t0: null, t1: null, text: '', keyId: null, selected: null })).toBe('');
     const p = parseViewParams('?t0=abc&key=-1&sel=1.5&methods=');
     // Every method hidden survives the round trip: `methods=` is written, and read back as [].
     const none = writeViewParams('', { ...parseViewParams(''), methods: [] });
@@ -104,7 +111,7 @@ describe('analysis host and state', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(st.getSnapshot().rows?.[0]).toBe(1);
     const h = new Uint8Array(32).fill(3);
-    const id = await st.followKey({ chunkHash: h, modelName: 'model-a', kvRank: 0x01000100, objectGroupId: 0, cacheSalt: '' });
+    const id = await st.followKey({ chunkHash: h, modelName: 'model-a', kvRank: 0x01000100, objectGroupId: 0, cacheSalt: '' }, 2);
     expect(id).toBeGreaterThanOrEqual(0);
     await new Promise((r) => setTimeout(r, 0));
     // Key 0x03.. is in calls 2 (keys 2,3) and 3 (keys 3,4); methods [1] keeps the odd one.
@@ -120,7 +127,7 @@ describe('analysis host and state', () => {
     st.attach({ request: () => Promise.reject(new Error('the trace was closed')) });
     // followKey is fired and forgotten by a click: it must resolve, with the error in the snapshot.
     const h = new Uint8Array(32).fill(3);
-    await expect(st.followKey({ chunkHash: h, modelName: 'm', kvRank: 0, objectGroupId: 0, cacheSalt: '' })).resolves.toBe(-1);
+    await expect(st.followKey({ chunkHash: h, modelName: 'm', kvRank: 0, objectGroupId: 0, cacheSalt: '' }, 0)).resolves.toBe(-1);
     expect(st.getSnapshot().error).toContain('the trace was closed');
     st.setFilters({ methods: [0] });
     await new Promise((r) => setTimeout(r, 0));

@@ -20,6 +20,8 @@ export interface BatcherOptions {
   size: number;
   /** Batches are posted at most this often while records stream in. */
   flushMs: number;
+  /** Several files are open: batches carry each record's file. */
+  files?: boolean;
 }
 
 /**
@@ -39,7 +41,7 @@ export class ColumnBatcher {
     private readonly opts: BatcherOptions,
     private readonly clock: BatchClock = realClock,
   ) {
-    this.cols = empty(opts.first);
+    this.cols = empty(opts.first, opts.files === true);
   }
 
   /** Records added and not yet posted. */
@@ -47,9 +49,10 @@ export class ColumnBatcher {
     return this.cols.count;
   }
 
-  add(tMono: number, tWall: number, method: number, offset: number, frameBytes: number, newMethod: string | null): void {
+  add(tMono: number, tWall: number, method: number, offset: number, frameBytes: number, newMethod: string | null, file = 0): void {
     const c = this.cols;
     const i = c.count++;
+    if (c.file) c.file[i] = file;
     c.tMono[i] = tMono;
     c.tWall[i] = tWall;
     c.method[i] = method;
@@ -75,7 +78,7 @@ export class ColumnBatcher {
     this.cancelTimer();
     // A batch is posted even when empty at the end: it carries the last progress and new methods.
     const c = this.cols;
-    this.cols = empty(this.opts.size);
+    this.cols = empty(this.opts.size, this.opts.files === true);
     this.lastPost = this.clock.now();
     this.post(c);
   }
@@ -90,7 +93,7 @@ export class ColumnBatcher {
   }
 }
 
-function empty(capacity: number): RecordBatch {
+function empty(capacity: number, files: boolean): RecordBatch {
   return {
     count: 0,
     tMono: new Float64Array(capacity),
@@ -99,5 +102,6 @@ function empty(capacity: number): RecordBatch {
     offset: new Float64Array(capacity),
     frameBytes: new Uint32Array(capacity),
     newMethods: [],
+    ...(files ? { file: new Uint16Array(capacity) } : {}),
   };
 }

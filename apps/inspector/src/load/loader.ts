@@ -1,9 +1,10 @@
 import type { AnalysisState } from '../model/analysis.ts';
-import type { ArgsCache } from '../model/args-cache.ts';
+import type { ArgsCache, RangeSource } from '../model/args-cache.ts';
 import type { AnalysisPort, AnalysisRequest, AnswerOf } from '../model/queries.ts';
 import type { TraceSession } from '../model/session.ts';
-import type { OpenRequest, QueryRequest, SourceSpec, StopRequest, WorkerMessage } from './protocol.ts';
-import { fileRangeSource, httpRangeSource } from './sources.ts';
+import { planTraces, setName, TraceSetError, type PlannedTrace } from '../model/trace-set.ts';
+import type { OpenRequest, QueryRequest, SourceSpec, StopRequest, TraceSpec, WorkerMessage } from './protocol.ts';
+import { fileRangeSource, httpRangeSource, traceUrl } from './sources.ts';
 
 export type WorkerFactory = () => Worker;
 
@@ -14,8 +15,14 @@ interface Waiter {
   reject(e: Error): void;
 }
 
+/** A server trace to open: its name in the listing, and its size when the listing gave it. */
+export interface ServerFile {
+  name: string;
+  size?: number;
+}
+
 /**
- * Owns the parsing worker. One trace at a time: opening a second trace terminates the worker (the
+ * Owns the parsing worker. One trace (or one set of traces) at a time: opening another terminates the worker (the
  * cheapest clean stop: no stream to drain, no stale message can arrive) and a fresh one is started
  * ahead of time, so the next drop does not pay the worker's startup. Cancelling does not terminate
  * it: the worker holds the index of the calls read so far, which filters, lifecycles, statistics
@@ -44,7 +51,16 @@ export class TraceLoader {
   }
 
   openFile(file: File): void {
-    this.start(file.name, file.size, { kind: 'file', file }, fileRangeSource(file));
+    this.openFiles([file]);
+  }
+
+  /**
+   * Files dropped or picked together: a rotated recording's segments are one trace, several
+   * recordings are several traces (servers) lined up on the wall clock. Two files for one segment
+   * fail the load with both names.
+   */
+  openFiles(files: readonly File[]): void {
+    this.openPlanned(() => planTraces(files, (f) => f.name), (f) => ({ kind: 'file', file: f }));
   }
 
   /**
@@ -52,8 +68,43 @@ export class TraceLoader {
    * being recorded until the recording closes.
    */
   openUrl(url: string, name: string, follow = false): void {
-    const stream = follow ? `${url}${url.includes('?') ? '&' : '?'}follow=1` : url;
-    this.start(name, null, { kind: 'url', url: stream, rangeUrl: url }, httpRangeSource(url));
+    this.openPlanned(() => [{ server: name, files: [{ name, item: url }], missing: [] }], (u, last) => urlSource(u, follow && last));
+  }
+
+  /**
+   * Traces of the server by file name (`GET /traces/NAME`), grouped as openFiles groups files.
+   * `follow` applies to one trace: its last segment is the one being recorded.
+   */
+  openServerTraces(files: readonly ServerFile[], follow = false): void {
+    this.openPlanned(
+      () => planTraces(files, (f) => f.name),
+      (f, last, traces) => ({ ...urlSource(traceUrl(f.name), follow && last && traces === 1), ...(f.size === undefined ? {} : { size: f.size }) }),
+    );
+  }
+
+  /** Plans the set (a TraceSetError fails the load, saying why), then opens it. */
+  private openPlanned<T>(plan: () => PlannedTrace<T>[], sourceOf: (item: T, lastOfItsTrace: boolean, traces: number) => SourceSpec): void {
+    let planned: PlannedTrace<T>[];
+    try {
+      planned = plan();
+    } catch (e) {
+      if (!(e instanceof TraceSetError)) throw e;
+      this.stopWorker();
+      this.session.begin('', null);
+      this.session.fail({ kind: 'set', message: e.message });
+      this.analysis?.attach(null);
+      this.args.setSource(null);
+      return;
+    }
+    const traces: TraceSpec[] = planned.map((t) => ({
+      server: t.server,
+      files: t.files.map((f, i) => ({ name: f.name, source: sourceOf(f.item, i === t.files.length - 1, planned.length) })),
+      missing: t.missing,
+    }));
+    const sources = traces.flatMap((t) => t.files.map((f) => f.source));
+    const sizes = sources.map((s) => (s.kind === 'file' ? s.file.size : (s.size ?? null)));
+    const size = sizes.some((n) => n === null) ? null : sizes.reduce<number>((a, n) => a + n!, 0);
+    this.start(setName(planned), size, traces, sources.map((s) => (s.kind === 'file' ? fileRangeSource(s.file) : httpRangeSource(s.rangeUrl))));
   }
 
   cancel(): void {
@@ -79,7 +130,7 @@ export class TraceLoader {
     this.spare = null;
   }
 
-  private start(name: string, size: number | null, source: SourceSpec, range: ReturnType<typeof fileRangeSource>): void {
+  private start(name: string, size: number | null, traces: TraceSpec[], ranges: RangeSource[]): void {
     this.stopWorker();
     const worker = this.spare ?? this.makeWorker();
     this.spare = null;
@@ -87,7 +138,7 @@ export class TraceLoader {
     this.loading = true;
     this.stopping = false;
     this.session.begin(name, size);
-    this.args.setSource(range);
+    this.args.setSources(ranges);
     this.analysis?.attach(this.portFor(worker));
     worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
       if (this.worker !== worker) return;
@@ -101,7 +152,7 @@ export class TraceLoader {
       if (wasLoading) this.session.fail({ kind: 'internal', message: `the parser stopped: ${e.message || 'worker error'}` });
       this.warm();
     };
-    const req: OpenRequest = { type: 'open', source, checkArgs: 'auto' };
+    const req: OpenRequest = { type: 'open', traces, checkArgs: 'auto' };
     worker.postMessage(req);
   }
 
@@ -124,7 +175,7 @@ export class TraceLoader {
   private onMessage(m: WorkerMessage): void {
     switch (m.type) {
       case 'header':
-        this.session.onHeader(m.header, m.totalBytes);
+        this.session.onHeader(m.header, m.totalBytes, m.traces);
         return;
       case 'batch':
         this.session.onBatch(m.batch, m.progress);
@@ -165,4 +216,9 @@ export class TraceLoader {
     for (const w of this.waiters.values()) w.reject(new Error('the trace was closed'));
     this.waiters.clear();
   }
+}
+
+/** A URL source; `follow` streams the file still being recorded (ranges go to the plain URL). */
+function urlSource(url: string, follow: boolean): SourceSpec {
+  return { kind: 'url', url: follow ? `${url}${url.includes('?') ? '&' : '?'}follow=1` : url, rangeUrl: url };
 }

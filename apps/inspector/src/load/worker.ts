@@ -1,15 +1,17 @@
 /// <reference lib="webworker" />
-import { TraceHeaderError, TraceReader, type TraceRecord } from '@kvtrace/trace';
+import { TraceHeaderError, type ParserOptions, type TraceRecord } from '@kvtrace/trace';
 import type { RecordBatch } from '../model/record-store.ts';
 import { FLAG_LIMIT, HISTOGRAM_BINS, REQUEST_LIMIT } from '../model/queries.ts';
 import { AnalysisHost } from './analysis-host.ts';
 import { ColumnBatcher } from './column-batcher.ts';
-import type { MainMessage, OpenRequest, QueryRequest, SourceSpec, WorkerMessage } from './protocol.ts';
+import { FileInput, LoadError, SetInput, lazyStream, openSource, sizeOf, type LoadInput } from './input.ts';
+import type { MainMessage, OpenRequest, QueryRequest, SourceSpec, TraceSpec, WorkerMessage } from './protocol.ts';
 import { fileRangeSource, httpRangeSource } from './sources.ts';
 
 /**
- * Parses a trace off the main thread: TraceReader over the source's ReadableStream, records turned
- * into column batches posted as transferable buffers by the ColumnBatcher (first batch at once, then
+ * Parses a trace off the main thread: a LoadInput over the sources' ReadableStreams (one file, or
+ * a set of rotated segments and servers merged on the wall clock: input.ts), records turned into
+ * column batches posted as transferable buffers by the ColumnBatcher (first batch at once, then
  * at most every FLUSH_MS, and what a quiet live stream holds back by a timer).
  * The worker then stays alive as the trace's analyzer (AnalysisHost) and answers queries.
  */
@@ -32,22 +34,6 @@ const post = (m: WorkerMessage, transfer: Transferable[] = []): void => scope.po
 let host: AnalysisHost | null = null;
 /** Stops the running load (a `stop` message): set while one reads, cleared when it ends. */
 let stopLoad: (() => void) | null = null;
-
-async function open(source: SourceSpec): Promise<{ stream: ReadableStream<Uint8Array>; total: number | null }> {
-  if (source.kind === 'file') return { stream: source.file.stream(), total: source.file.size };
-  let res: Response;
-  try {
-    res = await fetch(source.url);
-  } catch (e) {
-    throw new LoadError('network', unreachable(source.url, e));
-  }
-  if (!res.ok || !res.body) {
-    const text = await res.text().catch(() => '');
-    throw new LoadError('io', `GET ${source.url} failed: HTTP ${res.status}${text ? ` — ${text.slice(0, 200)}` : ''}`);
-  }
-  const len = res.headers.get('content-length');
-  return { stream: res.body, total: len === null ? null : Number(len) };
-}
 
 /** Range reads go to the plain trace URL: `?follow=1` streams, it does not serve ranges. */
 const rangeSourceOf = (s: SourceSpec) => (s.kind === 'file' ? fileRangeSource(s.file) : httpRangeSource(s.rangeUrl));
@@ -77,61 +63,81 @@ function unreachable(url: string, e: unknown): string {
   return `Could not read ${url} (${detail}): the server did not answer. Is it still running?`;
 }
 
-class LoadError extends Error {
-  constructor(
-    readonly kind: string,
-    message: string,
-  ) {
-    super(message);
+/**
+ * Opens what the request names: one file through the fast path (its stream opened now, so a URL's
+ * Content-Length sizes it), or a set (rotated segments, several servers) whose files open as they
+ * are reached and whose size is the sum of theirs (unknown if one is).
+ */
+async function openInput(traces: readonly TraceSpec[], decide: (total: number | null) => ParserOptions): Promise<{ input: LoadInput; total: number | null; options: ParserOptions }> {
+  const files = traces.flatMap((t) => t.files);
+  if (files.length === 1) {
+    const { stream, total } = await openSource(files[0]!.source, unreachable);
+    const options = decide(total);
+    return { input: new FileInput(stream, options), total, options };
   }
+  const sizes = await Promise.all(files.map((f) => sizeOf(f.source)));
+  const total = sizes.some((n) => n === null) ? null : sizes.reduce<number>((a, n) => a + n!, 0);
+  const options = decide(total);
+  return { input: new SetInput(traces, options, unreachable), total, options };
+}
+
+/** The same records again (the second pass): a fresh read of the same files, in the same order. */
+function reopen(traces: readonly TraceSpec[], first: LoadInput, options: ParserOptions): LoadInput {
+  if (first instanceof SetInput) return new SetInput(traces, options, unreachable);
+  return new FileInput(lazyStream(traces[0]!.files[0]!.source, unreachable), options);
 }
 
 async function run(req: OpenRequest): Promise<void> {
-  const { stream, total } = await open(req.source);
-  const checkArgs = req.checkArgs === 'auto' ? total !== null && total <= CHECK_ARGS_MAX_BYTES : req.checkArgs;
-  const inline = total === null || total <= INLINE_INDEX_MAX_BYTES;
-  const analysis = new AnalysisHost(rangeSourceOf(req.source));
+  const files = req.traces.flatMap((t) => t.files);
+  let checkArgs = false;
+  let inline = true;
+  const { input, total } = await openInput(req.traces, (total) => {
+    checkArgs = req.checkArgs === 'auto' ? total !== null && total <= CHECK_ARGS_MAX_BYTES : req.checkArgs;
+    inline = total === null || total <= INLINE_INDEX_MAX_BYTES;
+    return { decodeArgs: checkArgs, maxMalformedListed: 200 };
+  });
+  const analysis = new AnalysisHost(
+    files.map((f) => rangeSourceOf(f.source)),
+    req.traces.map((t) => t.server),
+  );
   host = analysis;
-  const reader = new TraceReader(stream, { decodeArgs: checkArgs, maxMalformedListed: 200 });
   let stopped = false;
-  // Cancelling the stream resolves a pending read as "done", so a live trace waiting for its next
+  // Cancelling the streams resolves a pending read as "done", so a live trace waiting for its next
   // chunk stops at once too; the loop below then ends as if the trace ended here.
   stopLoad = () => {
     stopped = true;
-    void reader.cancel();
+    void input.cancel();
   };
-  const header = await reader.header();
+  const header = await input.header();
   analysis.header = header;
-  post({ type: 'header', header, totalBytes: total, argsChecked: checkArgs });
+  const traces = input.traces;
+  post({ type: 'header', header, totalBytes: total, argsChecked: checkArgs, ...(traces ? { traces } : {}) });
 
   let known = 0;
   let read = 0;
+  const several = files.length > 1;
   const batcher = new ColumnBatcher(
     (batch: RecordBatch) => {
-      const r = reader.report;
-      post({ type: 'batch', batch, progress: { bytesRead: r.bytesRead, records: r.records, malformed: r.malformed } }, [
-        batch.tMono.buffer,
-        batch.tWall.buffer,
-        batch.method.buffer,
-        batch.offset.buffer,
-        batch.frameBytes.buffer,
-      ]);
+      const transfer: Transferable[] = [batch.tMono.buffer, batch.tWall.buffer, batch.method.buffer, batch.offset.buffer, batch.frameBytes.buffer];
+      if (batch.file) transfer.push(batch.file.buffer);
+      post({ type: 'batch', batch, progress: input.progress() }, transfer);
       if (inline) post({ type: 'index', progress: { calls: analysis.length, total: null, done: false, secondPass: false } });
     },
-    { first: FIRST_BATCH, size: BATCH, flushMs: FLUSH_MS },
+    { first: FIRST_BATCH, size: BATCH, flushMs: FLUSH_MS, files: several },
   );
   const add = (rec: TraceRecord) => {
     read++;
     const id = analysis.methodId(rec.qualname);
     const isNew = id === known;
     if (isNew) known++;
-    if (inline) analysis.add(rec);
-    batcher.add(rec.t_mono, rec.t_wall, id, rec.offset, rec.frameBytes, isNew ? rec.qualname : null);
+    const file = input.fileOf(rec);
+    if (inline) analysis.add(rec, file, input.traceOf(rec));
+    batcher.add(rec.t_mono, rec.t_wall, id, rec.offset, rec.frameBytes, isNew ? rec.qualname : null, file);
   };
 
   let streamError: string | undefined;
   try {
-    for await (const recs of reader.batches()) {
+    for await (const recs of input.batches()) {
       if (stopped) break;
       for (let i = 0; i < recs.length; i++) add(recs[i]!);
       if (stopped) break;
@@ -145,7 +151,8 @@ async function run(req: OpenRequest): Promise<void> {
   stopLoad = null;
   batcher.flush();
   batcher.dispose();
-  const r = reader.report;
+  const r = input.report();
+  const fileReports = input.fileReports(checkArgs, stopped);
   post({
     type: 'done',
     report: {
@@ -158,30 +165,37 @@ async function run(req: OpenRequest): Promise<void> {
       argDecodeErrors: checkArgs && !stopped ? r.argDecodeErrors : null,
       ...(streamError === undefined ? {} : { streamError }),
       ...(stopped ? { cancelled: true } : {}),
+      ...(fileReports ? { files: fileReports } : {}),
     },
   });
   let error: string | undefined;
   // The table is loaded and stays usable whatever happens to the second pass: report, never fail.
   // After a stop, the second pass indexes just the calls the table has (`read`), not the whole file.
-  if (!inline && streamError === undefined) await secondPass(req.source, analysis, read).catch((e: unknown) => void (error = e instanceof Error ? e.message : String(e)));
+  if (!inline && streamError === undefined) {
+    const again = reopen(req.traces, input, { decodeArgs: false });
+    await secondPass(again, analysis, read).catch((e: unknown) => void (error = e instanceof Error ? e.message : String(e)));
+  }
+  analysis.complete = true;
   analysis.requestReport(FLAG_LIMIT, REQUEST_LIMIT, HISTOGRAM_BINS);
   post({ type: 'index', progress: { calls: analysis.length, total: analysis.length, done: true, secondPass: !inline, error } });
 }
 
 /** Reads the source again, decoding arguments into the index; the table is already usable meanwhile. */
-async function secondPass(source: SourceSpec, analysis: AnalysisHost, records: number): Promise<void> {
-  const { stream } = await open(source);
-  const reader = new TraceReader(stream, { decodeArgs: false });
-  await reader.header();
+async function secondPass(input: LoadInput, analysis: AnalysisHost, records: number): Promise<void> {
+  await input.header();
   let last = performance.now();
-  for await (const recs of reader.batches()) {
-    for (let i = 0; i < recs.length && analysis.length < records; i++) analysis.add(recs[i]!);
-    // Enough: the rest of the file is not in the table (a cancelled load), do not read it for nothing.
-    if (analysis.length >= records) break;
-    if (performance.now() - last >= INDEX_PROGRESS_MS) {
-      post({ type: 'index', progress: { calls: analysis.length, total: records, done: false, secondPass: true } });
-      last = performance.now();
+  try {
+    for await (const recs of input.batches()) {
+      for (let i = 0; i < recs.length && analysis.length < records; i++) analysis.add(recs[i]!, input.fileOf(recs[i]!), input.traceOf(recs[i]!));
+      // Enough: the rest of the file is not in the table (a cancelled load), do not read it for nothing.
+      if (analysis.length >= records) break;
+      if (performance.now() - last >= INDEX_PROGRESS_MS) {
+        post({ type: 'index', progress: { calls: analysis.length, total: records, done: false, secondPass: true } });
+        last = performance.now();
+      }
     }
+  } finally {
+    await input.cancel();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { TraceStats } from '@kvtrace/trace';
 import { FLAG_LIMIT, HISTOGRAM_BINS, REQUEST_LIMIT, type AnalysisPort, type ExportFormat, type IndexProgress, type KeyReport, type RequestReport, type SliceReport, type WireKey, type WireQuery } from './queries.ts';
+import { CallSpanCache } from './call-spans.ts';
 import { filtersActive, NO_FILTERS, type Filters } from './view-state.ts';
 
 export interface AnalysisSnapshot {
@@ -43,6 +44,8 @@ const wire = (f: Filters): WireQuery => ({
  * A newer query supersedes an older one (its answer is dropped), so typing never shows stale rows.
  */
 export class AnalysisState {
+  /** The request span of each row on screen (the table's duration column). */
+  readonly callSpans = new CallSpanCache();
   private listeners = new Set<Listener>();
   private port: AnalysisPort | null = null;
   private seq = 0;
@@ -83,6 +86,7 @@ export class AnalysisState {
     this.keySeq++;
     if (this.liveTimer) clearTimeout(this.liveTimer);
     this.liveTimer = null;
+    this.callSpans.attach(port);
     this.set({ filters: NO_FILTERS, rows: null, pending: false, error: null, index: null, selected: null, requests: null, slices: null, key: null, stats: null, lastQueryMs: null });
   }
 
@@ -93,6 +97,8 @@ export class AnalysisState {
   onIndex(p: IndexProgress): void {
     const wasDone = this.indexed;
     this.set({ index: p });
+    // A big file's second pass would answer spans of a half-built index: wait for it to complete.
+    this.callSpans.setEnabled(p.done || !p.secondPass);
     // Answers computed on a partial index are refreshed once it is complete.
     if (p.done && !wasDone) {
       this.refreshAll(true);
@@ -130,13 +136,16 @@ export class AnalysisState {
     if (call !== this.snap.selected) this.set({ selected: call });
   }
 
-  /** "Follow this key": resolves an ObjectKey to its key id in the worker, then filters by it. */
-  async followKey(key: WireKey): Promise<number> {
+  /**
+   * "Follow this key": resolves an ObjectKey to its key id in the worker, then filters by it. `call`
+   * is the call it was read from: with several traces open, the key of that call's server.
+   */
+  async followKey(key: WireKey, call: number): Promise<number> {
     const port = this.port;
     if (!port) return -1;
     let id: number;
     try {
-      id = await port.request({ kind: 'keyOf', key });
+      id = await port.request({ kind: 'keyOf', key, call });
     } catch (e) {
       // Callers fire and forget (a click): the failure is shown, never left as an unhandled rejection.
       if (port === this.port) this.set({ error: String(e) });
@@ -193,6 +202,7 @@ export class AnalysisState {
     const now = performance.now();
     if (!force && now - this.summariesAt < SUMMARY_REFRESH_MS) return;
     this.summariesAt = now;
+    this.callSpans.invalidate();
     if (this.snap.requests) this.refreshRequests();
     if (this.snap.slices) this.refreshSlices();
     if (this.snap.stats) this.refreshStats();

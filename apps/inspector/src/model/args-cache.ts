@@ -30,7 +30,8 @@ export class ArgsCache {
   private pending = new Set<number>();
   private inFlight = new Set<number>();
   private scheduled = false;
-  private source: RangeSource | null = null;
+  /** By file id (RecordStore.fileOf): one per file of the open set. */
+  private sources: readonly RangeSource[] = [];
   private generation = 0;
   private listeners = new Set<Listener>();
   private version = 0;
@@ -50,7 +51,12 @@ export class ArgsCache {
 
   /** A new trace: forget everything, drop answers still on their way for the old one. */
   setSource(source: RangeSource | null): void {
-    this.source = source;
+    this.setSources(source === null ? [] : [source]);
+  }
+
+  /** A new set of files (rotated segments, several servers): one source per file id. */
+  setSources(sources: readonly RangeSource[]): void {
+    this.sources = sources;
     this.generation++;
     this.entries.clear();
     this.pending.clear();
@@ -86,32 +92,49 @@ export class ArgsCache {
 
   private flush(): void {
     this.scheduled = false;
-    const src = this.source;
-    if (!src) return;
-    const idx = [...this.pending].sort((a, b) => this.store.offset[a]! - this.store.offset[b]!);
+    if (this.sources.length === 0) return;
+    const st = this.store;
+    // By file, then by offset: a range read never spans two files.
+    const idx = [...this.pending].sort((a, b) => st.fileOf(a) - st.fileOf(b) || st.offset[a]! - st.offset[b]!);
     this.pending.clear();
     const gen = this.generation;
     let group: number[] = [];
+    let gFile = -1;
     let gStart = 0;
     let gEnd = 0;
     const emit = () => {
-      if (group.length > 0) void this.readGroup(src, gen, group, gStart, gEnd);
+      if (group.length === 0) return;
+      const src = this.sources[gFile];
+      if (src) void this.readGroup(src, gen, group, gStart, gEnd);
+      else void this.failGroup(gen, group, `no source for file ${gFile}`);
     };
     for (const i of idx) {
-      const s = this.store.offset[i]!;
-      const e = this.store.frameEnd(i);
-      if (group.length > 0 && s - gEnd <= COALESCE_GAP && e - gStart <= MAX_RANGE) {
+      const f = st.fileOf(i);
+      const s = st.offset[i]!;
+      const e = st.frameEnd(i);
+      if (group.length > 0 && f === gFile && s - gEnd <= COALESCE_GAP && e - gStart <= MAX_RANGE) {
         group.push(i);
         gEnd = Math.max(gEnd, e);
       } else {
         emit();
         group = [i];
+        gFile = f;
         gStart = s;
         gEnd = e;
       }
       this.inFlight.add(i);
     }
     emit();
+  }
+
+  private async failGroup(gen: number, group: number[], error: string): Promise<void> {
+    await Promise.resolve();
+    if (gen !== this.generation) return;
+    for (const i of group) {
+      this.inFlight.delete(i);
+      this.put(i, { ok: false, error });
+    }
+    this.bump();
   }
 
   private async readGroup(src: RangeSource, gen: number, group: number[], start: number, end: number): Promise<void> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Bookmarks } from './bookmarks.ts';
 import { nameOfUrl, NO_EXTRAS, parseLinkExtras, viewParamProblems, writeLinkExtras, type LinkExtras } from './link-state.ts';
 
-const TABS = ['call', 'stats', 'compare', 'marks'];
+const TABS = ['call', 'requests', 'stats', 'compare', 'marks'];
 
 describe('link extras', () => {
   it('round-trip the source, the compared trace, the tab and bookmarks with notes; other params stay', () => {
@@ -30,9 +30,17 @@ describe('link extras', () => {
     const { extras, problems } = parseLinkExtras('?tab=nope&mark=x1&mark=7&url=javascript:alert(1)', TABS);
     expect(extras).toEqual({ url: null, compare: null, tab: null, marks: [{ call: 7, note: '' }] });
     expect(problems.map((p) => p.param)).toEqual(['url=javascript:alert(1)', 'tab=nope', 'mark=x1']);
-    expect(problems[1]!.reason).toContain('call, stats, compare, marks');
+    expect(problems[1]!.reason).toContain('call, requests, stats, compare, marks');
     expect(viewParamProblems('?t0=soon&t1=2.5&key=-1&sel=1.5&follow=yes').map((p) => p.param)).toEqual(['t0=soon', 'key=-1', 'sel=1.5', 'follow=yes']);
     expect(viewParamProblems('?t0=0.5&t1=&key=3&sel=0&follow=1')).toEqual([]);
+  });
+
+  it('opens the Requests panel for an old link to the Lifecycles panel (renamed)', () => {
+    expect(parseLinkExtras('?tab=lifecycles', TABS)).toEqual({ extras: { ...NO_EXTRAS, tab: 'requests' }, problems: [] });
+    // Written back under its new name, so the link the page shows is current.
+    expect(writeLinkExtras('?tab=lifecycles', { ...NO_EXTRAS, tab: parseLinkExtras('?tab=lifecycles', TABS).extras.tab })).toBe('?tab=requests');
+    // An alias only stands for a panel that exists.
+    expect(parseLinkExtras('?tab=lifecycles', ['call']).problems.map((p) => p.param)).toEqual(['tab=lifecycles']);
   });
 
   it('names a trace opened by URL after its last path segment', () => {

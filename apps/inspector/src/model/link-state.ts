@@ -25,6 +25,9 @@ export interface LinkProblem {
 
 const MARK = /^(\d+)(?::([\s\S]*))?$/;
 
+/** Panels that were renamed: old links still open them (the Lifecycles tab became Requests). */
+const TAB_ALIASES: Readonly<Record<string, string>> = { lifecycles: 'requests' };
+
 export function parseLinkExtras(search: string, tabs: readonly string[]): { extras: LinkExtras; problems: LinkProblem[] } {
   const p = new URLSearchParams(search);
   const problems: LinkProblem[] = [];
@@ -34,6 +37,8 @@ export function parseLinkExtras(search: string, tabs: readonly string[]): { extr
   const cmpUrl = p.get('cmpurl') || null;
   const compare: CompareSource | null = cmp !== null ? { kind: 'server', name: cmp } : cmpUrl !== null ? { kind: 'url', url: cmpUrl } : null;
   let tab = p.get('tab') || null;
+  const alias = tab === null ? undefined : TAB_ALIASES[tab];
+  if (tab !== null && !tabs.includes(tab) && alias !== undefined && tabs.includes(alias)) tab = alias;
   if (tab !== null && !tabs.includes(tab)) {
     problems.push({ param: `tab=${tab}`, reason: `no such panel (panels: ${tabs.join(', ')})` });
     tab = null;

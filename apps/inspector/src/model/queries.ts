@@ -53,13 +53,18 @@ export type AnalysisRequest =
   | { kind: 'stats'; bins: number; query: WireQuery | null }
   | { kind: 'requests'; flagLimit: number; requestLimit: number; bins: number }
   | { kind: 'slices' }
-  | { kind: 'keyOf'; key: WireKey }
+  /** `call`: the call the key was read from; its trace (server) is part of the key's identity. */
+  | { kind: 'keyOf'; key: WireKey; call: number }
+  /** The request span of each of these calls (the table's visible rows), see CallSpan. */
+  | { kind: 'callSpans'; calls: number[] }
   | { kind: 'keyTimeline'; keyId: number }
   | { kind: 'export'; format: ExportFormat; query: WireQuery | null; name: string };
 
 /** One request span as the request view lists it (times are t_mono seconds; NaN where absent). */
 export interface RequestRow {
   span: number;
+  /** The trace (server) of the request, when several are open; '' for one. */
+  server: string;
   kind: 'read' | 'write';
   status: string;
   externalRequestId: string;
@@ -100,6 +105,24 @@ export interface SliceReport {
 export interface KeyReport {
   info: KeyInfo;
   timeline: KeyTimeline;
+  /** The trace (server) whose key this is, when several are open; '' for one. */
+  server: string;
+}
+
+/**
+ * The request span a call belongs to, for the table's duration column: fetched for the rows on
+ * screen (never a per-call array for the whole trace). `duration` is NaN when the call is in no
+ * request or its request is still open; phases as RequestRow's.
+ */
+export interface CallSpan {
+  call: number;
+  /** -1: the call is in no request span. */
+  span: number;
+  kind: 'read' | 'write' | null;
+  status: string;
+  externalRequestId: string;
+  duration: number;
+  phases: Partial<Record<PhaseName, number>>;
 }
 
 export interface AnswerOf {
@@ -108,6 +131,7 @@ export interface AnswerOf {
   requests: RequestReport;
   slices: SliceReport;
   keyOf: number;
+  callSpans: CallSpan[];
   keyTimeline: KeyReport;
   export: Blob;
 }

@@ -10,16 +10,28 @@ export interface RecordBatch {
   frameBytes: Uint32Array;
   /** Qualnames first seen in this batch, in method-id order after the known ones. */
   newMethods: string[];
+  /** The file each record comes from (RecordStore.files), when several are open; absent: file 0. */
+  file?: Uint16Array;
 }
 
-/** Bytes per record held by the store's columns (8 + 8 + 2 + 8 + 4). */
+/** One file of the open set: its name and the trace (server) it belongs to, by position in `servers`. */
+export interface StoreFile {
+  name: string;
+  trace: number;
+}
+
+/** Bytes per record held by the store's columns (8 + 8 + 2 + 8 + 4), for one file. */
 export const BYTES_PER_RECORD = 30;
+/** With several files open, each record also names its file (2 more bytes). */
+export const BYTES_PER_RECORD_SEVERAL_FILES = BYTES_PER_RECORD + 2;
 
 /**
  * The columnar record store: one typed array per field, grown by doubling, so ten million records
  * cost ~300 MB of flat memory and no per-record objects. Arguments are not kept: they are read back
  * from the source by offset (see ArgsCache). Method ids and offsets stay, so later indexes (filters,
- * key lifecycles) can be built over these columns without reparsing.
+ * key lifecycles) can be built over these columns without reparsing. Several files open as one
+ * (rotated segments, several servers) add a file column, which names the file an offset is in and,
+ * through `files`, the record's server; one file pays nothing for it.
  */
 export class RecordStore {
   length = 0;
@@ -28,8 +40,14 @@ export class RecordStore {
   method = new Uint16Array(0);
   offset = new Float64Array(0);
   frameBytes = new Uint32Array(0);
+  /** The file of each record; empty while every record is from file 0 (a single file). */
+  file = new Uint16Array(0);
   /** Qualname by method id. */
   readonly methods: string[] = [];
+  /** The open files, by file id (empty until the set is known: one file). */
+  files: readonly StoreFile[] = [];
+  /** Server names by trace; one trace: `['']`, and no server column is shown. */
+  servers: readonly string[] = [''];
 
   get capacity(): number {
     return this.tMono.length;
@@ -37,7 +55,31 @@ export class RecordStore {
 
   /** Bytes held by the columns (capacity, not length: what the heap actually pays). */
   get byteLength(): number {
-    return this.tMono.byteLength + this.tWall.byteLength + this.method.byteLength + this.offset.byteLength + this.frameBytes.byteLength;
+    return this.tMono.byteLength + this.tWall.byteLength + this.method.byteLength + this.offset.byteLength + this.frameBytes.byteLength + this.file.byteLength;
+  }
+
+  /** The files and servers of the set being loaded (before its first batch). */
+  setFiles(files: readonly StoreFile[], servers: readonly string[]): void {
+    this.files = files;
+    this.servers = servers.length > 0 ? servers : [''];
+  }
+
+  /** Several traces (servers) are open: the table shows a server column, the timeline a track per server. */
+  get severalServers(): boolean {
+    return this.servers.length > 1;
+  }
+
+  fileOf(index: number): number {
+    return this.file.length === 0 ? 0 : this.file[index]!;
+  }
+
+  /** The trace (position in `servers`) of a record. */
+  traceOf(index: number): number {
+    return this.files[this.fileOf(index)]?.trace ?? 0;
+  }
+
+  serverOf(index: number): string {
+    return this.servers[this.traceOf(index)] ?? '';
   }
 
   append(b: RecordBatch): void {
@@ -50,6 +92,11 @@ export class RecordStore {
     this.method.set(b.method.subarray(0, b.count), n);
     this.offset.set(b.offset.subarray(0, b.count), n);
     this.frameBytes.set(b.frameBytes.subarray(0, b.count), n);
+    if (b.file) {
+      // The column starts with the first batch that has one (records before it are file 0).
+      if (this.file.length === 0) this.file = new Uint16Array(this.capacity);
+      this.file.set(b.file.subarray(0, b.count), n);
+    }
     this.length = n + b.count;
   }
 
@@ -61,7 +108,10 @@ export class RecordStore {
   clear(): void {
     this.length = 0;
     this.methods.length = 0;
+    this.files = [];
+    this.servers = [''];
     this.resize(0);
+    this.file = new Uint16Array(0);
   }
 
   qualname(index: number): string {
@@ -89,5 +139,6 @@ export class RecordStore {
     this.method = grow(this.method, (k) => new Uint16Array(k));
     this.offset = grow(this.offset, (k) => new Float64Array(k));
     this.frameBytes = grow(this.frameBytes, (k) => new Uint32Array(k));
+    if (this.file.length > 0) this.file = grow(this.file, (k) => new Uint16Array(k));
   }
 }

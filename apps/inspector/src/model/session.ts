@@ -1,5 +1,5 @@
 import type { MalformedFrame, TraceHeader, TruncationReport } from '@kvtrace/trace';
-import { RecordStore, type RecordBatch } from './record-store.ts';
+import { RecordStore, type RecordBatch, type StoreFile } from './record-store.ts';
 
 export type LoadState = 'empty' | 'loading' | 'ready' | 'partial' | 'failed';
 
@@ -7,6 +7,34 @@ export interface LoadProgress {
   bytesRead: number;
   records: number;
   malformed: number;
+}
+
+/** What reading one file of a set found (offsets are the file's own). */
+export interface FileReport {
+  name: string;
+  /** The trace (position in the snapshot's `traces`) the file belongs to. */
+  trace: number;
+  records: number;
+  bytesRead: number;
+  malformed: number;
+  malformedFrames: MalformedFrame[];
+  truncated: TruncationReport | null;
+  argDecodeErrors: number | null;
+  /** Why reading stopped in this file (a header that is not a continuation, a broken stream). */
+  error?: string;
+  /** Never reached: an earlier file of its trace failed, or the load was stopped before it. */
+  unread?: boolean;
+}
+
+/** One trace of the open set: a server's recording, one file or several rotated segments. */
+export interface TraceInfo {
+  /** Its name in the server column and `server:` queries (the recording's name). */
+  server: string;
+  /** Its first file's header. */
+  header: TraceHeader;
+  files: string[];
+  /** Segments the set lacks between the first and the last given (`NAME.000002.lct`, ...). */
+  missing: string[];
 }
 
 export interface FinalReport extends LoadProgress {
@@ -18,6 +46,8 @@ export interface FinalReport extends LoadProgress {
   streamError?: string;
   /** The user stopped the load (Cancel, or Stop on a live trace): what was read is kept. */
   cancelled?: boolean;
+  /** Several files: what each one holds and what is wrong with it (the totals above sum them). */
+  files?: FileReport[];
 }
 
 export interface LoadFailure {
@@ -34,7 +64,10 @@ export interface SessionSnapshot {
   loadId: number;
   name: string | null;
   totalBytes: number | null;
+  /** The first trace's header (the earliest, when several are open). */
   header: TraceHeader | null;
+  /** Every trace of the open set with its header; one entry for a single file. */
+  traces: TraceInfo[];
   progress: LoadProgress;
   report: FinalReport | null;
   error: LoadFailure | null;
@@ -60,6 +93,7 @@ export class TraceSession {
     name: null,
     totalBytes: null,
     header: null,
+    traces: [],
     progress: { bytesRead: 0, records: 0, malformed: 0 },
     report: null,
     error: null,
@@ -87,6 +121,7 @@ export class TraceSession {
       name,
       totalBytes,
       header: null,
+      traces: [],
       progress: { bytesRead: 0, records: 0, malformed: 0 },
       report: null,
       error: null,
@@ -98,9 +133,13 @@ export class TraceSession {
     return loadId;
   }
 
-  onHeader(header: TraceHeader, totalBytes: number | null): void {
+  /** The headers are read: `traces` names the set (absent: one file, one trace). */
+  onHeader(header: TraceHeader, totalBytes: number | null, traces?: TraceInfo[]): void {
     this.assertLoading();
-    this.set({ header, totalBytes: totalBytes ?? this.snap.totalBytes });
+    const set = traces ?? [{ server: '', header, files: this.snap.name === null ? [] : [this.snap.name], missing: [] }];
+    const files: StoreFile[] = set.flatMap((t, trace) => t.files.map((name) => ({ name, trace })));
+    this.store.setFiles(files, set.length > 1 ? set.map((t) => t.server) : ['']);
+    this.set({ header, traces: set, totalBytes: totalBytes ?? this.snap.totalBytes });
   }
 
   onBatch(batch: RecordBatch, progress: LoadProgress): void {
@@ -114,7 +153,8 @@ export class TraceSession {
     this.assertLoading();
     this.store.trim();
     const cancelled = report.cancelled === true;
-    const damaged = cancelled || report.truncated !== null || report.malformed > 0 || report.streamError !== undefined;
+    const fileDamaged = (report.files ?? []).some((f) => f.truncated !== null || f.malformed > 0 || f.error !== undefined || f.unread === true);
+    const damaged = cancelled || fileDamaged || report.truncated !== null || report.malformed > 0 || report.streamError !== undefined;
     this.set({ state: damaged ? 'partial' : 'ready', cancelled, report: { ...report, records: this.store.length }, progress: { ...report, records: this.store.length }, finishedAt: this.now() });
   }
 
@@ -142,7 +182,7 @@ export class TraceSession {
 
   reset(): void {
     this.store.clear();
-    this.set({ state: 'empty', name: null, header: null, report: null, error: null, cancelled: false, totalBytes: null, progress: { bytesRead: 0, records: 0, malformed: 0 }, loadId: this.snap.loadId + 1 });
+    this.set({ state: 'empty', name: null, header: null, traces: [], report: null, error: null, cancelled: false, totalBytes: null, progress: { bytesRead: 0, records: 0, malformed: 0 }, loadId: this.snap.loadId + 1 });
   }
 
   private assertLoading(): void {

@@ -1,5 +1,5 @@
-import { MemoryLayoutDesc, ObjectKey, RawTagged, TraceParser } from '@kvtrace/trace';
-import { TraceBuilder } from '@kvtrace/trace/test-support';
+import { MemoryLayoutDesc, ObjectKey, RawTagged, TraceParser, type ConfigValue } from '@kvtrace/trace';
+import { TraceBuilder, trafficCalls } from '@kvtrace/trace/test-support';
 import type { RecordBatch } from './record-store.ts';
 
 /**
@@ -46,3 +46,18 @@ export function batchOf(bytes: Uint8Array): { batch: RecordBatch; parser: TraceP
 }
 
 export const unknownValue = new RawTagged('Future', { a: 1 });
+
+/**
+ * One server's serving traffic (the trace builder's `trafficCalls`, same seed → same calls and so
+ * the same ObjectKeys on every server given that seed), rotated at record positions `cuts`: one
+ * file per segment, each behind its own header with the same config, as `--trace-max-mb` writes.
+ */
+export function trafficSegments(o: { seed: number; requests: number; tWallStart: number; cuts?: readonly number[]; keysPerCall?: number; config?: ConfigValue }): Uint8Array[] {
+  const calls = [...trafficCalls({ seed: o.seed, requests: o.requests, keysPerCall: o.keysPerCall ?? 4, concurrency: 3 })];
+  const bounds = [0, ...(o.cuts ?? []), calls.length];
+  return bounds.slice(1).map((end, s) => {
+    const b = TraceBuilder.memory({ config: o.config ?? { l1_size_gb: 4 }, tMonoStart: 100, tWallStart: o.tWallStart });
+    for (const c of calls.slice(bounds[s], end)) b.call(c.method, c.t, c.args);
+    return b.bytes();
+  });
+}

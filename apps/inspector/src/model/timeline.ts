@@ -37,9 +37,10 @@ export interface Density {
 
 /**
  * Counts calls per lane and column inside `view`. With `rows` only those calls count (a filter's
- * answer); otherwise all `count` calls of the store.
+ * answer); otherwise all `count` calls of the store. A call's lane is its `method` column value,
+ * or, with `laneOf`, `laneOf[value]` (the server tracks: the file column mapped to its trace).
  */
-export function density(tMono: Float64Array, method: Uint16Array, count: number, rows: Uint32Array | null, lanes: number, view: TimeRange, columns: number): Density {
+export function density(tMono: Float64Array, method: Uint16Array, count: number, rows: Uint32Array | null, lanes: number, view: TimeRange, columns: number, laneOf: Uint16Array | null = null): Density {
   const cols = Math.max(1, Math.floor(columns));
   const counts = new Uint32Array(Math.max(1, lanes) * cols);
   const total = new Uint32Array(cols);
@@ -48,7 +49,7 @@ export function density(tMono: Float64Array, method: Uint16Array, count: number,
     const t = tMono[i]!;
     if (t < view.t0 || t > view.t1) return;
     const c = Math.min(cols - 1, Math.floor((t - view.t0) * scale));
-    const m = method[i]!;
+    const m = laneOf === null ? method[i]! : (laneOf[method[i]!] ?? lanes);
     if (m >= lanes) return;
     counts[m * cols + c]!++;
     total[c]!++;
@@ -96,11 +97,11 @@ export function tickStep(span: number, wanted: number): number {
   return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 }
 
-/** The call nearest to time `t` in `lane` (or any lane when -1) among shown calls, or -1. */
-export function nearestCall(tMono: Float64Array, method: Uint16Array, count: number, rows: Uint32Array | null, lane: number, t: number, maxDt: number): number {
+/** The call nearest to time `t` in `lane` (or any lane when -1) among shown calls, or -1; lanes as density's. */
+export function nearestCall(tMono: Float64Array, method: Uint16Array, count: number, rows: Uint32Array | null, lane: number, t: number, maxDt: number, laneOf: Uint16Array | null = null): number {
   let best = -1, bestDt = maxDt;
   const test = (i: number) => {
-    if (lane >= 0 && method[i] !== lane) return;
+    if (lane >= 0 && (laneOf === null ? method[i] : laneOf[method[i]!]) !== lane) return;
     const d = Math.abs(tMono[i]! - t);
     if (d <= bestDt) {
       bestDt = d;

@@ -1,8 +1,9 @@
 /**
  * The view state a link reproduces: which trace, the filters, the time window and the selected
- * call, as URL search params (`?trace=NAME&methods=a,b&t0=&t1=&q=&key=&sel=`). Methods travel by
+ * call, as URL search params (`?trace=NAME&methods=a,b&t0=&t1=&q=&key=&sel=`). Several traces open
+ * as one (rotated segments, several servers) are `trace=` repeated, one per file. Methods travel by
  * short name (stable across traces and readable); keys by key id (ids are assigned in load order,
- * so the same trace gives the same ids).
+ * so the same set of traces gives the same ids).
  */
 export interface Filters {
   /** Method ids to show; null shows every method. */
@@ -20,7 +21,8 @@ export function filtersActive(f: Filters): boolean {
 }
 
 export interface ViewParams {
-  trace: string | null;
+  /** The server's trace files open together (`trace=` repeated); empty: none from the server. */
+  traces: string[];
   follow: boolean;
   /** Method short names (resolved to ids once the trace's methods are known). */
   methods: string[] | null;
@@ -45,7 +47,7 @@ export function parseViewParams(search: string): ViewParams {
   const p = new URLSearchParams(search);
   const methods = p.get('methods');
   return {
-    trace: p.get('trace') || null,
+    traces: p.getAll('trace').filter((t) => t !== ''),
     follow: p.get('follow') === '1',
     methods: methods === null ? null : methods.split(',').filter((m) => m !== ''),
     t0: num(p.get('t0')),
@@ -60,7 +62,8 @@ export function parseViewParams(search: string): ViewParams {
 export function writeViewParams(search: string, v: ViewParams): string {
   const p = new URLSearchParams(search);
   const set = (k: string, val: string | null) => (val === null || val === '' ? p.delete(k) : p.set(k, val));
-  set('trace', v.trace);
+  p.delete('trace');
+  for (const t of v.traces) p.append('trace', t);
   set('follow', v.follow ? '1' : null);
   // `methods=` (empty) is "every method hidden", not "no filter": written even though it is empty.
   if (v.methods === null) p.delete('methods');

@@ -1,8 +1,10 @@
 import type { ObjectKey } from '@kvtrace/trace';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Inspector } from '../inspector.ts';
+import type { ServerFile } from '../load/loader.ts';
 import { Bookmarks } from '../model/bookmarks.ts';
 import { nameOfUrl, parseLinkExtras, viewParamProblems, type CompareSource, type LinkExtras } from '../model/link-state.ts';
+import { setOrder } from '../model/trace-set.ts';
 import { parseViewParams, type Filters } from '../model/view-state.ts';
 import { CallTable, positionOf } from './CallTable.tsx';
 import { DamageReport } from './DamageReport.tsx';
@@ -50,23 +52,25 @@ export function App({ inspector }: { inspector: Inspector }) {
   const extras = useMemo<LinkExtras>(() => ({ url: opened?.url ?? null, compare, tab: tab === 'call' ? null : tab, marks: [...marks] }), [opened, compare, tab, marks]);
   const url = useViewUrl(opened, snap, methods, analysis, a, extras);
 
-  const openFile = useCallback(
-    (file: File) => {
+  const openFiles = useCallback(
+    (files: readonly File[]) => {
       url.setPending(null);
       url.clearProblems();
       bookmarks.replace([]);
-      setOpened({ server: null, url: null, follow: false });
-      inspector.openFile(file);
+      setOpened({ traces: [], url: null, follow: false });
+      inspector.openFiles(files);
     },
     [inspector, url, bookmarks],
   );
+  /** Trace files of the server, one or several (a rotated recording's segments, several servers). */
   const openServer = useCallback(
-    (name: string, follow = false) => {
+    (files: readonly ServerFile[], follow = false) => {
       url.setPending(null);
       url.clearProblems();
       bookmarks.replace([]);
-      setOpened({ server: name, url: null, follow });
-      inspector.openServerTrace(name, follow);
+      // The link lists the files as the set orders them, whatever order they were ticked in.
+      setOpened({ traces: setOrder(files.map((f) => f.name)), url: null, follow });
+      inspector.openServerTraces(files, follow);
     },
     [inspector, url, bookmarks],
   );
@@ -75,14 +79,14 @@ export function App({ inspector }: { inspector: Inspector }) {
   useEffect(() => {
     const { view, extras: x, problems } = link;
     url.addProblems(problems);
-    if (view.trace) {
-      setOpened({ server: view.trace, url: null, follow: view.follow });
-      inspector.openServerTrace(view.trace, view.follow);
+    if (view.traces.length > 0) {
+      setOpened({ traces: view.traces, url: null, follow: view.follow });
+      inspector.openServerTraces(view.traces.map((name) => ({ name })), view.follow);
     } else if (x.url) {
-      setOpened({ server: null, url: x.url, follow: view.follow });
+      setOpened({ traces: [], url: x.url, follow: view.follow });
       inspector.loader.openUrl(x.url, nameOfUrl(x.url), view.follow);
     }
-    if (view.trace || x.url) {
+    if (view.traces.length > 0 || x.url) {
       url.setPending(view);
       bookmarks.replace(x.marks);
     }
@@ -107,10 +111,11 @@ export function App({ inspector }: { inspector: Inspector }) {
     },
     [analysis, store],
   );
+  /** A key of call `call`: with several servers open, that call's server's key. */
   const followKey = useCallback(
-    (k: ObjectKey) => {
+    (k: ObjectKey, call: number) => {
       setTab('key');
-      void analysis.followKey({ chunkHash: k.chunkHash, modelName: k.modelName, kvRank: k.kvRank, objectGroupId: k.objectGroupId, cacheSalt: k.cacheSalt });
+      void analysis.followKey({ chunkHash: k.chunkHash, modelName: k.modelName, kvRank: k.kvRank, objectGroupId: k.objectGroupId, cacheSalt: k.cacheSalt }, call);
     },
     [analysis],
   );
@@ -139,7 +144,7 @@ export function App({ inspector }: { inspector: Inspector }) {
         analysis={analysis}
         showExport={showTable}
         exportReady={a.index?.done === true || live}
-        onFile={openFile}
+        onFiles={openFiles}
         onOpenServer={openServer}
         onStop={() => inspector.loader.cancel()}
         onHelp={() => setHelp(true)}
@@ -154,7 +159,7 @@ export function App({ inspector }: { inspector: Inspector }) {
         {showTable && snap.header && (
           <>
             <DamageReport snap={snap} />
-            <FilterBar methods={methods} analysis={a} total={store.length} onChange={filter} onClear={() => analysis.clearFilters()} inputRef={queryInput} />
+            <FilterBar methods={methods} servers={store.severalServers ? store.servers : undefined} analysis={a} total={store.length} onChange={filter} onClear={() => analysis.clearFilters()} inputRef={queryInput} />
             <main className="workspace">
               <section className="table-pane" aria-label="Calls">
                 {store.length > 0 && (
@@ -179,6 +184,7 @@ export function App({ inspector }: { inspector: Inspector }) {
                   count={rowCount}
                   version={snap.version}
                   args={inspector.args}
+                  spans={analysis.callSpans}
                   selected={a.selected}
                   onSelect={onSelect}
                   emptyText={
@@ -209,7 +215,7 @@ export function App({ inspector }: { inspector: Inspector }) {
           </>
         )}
       </ErrorBoundary>
-      <DropZone onFile={openFile} />
+      <DropZone onFiles={openFiles} />
       {help && <KeyboardHelp onClose={closeHelp} />}
     </div>
   );

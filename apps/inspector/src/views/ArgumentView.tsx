@@ -11,8 +11,11 @@ import { useExternal } from './use-external.ts';
 /** How a key node asks to be followed, without threading a callback through every tree level. */
 const FollowKey = createContext<((key: ObjectKey) => void) | null>(null);
 
-/** The selected call: its envelope and a lazily expanded, codec-aware tree of its arguments. */
-export function ArgumentView({ inspector, index, onFollowKey, bookmarks }: { inspector: Inspector; index: number | null; onFollowKey(key: ObjectKey): void; bookmarks: Bookmarks }) {
+/**
+ * The selected call: its envelope and a lazily expanded, codec-aware tree of its arguments. A key
+ * is followed as a key of this call (with several servers open, of this call's server).
+ */
+export function ArgumentView({ inspector, index, onFollowKey, bookmarks }: { inspector: Inspector; index: number | null; onFollowKey(key: ObjectKey, call: number): void; bookmarks: Bookmarks }) {
   useExternal(inspector.args);
   useExternal(bookmarks);
   const store = inspector.session.store;
@@ -26,6 +29,7 @@ export function ArgumentView({ inspector, index, onFollowKey, bookmarks }: { ins
   }
   const q = store.qualname(index);
   const note = bookmarks.noteOf(index);
+  const file = store.files.length > 1 ? store.files[store.fileOf(index)]?.name : undefined;
   const entry = inspector.args.get(index);
   if (entry === undefined) inspector.args.request([index]);
   return (
@@ -60,6 +64,14 @@ export function ArgumentView({ inspector, index, onFollowKey, bookmarks }: { ins
         />
       )}
       <dl className="facts">
+        {store.severalServers && (
+          <>
+            <dt>server</dt>
+            <dd className="mono" data-testid="call-server">
+              {store.serverOf(index)}
+            </dd>
+          </>
+        )}
         <dt>time</dt>
         <dd>
           {formatRelSeconds(store.tMono[index] ?? 0)} s · {formatWall(store.tWall[index] ?? 0)}
@@ -68,7 +80,7 @@ export function ArgumentView({ inspector, index, onFollowKey, bookmarks }: { ins
         <dd className="mono wrap">{q}</dd>
         <dt>frame</dt>
         <dd className="mono">
-          byte {store.offset[index]} · {formatBytes(store.frameBytes[index] ?? 0)}
+          {file !== undefined && `${file} · `}byte {store.offset[index]} · {formatBytes(store.frameBytes[index] ?? 0)}
         </dd>
       </dl>
       {entry === undefined ? (
@@ -76,7 +88,7 @@ export function ArgumentView({ inspector, index, onFollowKey, bookmarks }: { ins
       ) : !entry.ok ? (
         <p className="badge badge-err">Arguments unreadable: {entry.error}</p>
       ) : (
-        <FollowKey.Provider value={onFollowKey}>
+        <FollowKey.Provider value={(key) => onFollowKey(key, index)}>
           <ul className="tree" role="tree" aria-label="Argument tree" data-testid="arg-tree">
             {Object.entries(entry.args).map(([k, v]) => (
               <TreeNode key={`${index}:${k}`} node={argNode(k, v)} depth={0} defaultOpen />

@@ -2,10 +2,13 @@ import { shortMethodName } from '@kvtrace/trace';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import type { ArgsCache } from '../model/args-cache.ts';
+import type { CallSpanCache } from '../model/call-spans.ts';
 import { formatRelSeconds, formatWall } from '../model/format.ts';
 import type { RecordStore } from '../model/record-store.ts';
 import { scrollTopFor, slotCount, slotShift, type ScrollGeometry } from '../model/scroll-map.ts';
 import { methodHue } from './methods.ts';
+import { serverHue } from './servers.ts';
+import { spanCell, spanTitle } from './span-text.ts';
 import { useExternal } from './use-external.ts';
 
 export const ROW_HEIGHT = 22;
@@ -20,6 +23,8 @@ interface Props {
   /** Session version: the store mutates in place, this tells React it did. */
   version: number;
   args: ArgsCache;
+  /** Each shown call's request span, for the duration column (asked for the rows on screen). */
+  spans: CallSpanCache;
   /** The selected call index (not a position): it is scrolled into view when it changes. */
   selected: number | null;
   onSelect(call: number): void;
@@ -60,14 +65,19 @@ export function nearestPositionOf(rows: Uint32Array | null, count: number, call:
 /**
  * The call table: an ARIA grid over the columnar store, virtualized by react-virtual over at most
  * MAX_SCROLL_PX of real pixels; past that the scroll map (model/scroll-map.ts) shifts which records
- * the rendered slots show, so all of a 10M-call trace is reachable by scrolling.
+ * the rendered slots show, so all of a 10M-call trace is reachable by scrolling. Several traces
+ * open as one add a server column; the duration column is each call's request span, asked of the
+ * worker for the rows on screen.
  */
-export function CallTable({ store, rows, count, args, selected, onSelect, emptyText }: Props) {
+export function CallTable({ store, rows, count, args, spans, selected, onSelect, emptyText }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   // The keyboard cursor is a CALL, not a position: a new filter changes positions under it, and the
   // cursor must stay on the same call (or the nearest shown one when the filter hides it).
   const [activeCall, setActiveCall] = useState(0);
   useExternal(args);
+  useExternal(spans);
+  const servers = store.severalServers;
+  const columns = servers ? 8 : 7;
 
   const slots = slotCount({ count, rowHeight: ROW_HEIGHT, maxPx: MAX_SCROLL_PX, viewport: 1 });
   const virtualizer = useVirtualizer({
@@ -95,6 +105,7 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
     const want = [...visible];
     if (selected !== null) want.push(selected);
     args.request(want);
+    spans.request(visible);
   });
 
   const reveal = (index: number) => {
@@ -156,11 +167,11 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
 
   return (
     <div
-      className="grid"
+      className={`grid${servers ? ' has-server' : ''}`}
       role="grid"
       aria-label="Calls"
       aria-rowcount={count + 1}
-      aria-colcount={5}
+      aria-colcount={columns}
       // Only while the active row is rendered: an id that is not in the DOM is an ARIA error (screen
       // readers lose focus), and mouse scrolling takes the active row out of the virtual window.
       aria-activedescendant={active >= 0 && active < count && visible.includes(callAt(active)) ? `call-row-${callAt(active)}` : undefined}
@@ -170,11 +181,19 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
       <div role="rowgroup" className="grid-head">
         <div role="row" aria-rowindex={1} className="grid-row grid-head-row">
           <div role="columnheader" className="c-idx">#</div>
-          <div role="columnheader" className="c-time" title="Seconds since the recording started (hover a row for wall time)">
+          {servers && (
+            <div role="columnheader" className="c-server" title="The trace (server) of the call">
+              server
+            </div>
+          )}
+          <div role="columnheader" className="c-time" title={servers ? 'Seconds since the earliest trace started, every server on one wall clock (hover a row for wall time)' : 'Seconds since the recording started (hover a row for wall time)'}>
             time (s)
           </div>
           <div role="columnheader" className="c-method">method</div>
           <div role="columnheader" className="c-keys">keys</div>
+          <div role="columnheader" className="c-dur" title="Duration of the request span the call belongs to (hover for the request and its phases)">
+            duration
+          </div>
           <div role="columnheader" className="c-args">arguments</div>
         </div>
       </div>
@@ -189,6 +208,7 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
               const index = callAt(pos);
               const q = store.qualname(index);
               const entry = args.get(index);
+              const span = spans.get(index);
               const style: CSSProperties & Record<'--hue', number> = { transform: `translateY(${it.start + delta}px)`, '--hue': methodHue(q) };
               const cls = `grid-row${index === selected ? ' is-selected' : ''}${pos === active ? ' is-active' : ''}${pos % 2 ? ' is-odd' : ''}`;
               return (
@@ -209,6 +229,13 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
                   <div role="gridcell" className="c-idx">
                     {index}
                   </div>
+                  {servers && (
+                    <div role="gridcell" className="c-server" title={store.serverOf(index)}>
+                      <span className="server-chip" style={{ ['--hue' as string]: serverHue(store.traceOf(index)) }}>
+                        {store.serverOf(index)}
+                      </span>
+                    </div>
+                  )}
                   <div role="gridcell" className="c-time" title={formatWall(store.tWall[index] ?? 0)}>
                     {formatRelSeconds(store.tMono[index] ?? 0)}
                   </div>
@@ -217,6 +244,9 @@ export function CallTable({ store, rows, count, args, selected, onSelect, emptyT
                   </div>
                   <div role="gridcell" className="c-keys">
                     {entry === undefined ? '' : entry.ok ? (entry.keyCount ?? '–') : '!'}
+                  </div>
+                  <div role="gridcell" className="c-dur" title={spanTitle(span)} data-span={span?.span}>
+                    {spanCell(span)}
                   </div>
                   <div role="gridcell" className="c-args">
                     {entry === undefined ? (

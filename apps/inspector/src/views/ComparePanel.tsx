@@ -54,7 +54,7 @@ export function ComparePanel({ inspector, onCompare }: { inspector: Inspector; o
             }}
           >
             <option value="">server trace…</option>
-            {list.traces.map((t) => (
+            {list.recordings.flatMap((r) => r.files).map((t) => (
               <option key={t.name} value={t.name}>
                 {t.name}
               </option>

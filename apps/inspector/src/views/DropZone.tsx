@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
 
 /**
- * Drop a trace anywhere on the page. Listens on the window (a drop on any panel works) and shows
- * the overlay while files are dragged over; a depth counter because dragleave fires for every
- * child element crossed.
+ * Drop traces anywhere on the page: one file, or several opened as one (rotated segments, several
+ * servers). Listens on the window (a drop on any panel works) and shows the overlay while files are
+ * dragged over; a depth counter because dragleave fires for every child element crossed.
  */
-export function DropZone({ onFile }: { onFile(file: File): void }) {
+export function DropZone({ onFiles }: { onFiles(files: readonly File[]): void }) {
   const [dragging, setDragging] = useState(false);
   useEffect(() => {
     let depth = 0;
@@ -28,8 +28,8 @@ export function DropZone({ onFile }: { onFile(file: File): void }) {
       e.preventDefault();
       depth = 0;
       setDragging(false);
-      const file = e.dataTransfer?.files[0];
-      if (file) onFile(file);
+      const files = Array.from(e.dataTransfer?.files ?? []);
+      if (files.length > 0) onFiles(files);
     };
     window.addEventListener('dragenter', enter);
     window.addEventListener('dragleave', leave);
@@ -41,11 +41,11 @@ export function DropZone({ onFile }: { onFile(file: File): void }) {
       window.removeEventListener('dragover', over);
       window.removeEventListener('drop', drop);
     };
-  }, [onFile]);
+  }, [onFiles]);
   if (!dragging) return null;
   return (
     <div className="drop-overlay" aria-hidden="true">
-      <div className="drop-overlay-box">Drop the trace to open it</div>
+      <div className="drop-overlay-box">Drop the traces to open them (several files open as one: segments and servers)</div>
     </div>
   );
 }

@@ -1,6 +1,7 @@
+import type { ServerFile } from '../load/loader.ts';
 import { ServerTraceList } from './TraceMenu.tsx';
 
-export function EmptyState({ onChoose, onOpen }: { onChoose(): void; onOpen(name: string, follow: boolean): void }) {
+export function EmptyState({ onChoose, onOpen }: { onChoose(): void; onOpen(files: readonly ServerFile[], follow: boolean): void }) {
   return (
     <div className="empty">
       <div className="empty-drop">
@@ -10,10 +11,10 @@ export function EmptyState({ onChoose, onOpen }: { onChoose(): void; onOpen(name
         <h1>Drop a .lct trace anywhere</h1>
         <p className="muted">
           Call traces of the KV-cache storage manager, from kvtrace or LMCache's recorder. Files of millions of calls open while they load; cut-off files
-          show every complete call.
+          show every complete call. Several files open as one: a rotated recording's segments, and several servers lined up on the wall clock.
         </p>
         <button type="button" className="btn btn-primary" onClick={onChoose}>
-          Choose a file…
+          Choose files…
         </button>
       </div>
       <ServerTraceList onOpen={onOpen} />

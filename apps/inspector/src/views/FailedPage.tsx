@@ -11,6 +11,7 @@ const TITLES: Record<string, string> = {
   network: 'The trace could not be fetched',
   cancelled: 'Loading cancelled',
   internal: 'The parser stopped',
+  set: 'These files do not make one set of traces',
 };
 
 const HINTS: Record<string, string> = {
@@ -18,6 +19,7 @@ const HINTS: Record<string, string> = {
   bad_magic: 'A trace starts with a header whose magic is the 4 bytes LMCT.',
   unsupported_format_version: 'This build reads format version 1.',
   unsupported_schema_version: 'This build reads trace schema versions 1 and 2.',
+  set: 'Files open together are rotated segments of recordings (NAME.lct, NAME.000001.lct, ...) and whole traces; each segment once.',
 };
 
 /** A header error (or an unreadable source): the whole page says so, with the reader's message. */

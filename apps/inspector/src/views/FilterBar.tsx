@@ -9,6 +9,8 @@ import { QueryInput } from './QueryInput.tsx';
 
 interface Props {
   methods: readonly string[];
+  /** Server names when several traces are open (completion of `server:`); empty for one. */
+  servers?: readonly string[];
   analysis: AnalysisSnapshot;
   total: number;
   onChange(patch: Partial<Filters>): void;
@@ -33,7 +35,7 @@ const TEXT_DEBOUNCE_MS = 180;
  * Method toggles, the argument query, the time window and the followed key, with what they
  * select. Every change goes to the worker's index; the table then shows only the answer.
  */
-export function FilterBar({ methods, analysis, total, onChange, onClear, inputRef }: Props) {
+export function FilterBar({ methods, servers = [], analysis, total, onChange, onClear, inputRef }: Props) {
   const f = analysis.filters;
   const [text, setText] = useState(f.text);
   useEffect(() => setText(f.text), [f.text]);
@@ -81,6 +83,7 @@ export function FilterBar({ methods, analysis, total, onChange, onClear, inputRe
           if (parses(t)) onChange({ text: t });
         }}
         methods={methods}
+        servers={servers}
         remoteError={analysis.error}
         inputRef={inputRef}
       />
@@ -94,7 +97,7 @@ export function FilterBar({ methods, analysis, total, onChange, onClear, inputRe
       )}
       {f.keyId !== null && (
         <span className="filter-chip" data-testid="key-chip" title="Only calls touching this key">
-          key {analysis.key ? `#${analysis.key.info.hashHex.slice(0, 12)}` : f.keyId}
+          key {analysis.key ? `#${analysis.key.info.hashHex.slice(0, 12)}${analysis.key.server ? ` on ${analysis.key.server}` : ''}` : f.keyId}
           <button type="button" className="chip-x" aria-label="Stop following the key" onClick={() => onChange({ keyId: null })}>
             ×
           </button>

@@ -18,6 +18,14 @@ export function KeyPanel({ analysis, store, onJump }: { analysis: AnalysisState;
   return (
     <div className="key-view" data-testid="key-view" data-key={i.keyId}>
       <dl className="facts">
+        {k.server !== '' && (
+          <>
+            <dt>server</dt>
+            <dd className="mono" data-testid="key-server" title="Each server is its own storage manager: this is its key, apart from the same ObjectKey on another server">
+              {k.server}
+            </dd>
+          </>
+        )}
         <dt>chunk_hash</dt>
         <dd className="mono wrap">{i.hashHex}</dd>
         <dt>model</dt>

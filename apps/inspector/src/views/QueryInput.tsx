@@ -10,6 +10,8 @@ interface Props {
   onApply(text: string): void;
   /** Qualnames of the trace, for method completion. */
   methods: readonly string[];
+  /** Server names when several traces are open, for `server:` completion. */
+  servers?: readonly string[];
   /** An error the analyzer found (compile errors: an unknown method, `dur` without spans). */
   remoteError: string | null;
   inputRef: RefObject<HTMLInputElement | null>;
@@ -37,7 +39,7 @@ export function queryErrorOf(text: string, remote: string | null): { reason: str
  * you type, Ctrl+Space lists every field), an error shown under the part it is about, and a help
  * popover with the fields and clickable examples.
  */
-export function QueryInput({ value, onInput, onApply, methods, remoteError, inputRef }: Props) {
+export function QueryInput({ value, onInput, onApply, methods, servers = [], remoteError, inputRef }: Props) {
   const [completion, setCompletion] = useState<Completion | null>(null);
   const [active, setActive] = useState(0);
   const [help, setHelp] = useState(false);
@@ -48,7 +50,7 @@ export function QueryInput({ value, onInput, onApply, methods, remoteError, inpu
   const error = useMemo(() => queryErrorOf(value, remoteError), [value, remoteError]);
 
   const complete = (text: string, cursor: number, explicit = false) => {
-    setCompletion(suggest(text, cursor, shortNames, explicit));
+    setCompletion(suggest(text, cursor, shortNames, explicit, servers));
     setActive(0);
   };
   const accept = (i: number) => {
@@ -62,7 +64,7 @@ export function QueryInput({ value, onInput, onApply, methods, remoteError, inpu
     setCompletion(null);
     requestAnimationFrame(() => {
       input.setSelectionRange(caret, caret);
-      // A field name asks for its value next: offer the methods after `method:`.
+      // A field name asks for its value next: offer the methods after `method:`, the servers after `server:`.
       complete(next, caret);
     });
   };

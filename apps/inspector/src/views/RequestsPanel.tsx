@@ -143,8 +143,9 @@ function SlowestTable({ rows, onJump }: { rows: RequestRow[]; onJump(call: numbe
       <tbody>
         {rows.map((q) => (
           <tr key={q.span} className="is-link" data-kind={q.kind} data-status={q.status} onClick={() => onJump(q.calls[0]!)} title="Jump to its first call">
-            <td className="request-id">
+            <td className="request-id" title={q.server ? `on ${q.server}` : undefined}>
               <span className="muted">{q.kind}</span> {q.externalRequestId || `#${q.span}`}
+              {q.server && <span className="muted"> · {q.server}</span>}
             </td>
             <td>
               <span className={`badge badge-${q.status === 'leaked' ? 'err' : q.status === 'undecided' ? 'warn' : 'ok'}`}>{q.status}</span>

@@ -32,7 +32,7 @@ interface Props {
   header: TraceHeader;
   a: AnalysisSnapshot;
   bookmarks: Bookmarks;
-  onFollowKey(key: ObjectKey): void;
+  onFollowKey(key: ObjectKey, call: number): void;
   onJump(call: number): void;
   onFilter(patch: Partial<Filters>): void;
   onCompare(source: CompareSource | null): void;
@@ -56,7 +56,7 @@ export function SideTabs({ tab, onTab, inspector, snap, header, a, bookmarks, on
         {tab === 'call' && (
           <>
             <ArgumentView inspector={inspector} index={a.selected} onFollowKey={onFollowKey} bookmarks={bookmarks} />
-            <HeaderPanel header={header} name={snap.name} totalBytes={snap.totalBytes} />
+            <HeaderPanel header={header} name={snap.name} totalBytes={snap.totalBytes} traces={snap.traces} />
           </>
         )}
         {tab === 'key' && (

@@ -1,4 +1,5 @@
 import type { RefObject } from 'react';
+import type { ServerFile } from '../load/loader.ts';
 import type { AnalysisState } from '../model/analysis.ts';
 import type { SessionSnapshot } from '../model/session.ts';
 import { ExportMenu } from './ExportMenu.tsx';
@@ -12,8 +13,9 @@ interface Props {
   analysis: AnalysisState;
   exportReady: boolean;
   showExport: boolean;
-  onFile(file: File): void;
-  onOpenServer(name: string, follow: boolean): void;
+  /** One file or several picked together. */
+  onFiles(files: readonly File[]): void;
+  onOpenServer(files: readonly ServerFile[], follow: boolean): void;
   onStop(): void;
   onHelp(): void;
   /** The hidden file input; the page's other "Choose a file…" buttons click it too. */
@@ -21,7 +23,7 @@ interface Props {
 }
 
 /** Brand, the open trace's name, live status with Stop, and the actions: export, open, server traces, theme, help. */
-export function TopBar({ snap, live, analysis, exportReady, showExport, onFile, onOpenServer, onStop, onHelp, fileInput }: Props) {
+export function TopBar({ snap, live, analysis, exportReady, showExport, onFiles, onOpenServer, onStop, onHelp, fileInput }: Props) {
   return (
     <header className="topbar">
       <div className="brand">
@@ -58,11 +60,12 @@ export function TopBar({ snap, live, analysis, exportReady, showExport, onFile, 
         ref={fileInput}
         type="file"
         accept=".lct,application/octet-stream"
+        multiple
         data-testid="file-input"
         hidden
         onChange={(e) => {
-          const f = e.currentTarget.files?.[0];
-          if (f) onFile(f);
+          const files = Array.from(e.currentTarget.files ?? []);
+          if (files.length > 0) onFiles(files);
           e.currentTarget.value = '';
         }}
       />

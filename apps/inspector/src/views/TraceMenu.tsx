@@ -1,20 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ServerFile } from '../load/loader.ts';
 import { formatBytes } from '../model/format.ts';
+import { openRequestOf, serverRecordings, type ServerRecording, type ServerTrace } from './server-recordings.ts';
 import { useDismiss } from './use-dismiss.ts';
 
-/** One entry of `GET /traces` (apps/server). */
-export interface ServerTrace {
-  name: string;
-  size: number;
-  mtime: string | number;
-  recording: boolean;
-  header: { level?: string; trace_schema_version?: number; t_wall_start?: number } | null;
-  error: string | null;
-}
+export type { ServerTrace };
 
-type ListState = { status: 'loading' } | { status: 'ok'; traces: ServerTrace[] } | { status: 'none'; reason: string };
+type ListState = { status: 'loading' } | { status: 'ok'; recordings: ServerRecording[] } | { status: 'none'; reason: string };
 
-/** `GET /traces`, fetched again whenever `refresh` changes (opening the menu). */
+/** `GET /traces` as recordings (rotated segments grouped), fetched again whenever `refresh` changes (opening the menu). */
 export function useServerTraces(refresh: number): ListState {
   const [state, setState] = useState<ListState>({ status: 'loading' });
   useEffect(() => {
@@ -24,7 +18,7 @@ export function useServerTraces(refresh: number): ListState {
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         const body = (await res.json()) as { traces?: ServerTrace[] };
         if (!Array.isArray(body.traces)) throw new Error('unexpected response');
-        if (live) setState({ status: 'ok', traces: body.traces });
+        if (live) setState({ status: 'ok', recordings: serverRecordings(body.traces) });
       })
       .catch((e: unknown) => {
         // Served statically (vite preview, a file server): there is simply no list.
@@ -42,19 +36,58 @@ const mtimeText = (m: string | number): string => {
   return Number.isNaN(d.getTime()) ? String(m) : d.toLocaleString();
 };
 
-/** `onOpen(name, follow)`: a trace still being recorded is opened live (`?follow=1`). */
-export function ServerTraceList({ onOpen }: { onOpen(name: string, follow: boolean): void }) {
+/** `onOpen(files, follow)`: a recording's files; one still being recorded is opened live (`?follow=1`). */
+type OnOpen = (files: readonly ServerFile[], follow: boolean) => void;
+
+/** Which recordings are ticked, by name; names gone from a fresh listing are dropped. */
+function useSelection(recordings: readonly ServerRecording[]) {
+  const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
+  const chosen = recordings.filter((r) => ticked.has(r.name));
+  const toggle = (name: string) =>
+    setTicked((t) => {
+      const next = new Set(t);
+      if (!next.delete(name)) next.add(name);
+      return next;
+    });
+  return { chosen, isTicked: (name: string) => ticked.has(name), toggle, clear: () => setTicked(new Set()) };
+}
+
+const segmentsBadge = (r: ServerRecording) =>
+  r.files.length > 1 && (
+    <span className="badge" title={r.files.map((f) => f.name).join('\n')}>
+      {r.files.length} segments
+    </span>
+  );
+
+/**
+ * The empty page's list of the server's traces: a click opens one recording (all its segments);
+ * ticked recordings open together, one table with a server column and a timeline track each.
+ */
+export function ServerTraceList({ onOpen }: { onOpen: OnOpen }) {
   const list = useServerTraces(0);
+  const sel = useSelection(list.status === 'ok' ? list.recordings : []);
   if (list.status !== 'ok') return null;
+  const open = (rs: readonly ServerRecording[]) => {
+    const { files, follow } = openRequestOf(rs);
+    onOpen(files, follow);
+  };
   return (
     <section className="server-list" aria-label="Traces on the server" data-testid="server-traces">
-      <h2>On the server</h2>
-      {list.traces.length === 0 ? (
+      <div className="server-list-head">
+        <h2>On the server</h2>
+        {list.recordings.length > 1 && (
+          <button type="button" className="btn btn-small btn-primary" disabled={sel.chosen.length === 0} onClick={() => open(sel.chosen)} data-testid="open-selected">
+            Open {sel.chosen.length > 1 ? `${sel.chosen.length} traces together` : 'selected'}
+          </button>
+        )}
+      </div>
+      {list.recordings.length === 0 ? (
         <p className="muted">No traces in the server's directory yet.</p>
       ) : (
         <table>
           <thead>
             <tr>
+              <th className="pick" aria-label="Select" />
               <th>name</th>
               <th className="num">size</th>
               <th>modified</th>
@@ -62,24 +95,28 @@ export function ServerTraceList({ onOpen }: { onOpen(name: string, follow: boole
             </tr>
           </thead>
           <tbody>
-            {list.traces.map((t) => (
-              <tr key={t.name}>
-                <td>
-                  <button type="button" className="link mono" onClick={() => onOpen(t.name, t.recording)}>
-                    {t.name}
-                  </button>
+            {list.recordings.map((r) => (
+              <tr key={r.name} data-recording={r.name}>
+                <td className="pick">
+                  <input type="checkbox" aria-label={`Select ${r.name}`} checked={sel.isTicked(r.name)} onChange={() => sel.toggle(r.name)} />
                 </td>
-                <td className="num">{formatBytes(t.size)}</td>
-                <td>{mtimeText(t.mtime)}</td>
+                <td>
+                  <button type="button" className="link mono" onClick={() => open([r])}>
+                    {r.name}
+                  </button>{' '}
+                  {segmentsBadge(r)}
+                </td>
+                <td className="num">{formatBytes(r.size)}</td>
+                <td>{mtimeText(r.mtime)}</td>
                 <td className="status-cell">
-                  {t.recording && <span className="badge badge-info">recording</span>}
-                  {t.error ? (
-                    <span className="badge badge-err" title={t.error}>
-                      {t.error}
+                  {r.recording && <span className="badge badge-info">recording</span>}
+                  {r.error ? (
+                    <span className="badge badge-err" title={r.error}>
+                      {r.error}
                     </span>
-                  ) : t.header ? (
+                  ) : r.header ? (
                     <span className="muted">
-                      {t.header.level ?? ''} v{t.header.trace_schema_version ?? '?'}
+                      {r.header.level ?? ''} v{r.header.trace_schema_version ?? '?'}
                     </span>
                   ) : null}
                 </td>
@@ -92,18 +129,30 @@ export function ServerTraceList({ onOpen }: { onOpen(name: string, follow: boole
   );
 }
 
-/** The top bar's "Server traces" menu (hidden when the page is not served by apps/server). */
-export function TraceMenu({ onOpen }: { onOpen(name: string, follow: boolean): void }) {
+/** The top bar's "Server traces" menu (hidden when the page is not served by apps/server): open one, or tick several. */
+export function TraceMenu({ onOpen }: { onOpen: OnOpen }) {
   const [open, setOpen] = useState(false);
   const [opened, setOpened] = useState(0);
   const list = useServerTraces(opened);
+  const sel = useSelection(list.status === 'ok' ? list.recordings : []);
   const ref = useRef<HTMLDivElement>(null);
   const close = useCallback(() => setOpen(false), []);
   useDismiss(open, ref, close);
   if (list.status !== 'ok') return null;
+  const openThese = (rs: readonly ServerRecording[]) => {
+    setOpen(false);
+    sel.clear();
+    const { files, follow } = openRequestOf(rs);
+    onOpen(files, follow);
+  };
   return (
     <div className="menu" ref={ref}>
-      <button type="button" className="btn" aria-haspopup="menu" aria-expanded={open} onClick={() => {
+      <button
+        type="button"
+        className="btn"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        onClick={() => {
           if (!open) setOpened(opened + 1);
           setOpen(!open);
         }}
@@ -112,24 +161,25 @@ export function TraceMenu({ onOpen }: { onOpen(name: string, follow: boolean): v
       </button>
       {open && (
         <div className="menu-list" role="menu">
-          {list.traces.length === 0 && <div className="menu-empty muted">none</div>}
-          {list.traces.map((t) => (
-            <button
-              type="button"
-              role="menuitem"
-              key={t.name}
-              className="menu-item"
-              onClick={() => {
-                setOpen(false);
-                onOpen(t.name, t.recording);
-              }}
-            >
-              <span className="mono">
-                {t.name} {t.recording && <span className="badge badge-info">live</span>}
-              </span>
-              <span className="muted">{formatBytes(t.size)}</span>
-            </button>
+          {list.recordings.length === 0 && <div className="menu-empty muted">none</div>}
+          {list.recordings.map((r) => (
+            <div key={r.name} className="menu-row">
+              <input type="checkbox" aria-label={`Select ${r.name}`} checked={sel.isTicked(r.name)} onChange={() => sel.toggle(r.name)} />
+              <button type="button" role="menuitem" className="menu-item" onClick={() => openThese([r])}>
+                <span className="mono">
+                  {r.name} {segmentsBadge(r)} {r.recording && <span className="badge badge-info">live</span>}
+                </span>
+                <span className="muted">{formatBytes(r.size)}</span>
+              </button>
+            </div>
           ))}
+          {list.recordings.length > 1 && (
+            <div className="menu-foot">
+              <button type="button" className="btn btn-small btn-primary" disabled={sel.chosen.length === 0} onClick={() => openThese(sel.chosen)}>
+                Open {sel.chosen.length} selected together
+              </button>
+            </div>
+          )}
         </div>
       )}
     </div>

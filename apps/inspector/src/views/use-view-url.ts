@@ -6,8 +6,8 @@ import type { SessionSnapshot } from '../model/session.ts';
 import { parseViewParams, writeViewParams, type ViewParams } from '../model/view-state.ts';
 
 export interface OpenedTrace {
-  /** A server trace's name (a link can reopen it); null for a local file or a URL. */
-  server: string | null;
+  /** The server's trace files open (a link can reopen them); empty for local files or a URL. */
+  traces: string[];
   /** A trace opened from any address (`?url=`); null otherwise. */
   url?: string | null;
   follow: boolean;
@@ -88,7 +88,7 @@ export function useViewUrl(
     if (opened === null || (!applied.current && pending.current)) return;
     const f = a.filters;
     let next = writeViewParams(window.location.search, {
-      trace: opened.server,
+      traces: opened.traces,
       // Only while it is live: after Stop (or the recording's end) a reload opens the file as it is.
       follow: opened.follow && !ended && session.state !== 'failed',
       methods:

@@ -6,6 +6,7 @@ import { createInspector } from '../inspector.ts';
 import type { MainMessage, OpenRequest, WorkerMessage } from '../load/protocol.ts';
 import { batchOf, testTrace } from '../model/test-trace.ts';
 import { ArgsCache } from '../model/args-cache.ts';
+import { CallSpanCache } from '../model/call-spans.ts';
 import { RecordStore } from '../model/record-store.ts';
 import type { SessionSnapshot } from '../model/session.ts';
 import { App } from './App.tsx';
@@ -27,8 +28,9 @@ class FakeWorker {
     if (!this.terminated) this.onmessage?.({ data: m } as MessageEvent<WorkerMessage>);
   }
   private async run(req: OpenRequest): Promise<void> {
-    if (req.source.kind !== 'file') throw new Error('file sources only');
-    const bytes = new Uint8Array(await req.source.file.arrayBuffer());
+    const source = req.traces[0]?.files[0]?.source;
+    if (req.traces.length !== 1 || req.traces[0]!.files.length !== 1 || source?.kind !== 'file') throw new Error('one file only (sets: load/set-input.test.ts and e2e/fleet.spec.ts)');
+    const bytes = new Uint8Array(await source.file.arrayBuffer());
     try {
       const p = new TraceParser();
       p.push(bytes);
@@ -130,7 +132,7 @@ describe('CallTable keyboard cursor', () => {
     store.append(batchOf(testTrace(n)).batch);
     const args = new ArgsCache(store, createDefaultRegistry());
     const onSelect = vi.fn<(call: number) => void>();
-    const props = { store, args, version: 1, selected: null, onSelect, emptyText: 'no calls' };
+    const props = { store, args, spans: new CallSpanCache(), version: 1, selected: null, onSelect, emptyText: 'no calls' };
     const view = render(<CallTable {...props} rows={null} count={n} />);
     const show = (rows: Uint32Array | null) => view.rerender(<CallTable {...props} rows={rows} count={rows === null ? n : rows.length} />);
     return { grid: screen.getByRole('grid'), show, onSelect };
@@ -187,7 +189,7 @@ describe('live deep links', () => {
     window.history.replaceState(null, '', '/?trace=t.lct&follow=1&methods=b,c');
     const link = parseViewParams(window.location.search);
     const analysis = new AnalysisState();
-    const opened = { server: 't.lct', url: null, follow: true };
+    const opened = { traces: ['t.lct'], url: null, follow: true };
     const session = (records: number) => ({ header: {}, state: 'loading', progress: { records } }) as unknown as SessionSnapshot;
     const { result, rerender } = renderHook((p: { records: number; methods: string[] }) => useViewUrl(opened, session(p.records), p.methods, analysis, analysis.getSnapshot()), {
       initialProps: { records: 0, methods: [] as string[] },

@@ -3,9 +3,12 @@ import type { RecordStore } from '../../model/record-store.ts';
 import { density, extentOf, keepInView, nearestCall, panBy, zoomAt, type TimeRange } from '../../model/timeline.ts';
 import { isTyping } from '../keys.ts';
 import { compactMethodName, methodHue } from '../methods.ts';
+import { serverHue } from '../servers.ts';
 import { drawTimeline, timelineLayout, timeOfX, type Lane } from './draw.ts';
 import { SLICE_TRACKS, sliceCoverage, type SliceColumns } from './slices.ts';
 import { themeColors, useThemeVersion } from './theme.ts';
+
+const NONE: readonly string[] = [];
 
 interface Props {
   store: RecordStore;
@@ -29,6 +32,8 @@ interface Props {
  * The canvas timeline, as state only: the view range, the brush being dragged, the canvas width and
  * the theme. Drawing is draw.ts's (a scene in, canvas calls out). Wheel and +/−/arrows (focused) or
  * W/A/S/D (anywhere but a text field) zoom and pan; drag brushes a time window; click selects.
+ * Several traces open as one get a track per server above the method lanes (the store's file
+ * column mapped to each file's trace); a click there selects that server's nearest call.
  */
 export function Timeline({ store, count, version, rows, hiddenMethods, window: win, selected, marks, slices, onBrush, onSelect }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
@@ -38,7 +43,10 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
   const [drag, setDrag] = useState<{ x0: number; x1: number } | null>(null);
   const theme = useThemeVersion();
   const labels = useMemo(() => store.methods.map(compactMethodName), [store, store.methods.length]);
-  const layout = useMemo(() => timelineLayout(width, labels, slices ? SLICE_TRACKS.length : 0), [width, labels, slices !== null]);
+  const servers = store.severalServers ? store.servers : NONE;
+  // The file column holds file ids; a server track counts a file's calls in its trace's lane.
+  const traceOfFile = useMemo(() => (servers.length > 0 ? Uint16Array.from(store.files, (f) => f.trace) : null), [store, store.files, servers]);
+  const layout = useMemo(() => timelineLayout(width, labels, slices ? SLICE_TRACKS.length : 0, servers), [width, labels, slices !== null, servers]);
   // The store grows in place: `version` is what says it changed.
   const extent = useMemo(() => extentOf(store.tMono, count), [store, count, version]);
   const shown = view ?? extent;
@@ -69,6 +77,14 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
     () => (rows === null ? null : density(store.tMono, store.method, count, rows, lanes, { t0: shownT0, t1: shownT1 }, plotW)),
     [store, count, version, rows, lanes, shownT0, shownT1, plotW],
   );
+  const serverAll = useMemo(
+    () => (traceOfFile ? density(store.tMono, store.file, count, null, servers.length, { t0: shownT0, t1: shownT1 }, plotW, traceOfFile) : null),
+    [store, count, version, traceOfFile, servers, shownT0, shownT1, plotW],
+  );
+  const serverHit = useMemo(
+    () => (traceOfFile && rows !== null ? density(store.tMono, store.file, count, rows, servers.length, { t0: shownT0, t1: shownT1 }, plotW, traceOfFile) : null),
+    [store, count, version, rows, traceOfFile, servers, shownT0, shownT1, plotW],
+  );
   const coverage = useMemo(() => (slices ? sliceCoverage(slices, { t0: shownT0, t1: shownT1 }, plotW) : null), [slices, shownT0, shownT1, plotW]);
 
   useEffect(() => {
@@ -87,10 +103,11 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
       lanes: laneList,
       all,
       hit,
+      servers: serverAll ? { lanes: servers.map((label, i) => ({ label, hue: serverHue(i), off: false })), all: serverAll, hit: serverHit } : null,
       slices: coverage,
       window: win,
       brush: drag,
-      selected: selected !== null && selected < count ? { t: store.tMono[selected]!, lane: store.method[selected]! } : null,
+      selected: selected !== null && selected < count ? { t: store.tMono[selected]!, lane: store.method[selected]!, ...(traceOfFile ? { server: store.traceOf(selected) } : {}) } : null,
       marks: marks.filter((c) => c < count).map((c) => ({ t: store.tMono[c]!, lane: store.method[c]! })),
     });
     // What was drawn, for the e2e checks (a canvas has no text to query).
@@ -99,7 +116,7 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
       el.dataset.ticks = JSON.stringify(report.ticks.map((t) => [t.text, Math.round(t.x), Math.round(t.width)]));
       el.dataset.labels = JSON.stringify(report.labels.map((t) => t.text));
     }
-  }, [layout, shown, all, hit, coverage, win, drag, selected, marks, count, labels, hiddenMethods, theme, store]);
+  }, [layout, shown, all, hit, serverAll, serverHit, servers, traceOfFile, coverage, win, drag, selected, marks, count, labels, hiddenMethods, theme, store]);
 
   const localX = (e: { clientX: number }) => e.clientX - canvasRef.current!.getBoundingClientRect().left;
   const right = layout.labelW + plotW;
@@ -124,11 +141,16 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
       onBrush({ t0: tOf(Math.min(d.x0, d.x1)), t1: tOf(Math.max(d.x0, d.x1)) });
       return;
     }
-    // A click: the nearest shown call in that lane, within a few pixels.
+    // A click: the nearest shown call in that lane (or server track), within a few pixels.
     const r = canvasRef.current!.getBoundingClientRect();
-    const lane = Math.floor((e.clientY - r.top - layout.axisH) / layout.laneH);
+    const y = e.clientY - r.top;
     const pxSec = (shown.t1 - shown.t0) / plotW;
-    const call = nearestCall(store.tMono, store.method, count, rows, lane >= 0 && lane < lanes ? lane : -1, tOf(d.x0), pxSec * 6);
+    const server = traceOfFile && y >= layout.axisH && y < layout.axisH + layout.serverLanes * layout.laneH ? Math.floor((y - layout.axisH) / layout.laneH) : -1;
+    const lane = Math.floor((y - layout.lanesTop) / layout.laneH);
+    const call =
+      server >= 0
+        ? nearestCall(store.tMono, store.file, count, rows, server, tOf(d.x0), pxSec * 6, traceOfFile)
+        : nearestCall(store.tMono, store.method, count, rows, lane >= 0 && lane < lanes ? lane : -1, tOf(d.x0), pxSec * 6);
     if (call >= 0) onSelect(call);
   };
   // A cancelled pointer (a touch turned into a scroll) or a lost capture ends the drag without brushing.

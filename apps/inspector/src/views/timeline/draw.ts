@@ -47,6 +47,8 @@ const AXIS_H = 18;
 const LANE_H = 15;
 const TRACK_H = 12;
 const RATE_H = 34;
+/** Between the server tracks and the method lanes. */
+const SERVER_GAP = 6;
 const PAD_R = 10;
 /** Left of the plot: 8 px margin, the label, a gap, the 4 px colour bar, a gap. */
 const LABEL_PAD = 8 + 8 + 4 + 6;
@@ -59,6 +61,10 @@ export interface Layout {
   plotW: number;
   axisH: number;
   laneH: number;
+  /** Server tracks (several traces open), from the axis down; 0 for one trace. */
+  serverLanes: number;
+  /** Top of the method lanes (below the server tracks). */
+  lanesTop: number;
   lanes: number;
   tracksTop: number;
   trackH: number;
@@ -67,12 +73,17 @@ export interface Layout {
   rateH: number;
 }
 
-/** Geometry for a width, lane labels and slice tracks: the label column fits the longest label (within bounds). */
-export function timelineLayout(width: number, labels: readonly string[], tracks: number): Layout {
-  const longest = Math.max(8, ...labels.map((l) => l.length));
+/**
+ * Geometry for a width, lane labels, slice tracks and server tracks (one per server when several
+ * traces are open): the label column fits the longest label (within bounds).
+ */
+export function timelineLayout(width: number, labels: readonly string[], tracks: number, servers: readonly string[] = []): Layout {
+  const longest = Math.max(8, ...labels.map((l) => l.length), ...servers.map((l) => l.length));
   const labelW = Math.round(Math.min(240, Math.max(120, longest * CHAR_W + LABEL_PAD)));
   const lanes = Math.max(1, labels.length);
-  const tracksTop = AXIS_H + lanes * LANE_H + (tracks > 0 ? 4 : 0);
+  const serverLanes = servers.length;
+  const lanesTop = AXIS_H + (serverLanes > 0 ? serverLanes * LANE_H + SERVER_GAP : 0);
+  const tracksTop = lanesTop + lanes * LANE_H + (tracks > 0 ? 4 : 0);
   const rateTop = tracksTop + tracks * TRACK_H + 4;
   return {
     width,
@@ -81,6 +92,8 @@ export function timelineLayout(width: number, labels: readonly string[], tracks:
     plotW: Math.max(1, width - labelW - PAD_R),
     axisH: AXIS_H,
     laneH: LANE_H,
+    serverLanes,
+    lanesTop,
     lanes,
     tracksTop,
     trackH: TRACK_H,
@@ -97,6 +110,13 @@ export interface Lane {
   off: boolean;
 }
 
+/** The server tracks: one lane per server, its calls' density (and the filter's share of them). */
+export interface ServerTracks {
+  lanes: readonly Lane[];
+  all: Density;
+  hit: Density | null;
+}
+
 export interface TimelineScene {
   layout: Layout;
   view: TimeRange;
@@ -105,12 +125,15 @@ export interface TimelineScene {
   all: Density;
   /** The filter's calls (null: no filter). */
   hit: Density | null;
+  /** Several traces open: a track per server above the method lanes. */
+  servers?: ServerTracks | null;
   slices: SliceCoverage | null;
   /** The time-window filter, dimming what is outside it. */
   window: TimeRange | null;
   /** The brush being dragged, in pixels. */
   brush: { x0: number; x1: number } | null;
-  selected: { t: number; lane: number } | null;
+  /** `server`: its server track, when there are server tracks. */
+  selected: { t: number; lane: number; server?: number } | null;
   /** Bookmarked calls. */
   marks: readonly { t: number; lane: number }[];
 }
@@ -190,35 +213,9 @@ export function drawTimeline(ctx: DrawContext, s: TimelineScene): DrawReport {
     report.labels.push({ text: fitted, x: 8, width: ctx.measureText(fitted).width });
   };
 
-  // Method lanes: shaded by log density; calls hidden by the filter grey.
-  const logMax = Math.log1p(s.all.max);
-  for (let m = 0; m < L.lanes; m++) {
-    const y = L.axisH + m * L.laneH;
-    const lane = s.lanes[m] ?? { label: '', hue: 0, off: false };
-    if (m % 2 === 1) {
-      ctx.fillStyle = c.panel2;
-      ctx.fillRect(L.labelW, y, L.plotW, L.laneH);
-    }
-    label(lane.label, y + L.laneH / 2, lane.off ? c.muted : c.text, lane.off ? 0.5 : 1);
-    ctx.fillStyle = `hsl(${lane.hue} 70% 50%)`;
-    ctx.fillRect(L.labelW - 10, y + 4, 4, L.laneH - 8);
-    const base = m * s.all.columns;
-    for (let col = 0; col < s.all.columns; col++) {
-      const n = s.all.counts[base + col]!;
-      if (n === 0) continue;
-      const shade = 0.35 + 0.65 * (Math.log1p(n) / logMax);
-      const inHit = s.hit === null ? n : s.hit.counts[base + col]!;
-      if (inHit > 0 && !lane.off) {
-        ctx.globalAlpha = shade;
-        ctx.fillStyle = `hsl(${lane.hue} 75% ${c.dark ? 62 : 45}%)`;
-      } else {
-        ctx.globalAlpha = 0.25 * shade;
-        ctx.fillStyle = c.muted;
-      }
-      ctx.fillRect(L.labelW + col, y + 2, 1, L.laneH - 4);
-    }
-    ctx.globalAlpha = 1;
-  }
+  // Server tracks, then method lanes: shaded by log density; calls hidden by the filter grey.
+  if (s.servers && L.serverLanes > 0) drawLanes(ctx, s, L.axisH, L.serverLanes, s.servers.lanes, s.servers.all, s.servers.hit, label);
+  drawLanes(ctx, s, L.lanesTop, L.lanes, s.lanes, s.all, s.hit, label);
 
   if (s.slices && L.tracks > 0) drawSlices(ctx, s, s.slices, label);
 
@@ -277,7 +274,7 @@ export function drawTimeline(ctx: DrawContext, s: TimelineScene): DrawReport {
     ctx.lineTo(mx, L.axisH - 2);
     ctx.closePath();
     ctx.fill();
-    ctx.fillRect(mx - 0.5, L.axisH + m.lane * L.laneH, 1.5, L.laneH);
+    ctx.fillRect(mx - 0.5, L.lanesTop + m.lane * L.laneH, 1.5, L.laneH);
   }
 
   // The selected call: a dashed line and a diamond in its lane.
@@ -293,20 +290,66 @@ export function drawTimeline(ctx: DrawContext, s: TimelineScene): DrawReport {
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = c.text;
-      const y = L.axisH + s.selected.lane * L.laneH + L.laneH / 2;
-      ctx.beginPath();
-      ctx.moveTo(sx, y - 6);
-      ctx.lineTo(sx + 5, y);
-      ctx.lineTo(sx, y + 6);
-      ctx.lineTo(sx - 5, y);
-      ctx.closePath();
-      ctx.fill();
+      const diamond = (y: number) => {
+        ctx.beginPath();
+        ctx.moveTo(sx, y - 6);
+        ctx.lineTo(sx + 5, y);
+        ctx.lineTo(sx, y + 6);
+        ctx.lineTo(sx - 5, y);
+        ctx.closePath();
+        ctx.fill();
+      };
+      diamond(L.lanesTop + s.selected.lane * L.laneH + L.laneH / 2);
+      if (s.selected.server !== undefined && L.serverLanes > 0) diamond(L.axisH + s.selected.server * L.laneH + L.laneH / 2);
     }
   }
   ctx.strokeStyle = c.border;
   ctx.lineWidth = 1;
-  ctx.strokeRect(L.labelW + 0.5, L.axisH + 0.5, L.plotW - 1, L.lanes * L.laneH);
+  if (L.serverLanes > 0) ctx.strokeRect(L.labelW + 0.5, L.axisH + 0.5, L.plotW - 1, L.serverLanes * L.laneH);
+  ctx.strokeRect(L.labelW + 0.5, L.lanesTop + 0.5, L.plotW - 1, L.lanes * L.laneH);
   return report;
+}
+
+/** Lanes from `top`: a label and colour bar each, columns shaded by log density, the filter's share in colour. */
+function drawLanes(
+  ctx: DrawContext,
+  s: TimelineScene,
+  top: number,
+  count: number,
+  lanes: readonly Lane[],
+  all: Density,
+  hit: Density | null,
+  label: (text: string, y: number, color: string, alpha?: number) => void,
+): void {
+  const { layout: L, colors: c } = s;
+  const logMax = Math.log1p(all.max);
+  for (let m = 0; m < count; m++) {
+    const y = top + m * L.laneH;
+    const lane = lanes[m] ?? { label: '', hue: 0, off: false };
+    if (m % 2 === 1) {
+      ctx.fillStyle = c.panel2;
+      ctx.fillRect(L.labelW, y, L.plotW, L.laneH);
+    }
+    label(lane.label, y + L.laneH / 2, lane.off ? c.muted : c.text, lane.off ? 0.5 : 1);
+    ctx.fillStyle = `hsl(${lane.hue} 70% 50%)`;
+    ctx.fillRect(L.labelW - 10, y + 4, 4, L.laneH - 8);
+    const base = m * all.columns;
+    for (let col = 0; col < all.columns; col++) {
+      const n = all.counts[base + col]!;
+      if (n === 0) continue;
+      const shade = 0.35 + 0.65 * (Math.log1p(n) / logMax);
+      const inHit = hit === null ? n : hit.counts[base + col]!;
+      if (inHit > 0 && !lane.off) {
+        ctx.globalAlpha = shade;
+        ctx.fillStyle = `hsl(${lane.hue} 75% ${c.dark ? 62 : 45}%)`;
+      } else {
+        ctx.globalAlpha = 0.25 * shade;
+        ctx.fillStyle = c.muted;
+      }
+      ctx.fillRect(L.labelW + col, y + 2, 1, L.laneH - 4);
+    }
+    ctx.globalAlpha = 1;
+  }
 }
 
 /**
