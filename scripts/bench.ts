@@ -1,12 +1,12 @@
 /**
- * `npm run bench [-- --json] [-- --only trace,server,inspector,replay,scale]`: every area's speed figures
+ * `npm run bench [-- --json] [-- --only trace,server,inspector,replay,fleet,scale,analyze]`: every area's speed figures
  * as tables, each figure measured against its baseline in the same run (ratios, since these
  * machines are noisy). With --json the last line is one JSON object of all figures.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchModule, BenchSection } from './bench-types.ts';
-import { formatTable } from '../apps/cli/src/format/table.ts';
+import { formatTable } from '@kvtrace/cli/table';
 
 const MODULES: Record<string, string> = {
   trace: '../libs/trace/bench/trace.bench.ts',
@@ -15,6 +15,7 @@ const MODULES: Record<string, string> = {
   inspector: '../apps/inspector/bench/inspector.bench.ts',
   fleet: '../apps/cli/bench/fleet.bench.ts',
   scale: '../libs/trace/bench/scale.bench.ts',
+  analyze: '../libs/trace/bench/analyze.bench.ts',
 };
 
 const args = process.argv.slice(2);

@@ -8,9 +8,9 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { TraceParser } from '@kvtrace/trace';
 import { chunkedStream, fixtureBytes, trafficTrace } from '@kvtrace/trace/test-support';
-import { createFormat, exportTrace, type ExportFormatName } from '../apps/cli/src/export/export-trace.ts';
-import { TextSink } from '../apps/cli/src/export/text-sink.ts';
-import { AnalysisHost } from '../apps/inspector/src/load/analysis-host.ts';
+import { createFormat, exportTrace, type ExportFormatName } from '@kvtrace/cli/export';
+import { TextSink } from '@kvtrace/cli/text-sink';
+import { AnalysisHost } from '@kvtrace/inspector/analysis-host';
 
 class Collect extends Writable {
   text = '';

@@ -2,7 +2,9 @@
 /**
  * `npm test`: every test of the repository, on a fresh machine.
  * 1. installs Debian's Chromium when missing (root only; Playwright never downloads a browser here),
- * 2. runs vitest (unit, property, route and component tests),
+ * 2. runs vitest (unit, property, route and component tests; scripts/lint/imports.test.ts checks the
+ *    import layering), then the static checks, one result each: tsc (typecheck, bench/ included),
+ *    ESLint and knip (the rest of `npm run lint`),
  * 3. the LMCache cross-check (tools/lmcache-check, Python + msgspec 0.22): its own unit tests, then
  *    every trace the vitest run recorded through the real server (apps/server/src/lmcache-corpus.test.ts
  *    writes them to .reports/lct-corpus), one result per file; skipped, saying so, without python3,
@@ -51,6 +53,19 @@ try {
   crashed = true;
 }
 if (vitestCode !== 0 && failed === 0) crashed = true;
+
+// Static checks: each one counts as one test (it passes or it does not).
+for (const [name, cmd, args] of [
+  ['typecheck', 'npm', ['run', 'typecheck']],
+  ['ESLint', 'npx', ['eslint', '.', '--max-warnings', '0']],
+  ['knip', 'npx', ['knip', '--no-progress']],
+]) {
+  if (sh(cmd, args) === 0) passed++;
+  else {
+    failed++;
+    console.log(`${name} FAILED`);
+  }
+}
 
 const lmcache = lmcacheCheck();
 passed += lmcache.passed;

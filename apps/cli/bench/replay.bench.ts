@@ -37,7 +37,11 @@ async function decodeOnly(bytes: Uint8Array): Promise<number> {
   const t0 = performance.now();
   const r = new TraceReader(streamOf(bytes));
   let n = 0;
-  for await (const batch of r.batches()) for (const rec of batch) (rec.args(), n++);
+  for await (const batch of r.batches())
+    for (const rec of batch) {
+      rec.args();
+      n++;
+    }
   return n / ((performance.now() - t0) / 1000);
 }
 

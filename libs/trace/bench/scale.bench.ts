@@ -5,34 +5,13 @@
  * so every figure is warm against warm: what is compared is the CLI's work per byte, not the disk.
  */
 import { spawnSync } from 'node:child_process';
-import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, readSync, closeSync } from 'node:fs';
 import type { BenchSection } from '../../../scripts/bench-types.ts';
-import { CACHE, ROOT } from '../../../e2e/support/paths.ts';
+import { CACHE } from '../../../e2e/support/paths.ts';
 import { ensureBigTrace } from './big-trace.ts';
+import { cli, loadAvg, median, timed, type Timed } from './process-time.ts';
 
 const RUNS = 3;
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-interface Timed {
-  ms: number;
-  /** User + system CPU time: steadier than wall time when other work shares the cores. */
-  cpuMs: number;
-  maxRssKb: number;
-  stdout: string;
-}
-
-/** Runs a command under /usr/bin/time; wall ms from here, CPU time and peak RSS (kB) from time(1). */
-function timed(cmd: string, args: string[]): Timed {
-  const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'kvtrace_time %U %S %M', cmd, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
-  const m = /kvtrace_time ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
-  if (!m) throw new Error(`no figures from time(1): ${r.stderr.slice(-500)}`);
-  return { ms, cpuMs: (Number(m[1]) + Number(m[2])) * 1000, maxRssKb: Number(m[3]), stdout: r.stdout };
-}
 
 /** A Node read loop into one 1 MiB buffer: the floor for any reader in this runtime. */
 function nodeRead(path: string): number {
@@ -68,7 +47,7 @@ export async function run(): Promise<BenchSection[]> {
   const cached = cachedBytes(trace.path);
   const info: Timed[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = timed(`${ROOT}node_modules/.bin/tsx`, ['apps/cli/src/main.ts', 'info', trace.path, '--json']);
+    const r = cli(['info', trace.path, '--json']);
     const s = JSON.parse(r.stdout) as { records: number; ok: boolean; malformed: number; truncated: unknown };
     if (!s.ok || s.records !== trace.records || s.malformed !== 0 || s.truncated !== null)
       throw new Error(`kvtrace info read ${s.records} records (ok ${s.ok}, malformed ${s.malformed}), the file has ${trace.records}`);

@@ -245,7 +245,6 @@ function benchGate(): { section: BenchSection; json: Record<string, number> } {
 /** The inspector's worker-side index: filter 1,000,000 calls (target < 200 ms per query). */
 function benchFilter(n: number): { section: BenchSection; json: Record<string, number> } {
   const { a, buildMs, pool } = buildWorkloadAnalyzer(n);
-  a.finish();
   const rows: string[][] = [];
   let worst = 0;
   for (const [label, f] of filterQueries(a, pool)) {

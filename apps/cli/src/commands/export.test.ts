@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureRun, changedHeader, fixture, FIXTURES, headerOf, withHeader, writeSegments } from '../fleet/test-traces.ts';
+import { changedHeader, fixtureBytes as fixture, LMCACHE_FIXTURES as FIXTURES, headerOf, withHeader, writeSegments } from '@kvtrace/trace/test-support';
+import { captureRun } from '../test-support/capture-run.ts';
 import { run as exportCmd } from './export.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvtrace-exportcmd-'));

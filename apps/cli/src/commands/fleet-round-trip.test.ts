@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@kvtrace/server';
 import { storageConfigFromFlags } from '@kvtrace/server/storage';
 import { runWorkload } from '@kvtrace/server/workload';
-import { captureRun } from '../fleet/test-traces.ts';
+import { captureRun } from '../test-support/capture-run.ts';
 import { run as collect } from './collect.ts';
 import { run as exportCmd } from './export.ts';
 import { run as info } from './info.ts';

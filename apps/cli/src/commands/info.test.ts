@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TraceReader } from '@kvtrace/trace';
 import { fileStream } from '@kvtrace/trace/node';
-import { captureRun, changedHeader, fixture, headerOf, withHeader, writeSegments } from '../fleet/test-traces.ts';
+import { changedHeader, fixtureBytes as fixture, headerOf, withHeader, writeSegments } from '@kvtrace/trace/test-support';
+import { captureRun } from '../test-support/capture-run.ts';
 import { run as info } from './info.ts';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));

@@ -112,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
       'kvtrace replay: warning: --speed 0 runs as fast as possible; asynchronous L2 work (write-behind, loads) gets less time between calls than when recorded, so hit rates and latencies are less faithful\n',
     );
 
-  let jsonl: TextSink | null = null;
+  let jsonl: TextSink | null;
   try {
     jsonl = typeof values.jsonl === 'string' ? TextSink.toFile(values.jsonl) : null;
   } catch (e) {

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureRun, FIXTURES } from '../fleet/test-traces.ts';
+import { LMCACHE_FIXTURES as FIXTURES } from '@kvtrace/trace/test-support';
+import { captureRun } from '../test-support/capture-run.ts';
 import { run as sql } from './sql.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvtrace-sqlcmd-'));

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { parseServerUrl, run as collectCmd } from '../commands/collect.ts';
 import { collectTraces } from './collect.ts';
 import { COLLECT_MARKER } from './server-name.ts';
-import { captureRun, fixture, headerOf } from './test-traces.ts';
+import { fixtureBytes as fixture, headerOf } from '@kvtrace/trace/test-support';
+import { captureRun } from '../test-support/capture-run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvtrace-collect-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -111,7 +111,7 @@ export async function listTraces(url: URL, timeoutMs: number): Promise<ListedTra
     res = await fetchOnce(listUrl, () => ({ signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } }));
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`cannot reach ${listUrl.href}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    throw new Error(`cannot reach ${listUrl.href}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, { cause: e });
   }
   if (!res.ok) throw new Error(`${listUrl.href} answered HTTP ${res.status}${await bodyHint(res)}`);
   let body: unknown;

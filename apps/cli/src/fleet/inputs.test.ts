@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expandGlob, globToRegExp } from './glob.ts';
 import { expandTraceInputs, InputError } from './inputs.ts';
 import { COLLECT_MARKER, sanitizeServerName, serverNameForUrl } from './server-name.ts';
-import { changedHeader, fixture, headerOf, withHeader, writeSegments } from './test-traces.ts';
+import { changedHeader, fixtureBytes as fixture, headerOf, withHeader, writeSegments } from '@kvtrace/trace/test-support';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvtrace-inputs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

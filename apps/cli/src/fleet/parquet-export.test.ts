@@ -8,7 +8,8 @@ import { expandTraceInputs, type TraceSet } from './inputs.ts';
 import { exportParquet } from './parquet-export.ts';
 import { keyListOf, methodOf } from './rows.ts';
 import { COLLECT_MARKER } from './server-name.ts';
-import { encodeCalls, fixture, writeSegments } from './test-traces.ts';
+import { fixtureBytes as fixture, writeSegments } from '@kvtrace/trace/test-support';
+import { encodeCalls } from '../test-support/encode-calls.ts';
 import { openTraceSet } from './trace-set.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvtrace-parquet-'));

@@ -9,7 +9,7 @@ import { expandTraceInputs } from './inputs.ts';
 import { exportParquet } from './parquet-export.ts';
 import { READY_QUERIES } from './ready-queries.ts';
 import { loadTraces, runQuery } from './sql.ts';
-import { encodeCalls } from './test-traces.ts';
+import { encodeCalls } from '../test-support/encode-calls.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvtrace-ready-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

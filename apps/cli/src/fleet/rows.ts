@@ -43,6 +43,7 @@ export const STAGE_QUOTE = '\x01';
  * break, or is empty (an unquoted empty field is NULL), the quote doubled inside.
  */
 export function csvText(s: string): string {
+  // eslint-disable-next-line no-control-regex -- \x01 is the staging quote (STAGE_QUOTE)
   if (s === '' || /[\x01,\r\n]/.test(s)) return STAGE_QUOTE + (s.includes(STAGE_QUOTE) ? s.replaceAll(STAGE_QUOTE, STAGE_QUOTE + STAGE_QUOTE) : s) + STAGE_QUOTE;
   return s;
 }

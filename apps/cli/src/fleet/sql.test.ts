@@ -7,7 +7,7 @@ import { expandTraceInputs } from './inputs.ts';
 import { hasTables, holdsTraces, loadTraces, runQuery } from './sql.ts';
 import { summarizeSet } from './summarize.ts';
 import { analyzeSet } from '../analyze/analyze-set.ts';
-import { changedHeader, fixture, withHeader, writeSegments } from './test-traces.ts';
+import { changedHeader, fixtureBytes as fixture, withHeader, writeSegments } from '@kvtrace/trace/test-support';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvtrace-sql-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

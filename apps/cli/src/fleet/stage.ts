@@ -101,11 +101,11 @@ export async function stageTrace(
     producers.forEach((p, i) => p.end(lines[i]!));
     flushLines(part);
     if (part.records > 0 || part.index === 0 || part.files.some((f) => f.rows > 0)) await cut(part);
-    else for (const f of part.files) (closeSync(f.fd), rmSync(f.path, { force: true }));
+    else dropFiles(part.files);
     part = null;
     if (pending) await pending;
   } finally {
-    if (part) for (const f of part.files) (closeSync(f.fd), rmSync(f.path, { force: true }));
+    if (part) dropFiles(part.files);
     if (pending) await (pending as Promise<void>).catch(() => undefined);
   }
   return { records, rows: total, parts };
@@ -116,4 +116,12 @@ interface OpenPart {
   files: { table: string; path: string; fd: number; rows: number }[];
   chars: number;
   records: number;
+}
+
+/** Closes and deletes staged files that will not be used (nothing was written to them, or the export failed). */
+function dropFiles(files: readonly { fd: number; path: string }[]): void {
+  for (const f of files) {
+    closeSync(f.fd);
+    rmSync(f.path, { force: true });
+  }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { seededRandom } from '@kvtrace/trace';
 import { expandTraceInputs } from './inputs.ts';
 import { COLLECT_MARKER } from './server-name.ts';
-import { changedHeader, fixture, headerOf, withHeader, writeSegments } from './test-traces.ts';
+import { changedHeader, fixtureBytes as fixture, headerOf, withHeader, writeSegments } from '@kvtrace/trace/test-support';
 import { mergeTraceSets, openTraceSet, type AlignedRecord } from './trace-set.ts';
 
 const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);

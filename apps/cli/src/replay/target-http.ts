@@ -41,7 +41,7 @@ export class HttpTarget implements ReplayTarget {
       stats = (await http.request('GET', 'stats')) as Record<string, number>;
     } catch (e) {
       http.close();
-      throw new Error(`cannot reach the server at ${url}: ${(e as Error).message}`);
+      throw new Error(`cannot reach the server at ${url}: ${(e as Error).message}`, { cause: e });
     }
     return new HttpTarget(http, stats, maxObjectBytes);
   }

@@ -1,7 +1,11 @@
 import { concatBytes } from '../util/bytes.ts';
-import type { CodecRegistry } from '../codec/registry.ts';
 import { MsgpackWriter, encodeConstStr } from './msgpack-writer.ts';
-import { FORMAT_VERSION, FRAME_PREFIX_BYTES, HEADER_TYPE, MAGIC, RECORD_TYPE, TRACE_SCHEMA_VERSION } from './spec.ts';
+import { FORMAT_VERSION, FRAME_PREFIX_BYTES, HEADER_KEY, HEADER_TYPE, MAGIC, MAX_FRAME_BYTES, RECORD_KEY, RECORD_TYPE, TRACE_SCHEMA_VERSION } from './spec.ts';
+
+/** Writes one argument value (plain or tagged). codec/'s CodecRegistry is one; format/ knows no codec. */
+export interface ArgWriter {
+  encode(w: MsgpackWriter, value: unknown): void;
+}
 
 export interface HeaderFields {
   level: string;
@@ -15,31 +19,31 @@ export interface HeaderFields {
 }
 
 /** The header frame (prefix included), keys in LMCache's order, `level_meta` only when non-empty. */
-export function encodeHeaderFrame(h: HeaderFields, registry: CodecRegistry): Uint8Array {
+export function encodeHeaderFrame(h: HeaderFields, registry: ArgWriter): Uint8Array {
   const w = new MsgpackWriter(1024);
   w.raw(new Uint8Array(FRAME_PREFIX_BYTES));
   const meta = h.level_meta && Object.keys(h.level_meta).length > 0 ? h.level_meta : undefined;
   w.mapHeader(meta ? 10 : 9);
-  w.str('type');
+  w.str(HEADER_KEY.type);
   w.str(HEADER_TYPE);
-  w.str('magic');
+  w.str(HEADER_KEY.magic);
   w.bin(MAGIC);
-  w.str('format_version');
+  w.str(HEADER_KEY.formatVersion);
   w.int(h.format_version ?? FORMAT_VERSION);
-  w.str('level');
+  w.str(HEADER_KEY.level);
   w.str(h.level);
-  w.str('trace_schema_version');
+  w.str(HEADER_KEY.schemaVersion);
   w.int(h.trace_schema_version ?? TRACE_SCHEMA_VERSION);
-  w.str('t_mono_start');
+  w.str(HEADER_KEY.tMonoStart);
   w.float64(h.t_mono_start);
-  w.str('t_wall_start');
+  w.str(HEADER_KEY.tWallStart);
   w.float64(h.t_wall_start);
-  w.str('sm_config_json');
+  w.str(HEADER_KEY.configJson);
   w.str(h.sm_config_json);
-  w.str('sm_config_digest');
+  w.str(HEADER_KEY.configDigest);
   w.str(h.sm_config_digest);
   if (meta) {
-    w.str('level_meta');
+    w.str(HEADER_KEY.levelMeta);
     registry.encode(w, meta);
   }
   w.patchU32(0, w.pos - FRAME_PREFIX_BYTES);
@@ -47,10 +51,10 @@ export function encodeHeaderFrame(h: HeaderFields, registry: CodecRegistry): Uin
 }
 
 // `{type: "record", t_mono: ` up to the float marker, and the keys between fields, encoded once.
-const REC_HEAD = concatBytes(new Uint8Array([0x85]), encodeConstStr('type'), encodeConstStr(RECORD_TYPE), encodeConstStr('t_mono'));
-const K_T_WALL = encodeConstStr('t_wall');
-const K_QUALNAME = encodeConstStr('qualname');
-const K_ARGS = encodeConstStr('args');
+const REC_HEAD = concatBytes(new Uint8Array([0x85]), encodeConstStr(RECORD_KEY.type), encodeConstStr(RECORD_TYPE), encodeConstStr(RECORD_KEY.tMono));
+const K_T_WALL = encodeConstStr(RECORD_KEY.tWall);
+const K_QUALNAME = encodeConstStr(RECORD_KEY.qualname);
+const K_ARGS = encodeConstStr(RECORD_KEY.args);
 
 
 /**
@@ -62,7 +66,7 @@ export class RecordFrameEncoder {
   private readonly qualnames = new Map<string, Uint8Array>();
   private readonly names = new WeakMap<readonly string[], Uint8Array[]>();
 
-  constructor(private readonly registry: CodecRegistry) {}
+  constructor(private readonly registry: ArgWriter) {}
 
   /**
    * Appends one frame; on an encode error the writer is rolled back to where it was and the error
@@ -85,7 +89,9 @@ export class RecordFrameEncoder {
         w.raw(names[i]!);
         this.registry.encode(w, args[i]);
       }
-      w.patchU32(start, w.pos - start - FRAME_PREFIX_BYTES);
+      const body = w.pos - start - FRAME_PREFIX_BYTES;
+      if (body > MAX_FRAME_BYTES) throw new RangeError(`a ${body}-byte record does not fit the u32 frame prefix`);
+      w.patchU32(start, body);
     } catch (e) {
       w.pos = start;
       throw e;

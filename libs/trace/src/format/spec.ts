@@ -5,7 +5,7 @@
 
 /** Every frame is a big-endian u32 length, then that many bytes of msgpack. */
 export const FRAME_PREFIX_BYTES = 4;
-/** The largest body a u32 prefix can claim; a reader never allocates a claimed size up front. */
+/** The largest body a u32 prefix can claim (the writer refuses more); a reader never allocates a claimed size up front. */
 export const MAX_FRAME_BYTES = 0xffff_ffff;
 
 export const MAGIC = new Uint8Array([0x4c, 0x4d, 0x43, 0x54]); // "LMCT"
@@ -20,7 +20,7 @@ export const REPLAYABLE_SCHEMA_VERSIONS: readonly number[] = [2];
 export const LEVEL_STORAGE = 'storage';
 export const KNOWN_LEVELS: readonly string[] = [LEVEL_STORAGE];
 
-/** Header keys, by role; HEADER_KEYS is their write order (LMCache's msgspec struct; `type` is the struct tag). */
+/** Header keys, by role, in LMCache's write order (its msgspec struct; `type` is the struct tag). */
 export const HEADER_KEY = {
   type: 'type',
   magic: 'magic',
@@ -33,12 +33,10 @@ export const HEADER_KEY = {
   configDigest: 'sm_config_digest',
   levelMeta: 'level_meta',
 } as const;
-export const HEADER_KEYS: readonly string[] = Object.values(HEADER_KEY);
 export const HEADER_TYPE = 'header';
 
-/** Record keys, by role; RECORD_KEYS is their write order. `args` is last, so a scan can stop before it. */
+/** Record keys, by role, in write order. `args` is last, so a scan can stop before it. */
 export const RECORD_KEY = { type: 'type', tMono: 't_mono', tWall: 't_wall', qualname: 'qualname', args: 'args' } as const;
-export const RECORD_KEYS: readonly string[] = Object.values(RECORD_KEY);
 export const RECORD_TYPE = 'record';
 
 /** A codec-encoded value is a two-key map `{__t__: tag, v: payload}`. */

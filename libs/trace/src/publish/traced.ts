@@ -94,9 +94,9 @@ function gateCheck(fn: AnyFn, arity: number, gate: TraceGate, on: AnyFn): AnyFn 
   try {
     return new Function('fn', 'gate', 'on', `"use strict"; return function traced(${ps}) { if (!gate.enabled) return fn.call(${call}); return on.call(${call}); };`)(fn, gate, on) as AnyFn;
   } catch {
-    return function (this: unknown) {
-      if (!gate.enabled) return fn.apply(this, arguments as unknown as unknown[]);
-      return on.apply(this, arguments as unknown as unknown[]);
+    return function (this: unknown, ...args: unknown[]) {
+      if (!gate.enabled) return fn.apply(this, args);
+      return on.apply(this, args);
     };
   }
 }

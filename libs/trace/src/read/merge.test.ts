@@ -7,7 +7,8 @@ import { testSeed } from '../test-support/seed.ts';
 import { seededRandom } from '../util/random.ts';
 import { TraceHeaderError } from './header.ts';
 import { AlignedRecord, mergeTraces, type MergeInput } from './merge.ts';
-import { SegmentError, SegmentedTraceReader, segmentFileName, type SegmentSource } from './segments.ts';
+import { SegmentError, SegmentedTraceReader, type SegmentSource } from './segments.ts';
+import { segmentFileName } from '../format/segment-name.ts';
 
 const SEED = testSeed('merge (browser-safe)');
 const CONFIG = { l1_size_gb: 4, chunk_size: 256 };

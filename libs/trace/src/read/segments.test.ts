@@ -6,7 +6,8 @@ import { chunkedStream, fixtureBytes, splitFrames } from '../test-support/fixtur
 import { seededRandom } from '../util/random.ts';
 import { concatBytes } from '../util/bytes.ts';
 import { TraceReader } from './trace-reader.ts';
-import { SegmentError, SegmentedTraceReader, groupSegments, parseSegmentName, segmentFileName, type SegmentSource } from './segments.ts';
+import { SegmentError, SegmentedTraceReader, groupSegments, type SegmentSource } from './segments.ts';
+import { parseSegmentName, segmentFileName } from '../format/segment-name.ts';
 import { TraceHeaderError } from './header.ts';
 import { argsToJson } from '../analyze/to-json.ts';
 

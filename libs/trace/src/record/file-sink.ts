@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { parseSegmentName, segmentFileName } from '../read/segments.ts';
+import { parseSegmentName, segmentFileName } from '../format/segment-name.ts';
 import type { FrameSink } from './sink.ts';
 
 /** The write call, replaceable in tests to inject short writes and ENOSPC on a real file. */

@@ -33,14 +33,12 @@ export function setupTracing(options: SetupOptions): TracingSession {
   const gate = options.gate ?? new TraceGate();
   const bus = new EventBus<CallEvent>({ capacity: options.queueSize });
   let sink: FileSink | null = null;
-  let recorder: Recorder | null = null;
   try {
     sink = new FileSink(options.path, options.sinkOptions);
-    recorder = new Recorder(sink, { ...options, gate });
-    if (options.config !== undefined) recorder.attachConfig(options.config);
-    recorder.subscribe(bus);
+    const rec = new Recorder(sink, { ...options, gate });
+    if (options.config !== undefined) rec.attachConfig(options.config);
+    rec.subscribe(bus);
     gate.enabled = true;
-    const rec = recorder;
     return {
       gate,
       bus,

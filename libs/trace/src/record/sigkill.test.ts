@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TraceParser } from '../read/trace-parser.ts';
-import { parseSegmentName } from '../read/segments.ts';
+import { parseSegmentName } from '../format/segment-name.ts';
 
 const child = fileURLToPath(new URL('../test-support/record-until-killed.ts', import.meta.url));
 

@@ -8,6 +8,7 @@
  *   const { bytes, summary } = trafficTrace({ seed: testSeed('my test'), requests: 200, concurrency: 4,
  *     keysPerCall: [16, 32], layout });                                  // prefetch → read hits → write misses
  *   writeTraffic(TraceBuilder.file(path), { records: 3e6 });  smallCalls({ records, keys: 4, keyEvery: 1000 });
+ *   writeSegments(dir, 'run', bytes, [10, 20]); withHeader(bytes, changedHeader(bytes, { sm_config_digest: 'x' }));
  *   cutAt(bytes, n); cutInsidePrefix(bytes, offset); insertFrame(bytes, at, malformedRecordBody('not-a-map'));
  *   b.call('finish_write', t, { keys }, { future: unknownTag('Future', 1) });  testKey(7); randomKeys(16, seed);
  */
@@ -18,4 +19,5 @@ export { cutAt, cutInsidePrefix, insertFrame, malformedRecordBody, unknownTag } 
 export { testKey, randomKeys, randomHash, freshCopies, TEST_MODELS, TEST_KV_RANK, CHUNK_LAYOUT } from './keys.ts';
 export { testSeed, SEED_VARIABLE } from './seed.ts';
 export { LMCACHE_FIXTURES, fixtureBytes, manifest, chunkedStream, splitFrames } from './fixtures.ts';
+export { traceFrames, headerOf, changedHeader, withHeader, writeSegments } from './rotation.ts';
 export { startTsx, runTsx, type StartedProcess } from './child.ts';

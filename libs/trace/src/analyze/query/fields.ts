@@ -39,10 +39,7 @@ export const QUERY_FIELDS: readonly FieldSpec[] = [
 export const FIELD_BY_NAME: ReadonlyMap<string, FieldSpec> = new Map(QUERY_FIELDS.map((f) => [f.name, f]));
 
 /** Operators, as written. `:` on a compare field is `=`. */
-export const COMPARE_OPS = ['>=', '<=', '!=', '>', '<', '='] as const;
 export type CompareOp = '>' | '>=' | '<' | '<=' | '=' | '!=';
-
-export const KEYWORDS = ['AND', 'OR', 'NOT'] as const;
 
 /** Examples for the help popover: each one is a complete query that parses. */
 export const QUERY_EXAMPLES: readonly { query: string; means: string }[] = [
