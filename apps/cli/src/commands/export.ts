@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { TraceAnalyzer, TraceHeaderError, type SegmentReport, type TraceHeader, type TraceRecord } from '@kvtrace/trace';
+import { mergeTraces, TraceAnalyzer, TraceHeaderError, type SegmentReport, type TraceHeader, type TraceRecord } from '@kvtrace/trace';
 import { fileStream } from '@kvtrace/trace/node';
 import { READ_CHUNK } from '../replay/read-chunk.ts';
 import { EXPORT_FORMATS, createFormat, exportTrace, type ExportFormat, type ExportFormatName } from '../export/export-trace.ts';
@@ -9,7 +9,7 @@ import { expandTraceInputs, InputError, type TraceSet } from '../fleet/inputs.ts
 import { exportParquet, partitionDir } from '../fleet/parquet-export.ts';
 import { formatBytes, Progress } from '../fleet/progress.ts';
 import { TABLES } from '../fleet/tables.ts';
-import { mergeTraceSets, openTraceSet } from '../fleet/trace-set.ts';
+import { openTraceSet } from '../fleet/trace-set.ts';
 
 export const summary = 'convert traces to JSON lines, CSV, Chrome trace-event JSON (Perfetto) or a Parquet dataset';
 
@@ -162,13 +162,13 @@ async function exportMerged(sets: TraceSet[], format: ExportFormat, sink: TextSi
     // The whole-trace analysis (request spans) of a first pass over the same merged records.
     analysis = new TraceAnalyzer();
     const first = sets.map((s) => ({ server: s.server, reader: openTraceSet(s, { decodeArgs: false }) }));
-    for await (const batch of mergeTraceSets(first)) for (const rec of batch) analysis.addTraceRecord(rec as TraceRecord);
+    for await (const batch of mergeTraces(first)) for (const rec of batch) analysis.addTraceRecord(rec as TraceRecord);
   }
   const readers = sets.map((s) => ({ server: s.server, reader: openTraceSet(s, { decodeArgs: false }) }));
   const header: TraceHeader = await readers[0]!.reader.header();
   let records = 0;
   await sink.write(format.begin(header, sets.map((s) => s.server).join('+')));
-  for await (const batch of mergeTraceSets(readers)) {
+  for await (const batch of mergeTraces(readers)) {
     for (const rec of batch) {
       const text = format.record(rec as TraceRecord);
       if (text) {

@@ -57,7 +57,7 @@ function chromeFormat(server: (rec: TraceRecord) => string): ExportFormat {
   };
 }
 
-/** Records merged from several traces carry their server (fleet/trace-set.ts AlignedRecord); a single trace's do not. */
+/** Records merged from several traces carry their server (libs/trace mergeTraces: AlignedRecord); a single trace's do not. */
 function serverOf(rec: TraceRecord): string {
   const s = (rec as TraceRecord & { server?: unknown }).server;
   return typeof s === 'string' ? s : '';

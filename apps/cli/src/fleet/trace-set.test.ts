@@ -2,11 +2,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seededRandom } from '@kvtrace/trace';
+import { mergeTraces, seededRandom, type AlignedRecord } from '@kvtrace/trace';
 import { expandTraceInputs } from './inputs.ts';
 import { COLLECT_MARKER } from './server-name.ts';
 import { changedHeader, fixtureBytes as fixture, headerOf, withHeader, writeSegments } from '@kvtrace/trace/test-support';
-import { mergeTraceSets, openTraceSet, type AlignedRecord } from './trace-set.ts';
+import { openTraceSet } from './trace-set.ts';
 
 const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
 console.log(`merge tests: seed ${SEED} (rerun with KVTRACE_SEED=${SEED})`);
@@ -14,7 +14,7 @@ console.log(`merge tests: seed ${SEED} (rerun with KVTRACE_SEED=${SEED})`);
 const dir = mkdtempSync(join(tmpdir(), 'kvtrace-merge-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('mergeTraceSets', () => {
+describe('mergeTraces over CLI trace sets', () => {
   it('merges several traces (some rotated) by t_wall_start + t_mono; each keeps its order; nothing lost (seeded)', async () => {
     const rand = seededRandom(SEED);
     const files = ['workload-small.lct', 'v1.lct', 'noconfig.lct', 'unknown-tag.lct'];
@@ -33,7 +33,7 @@ describe('mergeTraceSets', () => {
     }
     const { sets } = await expandTraceInputs([join(dir, 'm')]);
     const merged: AlignedRecord[] = [];
-    for await (const b of mergeTraceSets(sets.map((s) => ({ server: s.server, reader: openTraceSet(s) })))) merged.push(...b);
+    for await (const b of mergeTraces(sets.map((s) => ({ server: s.server, reader: openTraceSet(s) })))) merged.push(...b);
 
     const origin = Math.min(...Object.values(starts));
     const perServer = new Map<string, number[]>();
@@ -63,7 +63,7 @@ describe('mergeTraceSets', () => {
     writeSegments(join(dir, 'stop', 'b'), 'trace', bytes, []);
     const { sets } = await expandTraceInputs([join(dir, 'stop')]);
     const readers = sets.map((s) => ({ server: s.server, reader: openTraceSet(s) }));
-    for await (const b of mergeTraceSets(readers)) {
+    for await (const b of mergeTraces(readers)) {
       expect(b.length).toBeGreaterThan(0);
       break;
     }
