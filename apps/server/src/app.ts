@@ -77,7 +77,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           onNotice: (m) => notice(`trace: ${m}`),
         });
       } catch (e) {
-        throw new Error(`cannot record the trace ${path}: ${(e as Error).message}`);
+        throw new Error(`cannot record the trace ${path}: ${(e as Error).message}`, { cause: e });
       }
       traceStorageManager(sm, tracing);
     }

@@ -39,11 +39,11 @@ export function ensureWritableDir(dir: string, what: string): void {
     } catch (again) {
       code = codeOf(again);
     }
-    throw new Error(`${what} ${dir} cannot be created: ${explain(code, parent)}`);
+    throw new Error(`${what} ${dir} cannot be created: ${explain(code, parent)}`, { cause: e });
   }
   try {
     accessSync(abs, constants.W_OK);
   } catch (e) {
-    throw new Error(`${what} ${dir} is not writable: ${explain(codeOf(e), abs)}`);
+    throw new Error(`${what} ${dir} is not writable: ${explain(codeOf(e), abs)}`, { cause: e });
   }
 }

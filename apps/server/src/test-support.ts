@@ -3,14 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { MemoryLayoutDesc } from '@kvtrace/trace';
 import { buildApp, type AppOptions } from './app.ts';
 import type { StorageConfig } from './storage/index.ts';
 
 export const GIB = 2 ** 30;
 /** 1 KiB objects. */
 export const LAYOUT_JSON = { shapes: [[1, 512]], dtypes: ['torch.float16'] };
-export const LAYOUT = new MemoryLayoutDesc([[1, 512]], ['torch.float16']);
 
 export function tempDir(prefix = 'kvtrace-server-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));

@@ -126,7 +126,7 @@ async function readHeader(handle: FileHandle, size: number): Promise<TraceHeader
       digest_valid: h.digest_valid,
     };
   } catch (e) {
-    if (e instanceof TraceHeaderError && e.kind === 'truncated_header' && end < size) throw new Error(`the header frame is larger than ${MAX_HEADER_BYTES} bytes`);
+    if (e instanceof TraceHeaderError && e.kind === 'truncated_header' && end < size) throw new Error(`the header frame is larger than ${MAX_HEADER_BYTES} bytes`, { cause: e });
     throw e;
   } finally {
     await reader.cancel();

@@ -63,7 +63,7 @@ export function storageConfigFromJson(json: string): StorageConfig {
   try {
     v = JSON.parse(json);
   } catch (e) {
-    throw new Error(`sm_config_json is not JSON: ${(e as Error).message}`);
+    throw new Error(`sm_config_json is not JSON: ${(e as Error).message}`, { cause: e });
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('sm_config_json is not a JSON object');
   const o = v as Record<string, unknown>;
