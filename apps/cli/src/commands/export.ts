@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { mergeTraces, TraceAnalyzer, TraceHeaderError, type SegmentReport, type TraceHeader, type TraceRecord } from '@kvtrace/trace';
+import { mergeTraces, TraceHeaderError, type MergeInput, type SegmentReport } from '@kvtrace/trace';
 import { fileStream } from '@kvtrace/trace/node';
 import { READ_CHUNK } from '../replay/read-chunk.ts';
-import { EXPORT_FORMATS, createFormat, exportTrace, type ExportFormat, type ExportFormatName } from '../export/export-trace.ts';
+import { EXPORT_FORMATS, createFormat, exportRecords, exportTrace, type ExportFormat, type ExportFormatName, type RecordSource } from '../export/export-trace.ts';
 import { OutputClosedError, TextSink } from '../export/text-sink.ts';
 import { describeDamage } from '../replay/damage.ts';
 import { expandTraceInputs, InputError, type TraceSet } from '../fleet/inputs.ts';
@@ -152,35 +152,26 @@ async function toText(sets: TraceSet[], name: ExportFormatName, output: string |
 }
 
 /**
- * Several traces (or one rotated recording) through a format, merged on the wall clock; the same
- * loop as exportTrace over the merged records (one batch per trace in memory). The format sees
- * the earliest trace's header.
+ * Several traces (or one rotated recording) through a format, merged on the wall clock (one batch
+ * per trace in memory), by the same exportRecords as one file. The format sees the earliest
+ * trace's header.
  */
 async function exportMerged(sets: TraceSet[], format: ExportFormat, sink: TextSink): Promise<{ records: number; segments: { server: string; report: SegmentReport }[] }> {
-  let analysis: TraceAnalyzer | null = null;
-  if (format.needsAnalysis) {
-    // The whole-trace analysis (request spans) of a first pass over the same merged records.
-    analysis = new TraceAnalyzer();
-    const first = sets.map((s) => ({ server: s.server, reader: openTraceSet(s, { decodeArgs: false }) }));
-    for await (const batch of mergeTraces(first)) for (const rec of batch) analysis.addTraceRecord(rec as TraceRecord);
-  }
+  const { records, reader } = await exportRecords(() => mergedSource(sets), format, sink, sets.map((s) => s.server).join('+'));
+  return { records, segments: reader.readers.flatMap(({ server, reader: r }) => r.segments.map((report) => ({ server, report }))) };
+}
+
+/** The trace sets as one RecordSource: their readers merged by libs/trace's mergeTraces. */
+function mergedSource(sets: TraceSet[]): RecordSource & { readers: MergeInput[] } {
   const readers = sets.map((s) => ({ server: s.server, reader: openTraceSet(s, { decodeArgs: false }) }));
-  const header: TraceHeader = await readers[0]!.reader.header();
-  let records = 0;
-  await sink.write(format.begin(header, sets.map((s) => s.server).join('+')));
-  for await (const batch of mergeTraces(readers)) {
-    for (const rec of batch) {
-      const text = format.record(rec as TraceRecord);
-      if (text) {
-        const wait = sink.write(text);
-        if (wait) await wait;
-      }
-      records++;
-    }
-  }
-  await sink.write(format.end(analysis));
-  await sink.flush();
-  return { records, segments: readers.flatMap(({ server, reader }) => reader.segments.map((report) => ({ server, report }))) };
+  return {
+    readers,
+    header: () => readers[0]!.reader.header(),
+    batches: () => mergeTraces(readers),
+    cancel: async () => {
+      await Promise.all(readers.map(({ reader }) => reader.cancel()));
+    },
+  };
 }
 
 function fail(message: string): number {

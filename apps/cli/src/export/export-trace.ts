@@ -1,27 +1,28 @@
-import { TraceAnalyzer, TraceReader, type ReadReport, type TraceHeader } from '@kvtrace/trace';
+import { TraceAnalyzer, TraceReader, type ReadReport, type TraceHeader, type TraceRecord } from '@kvtrace/trace';
 import type { ExportFormat } from './formats.ts';
 import type { TextSink } from './text-sink.ts';
 
 export { EXPORT_FORMATS, createFormat, type ExportFormat, type ExportFormatName } from './formats.ts';
 
-export interface ExportResult {
-  header: TraceHeader;
-  records: number;
-  report: ReadReport;
+/**
+ * Records to export: one trace's reader (TraceReader), or several traces merged on the wall clock
+ * (commands/export.ts). Opened afresh for each pass.
+ */
+export interface RecordSource {
+  header(): Promise<TraceHeader>;
+  batches(): AsyncIterable<readonly TraceRecord[]>;
+  cancel(): Promise<void>;
 }
 
-/** Opens the trace afresh (a format that needs the analysis reads it twice). */
-export type OpenTrace = () => ReadableStream<Uint8Array>;
-
 /**
- * Streams a trace into a format and out to a sink: one batch of records in memory at a time, and
+ * Streams records into a format and out to a sink: one batch of records in memory at a time, and
  * the sink waits for the output to drain, so a slow consumer slows the reading instead of growing
  * a buffer. A format that needs the analysis (chrome) gets a first pass that indexes the keys only.
- * Throws TraceHeaderError for an unreadable header.
+ * Throws TraceHeaderError for an unreadable header. Returns the header and the records written.
  */
-export async function exportTrace(open: OpenTrace, format: ExportFormat, sink: TextSink, source: string): Promise<ExportResult> {
-  const analysis = format.needsAnalysis ? await analyzeTrace(open()) : null;
-  const reader = new TraceReader(open());
+export async function exportRecords<S extends RecordSource>(open: (pass: 'analysis' | 'export') => S, format: ExportFormat, sink: TextSink, source: string): Promise<{ header: TraceHeader; records: number; reader: S }> {
+  const analysis = format.needsAnalysis ? await analyzeRecords(open('analysis')) : null;
+  const reader = open('export');
   const header = await reader.header();
   let records = 0;
   try {
@@ -41,12 +42,14 @@ export async function exportTrace(open: OpenTrace, format: ExportFormat, sink: T
   } finally {
     await reader.cancel();
   }
-  return { header, records, report: reader.report };
+  return { header, records, reader };
 }
 
-/** The whole-trace analysis (index, request spans) of one pass, keys read from the bytes. */
-export async function analyzeTrace(stream: ReadableStream<Uint8Array>): Promise<TraceAnalyzer> {
-  const reader = new TraceReader(stream, { decodeArgs: false });
+/**
+ * The whole-trace analysis (index, request spans) of one pass. Records of several traces carry
+ * their server, and the analyzer keeps each server's keys apart.
+ */
+export async function analyzeRecords(reader: RecordSource): Promise<TraceAnalyzer> {
   await reader.header();
   const a = new TraceAnalyzer();
   try {
@@ -55,4 +58,16 @@ export async function analyzeTrace(stream: ReadableStream<Uint8Array>): Promise<
     await reader.cancel();
   }
   return a;
+}
+
+export interface ExportResult {
+  header: TraceHeader;
+  records: number;
+  report: ReadReport;
+}
+
+/** One trace file's stream, opened afresh for each pass, through exportRecords. */
+export async function exportTrace(open: () => ReadableStream<Uint8Array>, format: ExportFormat, sink: TextSink, source: string): Promise<ExportResult> {
+  const { header, records, reader } = await exportRecords((pass) => new TraceReader(open(), { decodeArgs: pass === 'export' }), format, sink, source);
+  return { header, records, report: reader.report };
 }

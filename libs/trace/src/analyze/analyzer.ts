@@ -37,7 +37,13 @@ export class TraceAnalyzer {
    * Any record as a reader yields it: one that can walk its own argument bytes (RecordView) is
    * indexed without building its ObjectKeys, others are decoded.
    */
-  addTraceRecord(rec: IndexableRecord & { decodeArgs?(): Record<string, unknown>; indexArgs?: IndexArgsSource['indexArgs'] }): number {
+  addTraceRecord(rec: IndexableRecord & { decodeArgs?(): Record<string, unknown>; indexArgs?: IndexArgsSource['indexArgs']; server?: string }): number {
+    // Records merged from several traces (mergeTraces) carry their server: one storage manager
+    // each, so their keys are kept apart (a key of two servers is two keys, two lock tables).
+    if (rec.server !== undefined && rec.server !== this.server) {
+      this.server = rec.server;
+      this.index.setSource(rec.server);
+    }
     const m = this.index.methods.intern(rec.qualname);
     try {
       if (typeof rec.indexArgs === 'function') return this.addIndexed(rec.index, m, rec.t_mono, rec as IndexArgsSource);
@@ -52,6 +58,8 @@ export class TraceAnalyzer {
 
   /** Calls added with arguments that did not decode (see addTraceRecord). */
   undecodedArgs = 0;
+  /** The server of the last merged record added (addTraceRecord). */
+  private server: string | undefined;
 
   /** add() for a record that walks its own argument bytes (RecordView): same result, without building ObjectKeys. */
   addIndexed(recordIndex: number, methodId: number, tMono: number, rec: IndexArgsSource): number {
