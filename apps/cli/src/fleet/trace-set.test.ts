@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { mergeTraces, seededRandom, type AlignedRecord } from '@kvtrace/trace';
 import { expandTraceInputs } from './inputs.ts';
 import { COLLECT_MARKER } from './server-name.ts';
-import { changedHeader, fixtureBytes as fixture, headerOf, withHeader, writeSegments } from '@kvtrace/trace/test-support';
+import { changedHeader, fixtureBytes as fixture, headerOf, withHeader, writeSegments, testSeed } from '@kvtrace/trace/test-support';
 import { openTraceSet } from './trace-set.ts';
 
-const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
-console.log(`merge tests: seed ${SEED} (rerun with KVTRACE_SEED=${SEED})`);
+const SEED = testSeed('merge tests');
 
 const dir = mkdtempSync(join(tmpdir(), 'kvtrace-merge-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

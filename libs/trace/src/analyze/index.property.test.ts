@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { SM_METHODS } from '../format/spec.ts';
 import { PrefetchRequestSpec, type ObjectKey } from '../model.ts';
 import { LAYOUT, Script, key } from './testing.ts';
+import { testSeed } from '../test-support/seed.ts';
 
-const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
-console.log(`analyze property tests: seed ${SEED} (rerun with KVTRACE_SEED=${SEED})`);
+const SEED = testSeed('analyze property tests');
 
 const METHODS = [...Object.values(SM_METHODS), 'other_method'];
 const MODELS = ['org/Alpha', 'org/Beta-7B', 'meta/Gamma'];

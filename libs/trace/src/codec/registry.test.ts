@@ -7,9 +7,9 @@ import {
   AttnWindowDesc, MemoryLayoutDesc, ObjectKey, PrefetchHandle, PrefetchMode, PrefetchRequestSpec, RawTagged,
   TorchDtype, TorchSize, TrimPolicy, Tuple, packKvRank, unpackKvRank,
 } from '../model.ts';
+import { testSeed } from '../test-support/seed.ts';
 
-const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
-console.log(`codec round-trip property test: seed ${SEED} (rerun with KVTRACE_SEED=${SEED})`);
+const SEED = testSeed('codec round-trip property test');
 
 const reg = createDefaultRegistry();
 

@@ -9,9 +9,10 @@ import { AttnWindowDesc, MemoryLayoutDesc, ObjectKey, PrefetchHandle, PrefetchRe
 import { LMCACHE_FIXTURES, chunkedStream, fixtureBytes } from '../test-support/fixtures.ts';
 import { RecordView } from './record-view.ts';
 import { TraceReader } from './trace-reader.ts';
+import { testSeed } from '../test-support/seed.ts';
 
 const registry = createDefaultRegistry();
-const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
+const SEED = testSeed('index-args tests');
 
 type Outcome = { ok: true; unknownTags: number } | { ok: false; message: string };
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createDefaultRegistry } from '../codec/registry.ts';
-import { encodeHeaderFrame } from '../format/frame-writer.ts';
 import type { TraceHeader } from '../model.ts';
 import { chunkedStream, fixtureBytes, splitFrames } from '../test-support/fixtures.ts';
+import { changedHeader } from '../test-support/rotation.ts';
 import { seededRandom } from '../util/random.ts';
 import { concatBytes } from '../util/bytes.ts';
 import { TraceReader } from './trace-reader.ts';
@@ -10,9 +9,9 @@ import { SegmentError, SegmentedTraceReader, groupSegments, type SegmentSource }
 import { parseSegmentName, segmentFileName } from '../format/segment-name.ts';
 import { TraceHeaderError } from './header.ts';
 import { argsToJson } from '../analyze/to-json.ts';
+import { testSeed } from '../test-support/seed.ts';
 
-const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
-console.log(`segment tests: seed ${SEED} (rerun with KVTRACE_SEED=${SEED})`);
+const SEED = testSeed('segment tests');
 
 describe('segment names', () => {
   it('NAME.lct is segment 0, NAME.000001.lct segment 1; the name round-trips', () => {
@@ -57,10 +56,8 @@ function sources(segs: Uint8Array[], chunks: (i: number) => number[] = (i) => [s
   return segs.map((bytes, i) => ({ name: segmentFileName('workload', i), open: () => chunkedStream(bytes, chunks(i)) }));
 }
 
-function headerWith(h: TraceHeader, change: Partial<TraceHeader>): Uint8Array {
-  const f = { ...h, ...change };
-  return encodeHeaderFrame({ level: f.level, t_mono_start: f.t_mono_start, t_wall_start: f.t_wall_start, sm_config_json: f.sm_config_json, sm_config_digest: f.sm_config_digest, trace_schema_version: f.trace_schema_version }, createDefaultRegistry());
-}
+/** The fixture's header frame with some fields changed (test-support's changedHeader). */
+const headerWith = (change: Partial<TraceHeader>): Uint8Array => changedHeader(whole, change);
 
 async function readSet(src: SegmentSource[]) {
   const r = new SegmentedTraceReader(src, { decodeArgs: true });
@@ -109,7 +106,7 @@ describe('SegmentedTraceReader', async () => {
 
   it('a later header that restarts the monotonic clock: t_mono stays relative to the first header', async () => {
     const h = reference.header;
-    const segs = segmentBytes([100, 200], (i) => (i === 2 ? headerWith(h, { t_mono_start: h.t_mono_start + 5, t_wall_start: h.t_wall_start + 5 }) : headerFrame));
+    const segs = segmentBytes([100, 200], (i) => (i === 2 ? headerWith({ t_mono_start: h.t_mono_start + 5, t_wall_start: h.t_wall_start + 5 }) : headerFrame));
     const { recs } = await readSet(sources(segs));
     expect(recs.slice(0, 200).map((r) => r.t_mono)).toEqual(reference.records.slice(0, 200).map((r) => r.t_mono));
     expect(recs.slice(200).map((r) => r.t_mono)).toEqual(reference.records.slice(200).map((r) => r.t_mono + 5));
@@ -121,7 +118,7 @@ describe('SegmentedTraceReader', async () => {
     ['level', { level: 'events' }],
     ['trace_schema_version', { trace_schema_version: 1 }],
   ] as const)('a later segment with another %s is refused, naming the file and both values', async (field, change) => {
-    const segs = segmentBytes([150], (i) => (i === 1 ? headerWith(reference.header, change) : headerFrame));
+    const segs = segmentBytes([150], (i) => (i === 1 ? headerWith(change) : headerFrame));
     const r = new SegmentedTraceReader(sources(segs));
     const got: number[] = [];
     const err = await (async () => {

@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import { TraceParser } from './trace-parser.ts';
 import { TraceReader } from './trace-reader.ts';
 import { chunkedStream, fixtureBytes, splitFrames } from '../test-support/fixtures.ts';
+import { testSeed } from '../test-support/seed.ts';
 
-const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
-console.log(`stream property tests: seed ${SEED} (rerun with KVTRACE_SEED=${SEED})`);
+const SEED = testSeed('stream property tests');
 
 // The header and the first records of an LMCache file: every cut point of it is tried.
 const allFrames = splitFrames(fixtureBytes('noconfig.lct'));

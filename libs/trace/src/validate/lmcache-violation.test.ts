@@ -7,9 +7,9 @@ import { argsViolation, lmcacheViolation } from './lmcache-violation.ts';
 import { objectKeyViolation } from './object-key.ts';
 import { unicodeViolation } from './unicode.ts';
 import { violationMessage } from './violation.ts';
+import { testSeed } from '../test-support/seed.ts';
 
-const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
-console.log(`validate property tests: seed ${SEED} (rerun with KVTRACE_SEED=${SEED})`);
+const SEED = testSeed('validate property tests');
 
 const key = (model = 'm', group = 0, salt = '') => new ObjectKey(new Uint8Array([1, 2]), model, 0, group, salt);
 const layout = (...dtypes: string[]) => new MemoryLayoutDesc(dtypes.map(() => [2]), dtypes);

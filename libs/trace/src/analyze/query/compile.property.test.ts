@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../util/random.ts';
 import { SM_METHODS, smQualname } from '../../format/spec.ts';
 import { Script, key } from '../testing.ts';
+import { testSeed } from '../../test-support/seed.ts';
 
-const SEED = Number(process.env.KVTRACE_SEED ?? Date.now() % 2 ** 31);
+const SEED = testSeed('query property test');
 
 type Tree = { atom: string } | { op: 'AND' | 'OR' | 'juxt'; a: Tree; b: Tree } | { op: 'NOT'; a: Tree };
 
