@@ -46,7 +46,7 @@ export function TopBar({ snap, live, analysis, exportReady, showExport, onFiles,
         </>
       )}
       <div className="topbar-actions">
-        {showExport && <ExportMenu analysis={analysis} name={snap.name} ready={exportReady} />}
+        {showExport && <ExportMenu analysis={analysis} name={exportBase(snap)} ready={exportReady} />}
         <button type="button" className="btn" onClick={() => fileInput.current?.click()}>
           Open file…
         </button>
@@ -71,4 +71,12 @@ export function TopBar({ snap, live, analysis, exportReady, showExport, onFiles,
       />
     </header>
   );
+}
+
+/** What exports are named after: the file, a rotated recording's name, or the servers joined by '+' (as `kvtrace export` names a set). */
+function exportBase(snap: SessionSnapshot): string | null {
+  const t = snap.traces;
+  if (t.length > 1) return t.map((x) => x.server).join('+');
+  if (t.length === 1 && t[0]!.files.length > 1) return t[0]!.server;
+  return snap.name;
 }
