@@ -23,27 +23,29 @@ const TRACE_ENTRY = 'trace';
 const TRACE_NODE = 'trace/node';
 
 export const LAYERS: readonly Layer[] = [
-  // libs/trace: format at the bottom, then codecs, then reading and recording, analysis on top.
+  // libs/trace: the format's facts (spec.ts) at the bottom, then the model of trace data, the
+  // bytes (format/), codecs, reading and recording, analysis on top.
+  { name: 'trace/spec', paths: ['libs/trace/src/format/spec.ts'], may: [] },
   { name: 'trace/util', paths: ['libs/trace/src/util/'], may: [] },
-  { name: 'trace/model', paths: ['libs/trace/src/model.ts'], may: [] },
-  { name: 'trace/format', paths: ['libs/trace/src/format/'], may: ['trace/util', 'trace/model'] },
-  { name: 'trace/codec', paths: ['libs/trace/src/codec/'], may: ['trace/format', 'trace/util', 'trace/model'] },
-  { name: 'trace/validate', paths: ['libs/trace/src/validate/'], may: ['trace/format', 'trace/util', 'trace/model'] },
-  { name: 'trace/read', paths: ['libs/trace/src/read/'], may: ['trace/codec', 'trace/format', 'trace/util', 'trace/model'] },
-  { name: 'trace/publish', paths: ['libs/trace/src/publish/'], may: ['trace/format', 'trace/util', 'trace/model'] },
+  { name: 'trace/model', paths: ['libs/trace/src/model.ts'], may: ['trace/spec'] },
+  { name: 'trace/format', paths: ['libs/trace/src/format/'], may: ['trace/spec', 'trace/util', 'trace/model'] },
+  { name: 'trace/codec', paths: ['libs/trace/src/codec/'], may: ['trace/spec', 'trace/format', 'trace/util', 'trace/model'] },
+  { name: 'trace/validate', paths: ['libs/trace/src/validate/'], may: ['trace/spec', 'trace/format', 'trace/util', 'trace/model'] },
+  { name: 'trace/read', paths: ['libs/trace/src/read/'], may: ['trace/codec', 'trace/spec', 'trace/format', 'trace/util', 'trace/model'] },
+  { name: 'trace/publish', paths: ['libs/trace/src/publish/'], may: ['trace/spec', 'trace/format', 'trace/util', 'trace/model'] },
   {
     name: 'trace/record',
     paths: ['libs/trace/src/record/'],
-    may: ['trace/publish', 'trace/validate', 'trace/codec', 'trace/format', 'trace/util', 'trace/model'],
+    may: ['trace/publish', 'trace/validate', 'trace/codec', 'trace/spec', 'trace/format', 'trace/util', 'trace/model'],
     packages: ['node:*'],
   },
-  { name: 'trace/analyze', paths: ['libs/trace/src/analyze/'], may: ['trace/read', 'trace/codec', 'trace/format', 'trace/util', 'trace/model'] },
+  { name: 'trace/analyze', paths: ['libs/trace/src/analyze/'], may: ['trace/read', 'trace/codec', 'trace/spec', 'trace/format', 'trace/util', 'trace/model'] },
   {
     name: TRACE_ENTRY,
     paths: ['libs/trace/src/index.ts'],
-    may: ['trace/util', 'trace/model', 'trace/format', 'trace/codec', 'trace/validate', 'trace/read', 'trace/publish', 'trace/record', 'trace/analyze'],
+    may: ['trace/util', 'trace/model', 'trace/spec', 'trace/format', 'trace/codec', 'trace/validate', 'trace/read', 'trace/publish', 'trace/record', 'trace/analyze'],
   },
-  { name: TRACE_NODE, paths: ['libs/trace/src/node.ts'], may: ['trace/record', 'trace/read', 'trace/format'], packages: ['node:*'] },
+  { name: TRACE_NODE, paths: ['libs/trace/src/node.ts'], may: ['trace/record', 'trace/read', 'trace/spec', 'trace/format'], packages: ['node:*'] },
 
   // apps/server: storage knows nothing of HTTP; routes sit on services and storage; app wires them.
   { name: 'server/errors', paths: ['apps/server/src/errors.ts'], may: [] },

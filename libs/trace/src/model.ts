@@ -3,6 +3,7 @@
  * record, the call event, and the value types that argument codecs turn into (shared/FORMAT.md).
  * Value types are immutable (frozen), so capturing a call's arguments never needs a deep copy of them.
  */
+import { TORCH_DTYPE_ALIASES, TORCH_DTYPE_BYTES, type TorchDtypeName } from './format/spec.ts';
 
 export interface TraceHeader {
   level: string;
@@ -137,12 +138,15 @@ export class ObjectKey {
   }
 }
 
-export const DTYPE_BYTES: Readonly<Record<string, number>> = {
-  'torch.float64': 8, 'torch.double': 8, 'torch.float32': 4, 'torch.float': 4,
-  'torch.float16': 2, 'torch.half': 2, 'torch.bfloat16': 2,
-  'torch.float8_e4m3fn': 1, 'torch.float8_e5m2': 1, 'torch.uint8': 1, 'torch.int8': 1,
-  'torch.int16': 2, 'torch.int32': 4, 'torch.int64': 8, 'torch.bool': 1,
-};
+/**
+ * Bytes per element of a dtype string as it appears in a trace (canonical or an alias); a name
+ * torch does not know counts 1 byte (the object still gets a size; the damage is reported elsewhere).
+ */
+export function dtypeBytes(dtype: string): number {
+  if (Object.hasOwn(TORCH_DTYPE_BYTES, dtype)) return TORCH_DTYPE_BYTES[dtype as TorchDtypeName];
+  if (Object.hasOwn(TORCH_DTYPE_ALIASES, dtype)) return TORCH_DTYPE_BYTES[TORCH_DTYPE_ALIASES[dtype]!];
+  return 1;
+}
 
 export class MemoryLayoutDesc {
   readonly shapes: readonly (readonly number[])[];
@@ -157,9 +161,7 @@ export class MemoryLayoutDesc {
     let total = 0;
     this.shapes.forEach((shape, i) => {
       const elems = shape.reduce((a, b) => a * b, 1);
-      const dtype = this.dtypes[i] ?? '';
-      // Own keys only: a dtype named "constructor" must not find Object.prototype's member.
-      total += elems * (Object.hasOwn(DTYPE_BYTES, dtype) ? DTYPE_BYTES[dtype]! : 1);
+      total += elems * dtypeBytes(this.dtypes[i] ?? '');
     });
     return total;
   }

@@ -20,7 +20,7 @@ export const summary = 'replay a trace against a storage manager and measure it 
 const HELP = `usage: npm run kvtrace -- replay FILE (--l1-size-gb N | --from-header | --url URL) [options]
 
 Feeds a recorded trace (ours or LMCache's, schema 2) back into a storage manager and measures every
-call: latency per operation, L1/L2 hit rates, evictions, bytes moved.
+call: latency per operation, L1/L2 hit rates, evictions, object bytes stored and read.
 
 target (one of):
   --l1-size-gb N          an in-process storage manager with N GiB of L1 (required unless
@@ -286,7 +286,7 @@ function configFlags(c: StorageConfig): Record<string, string> {
 }
 
 function describeConfig(c: StorageConfig): string {
-  return `L1 ${c.l1SizeGb} GB ${c.evictionPolicy}`;
+  return `L1 ${c.l1SizeGb} GiB ${c.evictionPolicy}`;
 }
 
 function parseOverrides(spec: string): Record<string, string> {

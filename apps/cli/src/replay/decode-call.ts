@@ -1,6 +1,7 @@
 import {
   asKeyList,
   AttnWindowDesc,
+  canonicalDtype,
   EnumMember,
   MemoryLayoutDesc,
   PrefetchMode,
@@ -52,7 +53,10 @@ function layoutArg(v: unknown, name = 'layout_desc'): MemoryLayoutDesc {
   if (!(v instanceof MemoryLayoutDesc)) return fail(`${name} is not a MemoryLayoutDesc`);
   const size = v.byteSize;
   if (!Number.isSafeInteger(size) || size < 0) return fail(`${name} describes an object of ${size} bytes, not a non-negative integer size`);
-  return v;
+  // Older recorders wrote aliases (torch.half); LMCache and our storage manager take only the
+  // canonical names (torch.float16), which mean the same type: replay with those.
+  const canonical = v.dtypes.map((d) => canonicalDtype(d) ?? d);
+  return canonical.some((d, i) => d !== v.dtypes[i]) ? new MemoryLayoutDesc(v.shapes, canonical) : v;
 }
 function intArg(v: unknown, name: string, dflt: number): number {
   if (v === undefined || v === null) return dflt;

@@ -374,6 +374,18 @@ describe('dispatch', () => {
   });
 });
 
+describe('replay of dtype aliases', () => {
+  it('an older trace whose layouts say torch.half replays as torch.float16 (the storage manager takes canonical names only)', async () => {
+    const b = TraceBuilder.memory();
+    const layout = new MemoryLayoutDesc([[2, 4, 8]], ['torch.half']);
+    b.call('reserve_write', 0, { keys: [key(1), key(2)], layout_desc: layout, mode: 'new' });
+    b.call('finish_write', 0.001, { keys: [key(1), key(2)] });
+    const r = await replayTrace(stream(b.bytes()), local('1'), { speed: 0 });
+    expect(r).toMatchObject({ replayed: 2, failed: 0 });
+    expect(r.stats.bytes_written).toBe(2 * 2 * 4 * 8 * 2);
+  });
+});
+
 describe('replay of the LMCache fixtures against the in-process storage manager', () => {
   const m = manifest();
 
@@ -390,6 +402,9 @@ describe('replay of the LMCache fixtures against the in-process storage manager'
     expect(r.stats.l1_hits + r.stats.l1_misses).toBeGreaterThan(0);
     expect(r.l1HitRate).toBeGreaterThan(0);
     expect(r.config.match).toBe('mismatch');
+    // The test's L1 size (1 GiB, recorded 8.0) and the settings the replay has no model of.
+    expect(r.config.differs).toEqual(expect.arrayContaining(['chunk_size', 'l1_size_gb', 'l1_use_lazy']));
+    expect(r.config.differs).not.toContain('eviction_policy');
     const text = renderReport('workload-small.lct', r);
     expect(text).toMatch(/reserve_write\s+70\s+0/);
     expect(text).toMatch(/L1 hit rate: +\d+\.\d%/);

@@ -44,9 +44,11 @@ function configLine(r: ReplayResult): string {
   const short = (d: string | null) => (d ? d.slice(0, 12) : '-');
   switch (c.match) {
     case 'match':
-      return `match (${short(c.traceDigest)})`;
-    case 'mismatch':
-      return `MISMATCH: trace ${short(c.traceDigest)}, target ${short(c.targetDigest)} (results describe the target's config, not the recorded one)`;
+      return `the recorded one (digest ${short(c.traceDigest)})`;
+    case 'mismatch': {
+      const which = c.differs.length > 0 ? ` in ${c.differs.join(', ')}` : '';
+      return `differs from the recorded one${which} (digest: trace ${short(c.traceDigest)}, target ${short(c.targetDigest)}); results describe the target's config`;
+    }
     default:
       return c.match;
   }
@@ -76,8 +78,9 @@ export function renderReport(file: string, r: ReplayResult): string {
     `  L1 hit rate:    ${hitLine(r.l1HitRate, s.l1_hits, s.l1_misses)}`,
     `  L2 hit rate:    ${r.hasL2 === false ? '- (no L2)' : hitLine(r.l2HitRate, s.l2_hits, s.l2_misses)}`,
     `  evictions:      ${s.evictions}`,
-    `  bytes moved:    ${bytes(s.bytes_written)} written, ${bytes(s.bytes_read)} read (data path filled ${bytes(r.dataBytes)})`,
-    `  config digest:  ${configLine(r)}`,
+    `  object bytes:   ${bytes(s.bytes_written)} stored by finish_write, ${bytes(s.bytes_read)} handed to reads (object sizes from the layouts)`,
+    `  data filled:    ${bytes(r.dataBytes)} written into reserved buffers${r.dataBytes === 0 && s.bytes_written > 0 ? ' (objects over --max-object-bytes are stored without their bytes)' : ''}`,
+    `  config:         ${configLine(r)}`,
   ];
   if (r.closedAtEnd) lines.push(`  still open:     ${r.closedAtEnd} read scope(s) open at the end of the trace were closed`);
   for (const f of r.failures.slice(0, 5)) lines.push(`  failure:        record ${f.index} ${f.op}: ${f.error}`);

@@ -47,7 +47,8 @@ export interface ReplayResult {
   readFound: number;
   readRequested: number;
   reserveOutcomes: Record<string, number>;
-  config: { match: ConfigMatch; traceDigest: string; targetDigest: string | null };
+  /** `differs`: the config's top-level settings whose values differ between the trace and the target (or are on one side only). */
+  config: { match: ConfigMatch; traceDigest: string; targetDigest: string | null; differs: string[] };
   traceSeconds: number;
   wallSeconds: number;
   recordsPerSecond: number;
@@ -67,11 +68,32 @@ export interface ReplayOptions {
   clock?: ReplayClock;
 }
 
+/**
+ * The target's config against the recorded one: the digests, and which settings differ (a replay
+ * from the header keeps the sizes and policies it models, but not settings it has no model of,
+ * such as chunk_size, nor the recorded L2 path: the report names them instead of a bare mismatch).
+ */
 export function compareConfig(header: TraceHeader, targetJson: string | null): ReplayResult['config'] {
   const targetDigest = targetJson === null ? null : sha256Hex(targetJson);
-  if (header.sm_config_digest === '' && header.sm_config_json === '') return { match: 'no config in trace', traceDigest: '', targetDigest };
-  if (targetJson === null) return { match: 'target config unknown', traceDigest: header.sm_config_digest, targetDigest };
-  return { match: digestMatches(targetJson, header.sm_config_digest) ? 'match' : 'mismatch', traceDigest: header.sm_config_digest, targetDigest };
+  if (header.sm_config_digest === '' && header.sm_config_json === '') return { match: 'no config in trace', traceDigest: '', targetDigest, differs: [] };
+  if (targetJson === null) return { match: 'target config unknown', traceDigest: header.sm_config_digest, targetDigest, differs: [] };
+  const match = digestMatches(targetJson, header.sm_config_digest);
+  return { match: match ? 'match' : 'mismatch', traceDigest: header.sm_config_digest, targetDigest, differs: match ? [] : differingSettings(header.sm_config_json, targetJson) };
+}
+
+/** Top-level keys of two JSON objects whose values differ (compared as parsed JSON, so 8.0 equals 8). */
+function differingSettings(a: string, b: string): string[] {
+  let x: Record<string, unknown>;
+  let y: Record<string, unknown>;
+  try {
+    x = JSON.parse(a) as Record<string, unknown>;
+    y = JSON.parse(b) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  if (x === null || y === null || typeof x !== 'object' || typeof y !== 'object') return [];
+  const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].sort();
+  return keys.filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
 }
 
 const ratio = (a: number, b: number): number => (a + b === 0 ? NaN : a / (a + b));

@@ -34,7 +34,7 @@ export class LocalTarget implements ReplayTarget {
     this.sm = createStorageManager(config);
     this.hasL2 = config.l2Dir !== null;
     this.configJson = encodeConfig(storageConfigJson(config)).json;
-    this.description = `in-process storage manager (L1 ${config.l1SizeGb} GB ${config.evictionPolicy}, L2 ${config.l2Dir === null ? 'off' : `${config.l2SizeGb} GB in ${config.l2Dir}`})`;
+    this.description = `in-process storage manager (L1 ${config.l1SizeGb} GiB ${config.evictionPolicy}, L2 ${config.l2Dir === null ? 'off' : `${config.l2SizeGb} GiB in ${config.l2Dir}`})`;
   }
 
   reserveWrite(keys: readonly ObjectKey[], layout: MemoryLayoutDesc, mode: WriteMode): readonly string[] {

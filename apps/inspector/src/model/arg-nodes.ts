@@ -11,7 +11,7 @@ import {
   Tuple,
   unpackKvRank,
   toHex,
-  DTYPE_BYTES,
+  dtypeBytes,
 } from '@kvtrace/trace';
 import { formatBytes } from './format.ts';
 import { layoutText, shortDtype, shortValue } from './summary.ts';
@@ -97,7 +97,7 @@ export function argNode(name: string, v: unknown): ArgNode {
   if (v instanceof MemoryLayoutDesc) {
     const tensors = v.shapes.map((shape, i) => {
       const dtype = v.dtypes[i] ?? '?';
-      const bytes = shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[dtype] ?? 1);
+      const bytes = shape.reduce((a, b) => a * b, 1) * dtypeBytes(dtype);
       return leaf(`[${i}]`, 'tensor', `${shape.join(' × ')}  ${shortDtype(dtype)}  ${formatBytes(bytes)}`);
     });
     return { name, kind: 'MemoryLayoutDesc', text: layoutText(v), childCount: tensors.length, children: (f, t) => tensors.slice(f, t) };

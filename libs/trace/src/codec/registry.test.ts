@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { TORCH_DTYPE_ALIASES, TORCH_DTYPE_BYTES, TORCH_DTYPES } from '../format/spec.ts';
+import { dtypeBytes } from '../model.ts';
 import fc from 'fast-check';
 import { CodecRegistry, EncodeError, createDefaultRegistry } from './registry.ts';
 import { tupleCodec } from './tuple.ts';
@@ -171,5 +173,17 @@ describe('layout sizes', () => {
   it('a dtype named like an Object.prototype member counts 1 byte, never NaN', () => {
     expect(new MemoryLayoutDesc([[4]], ['constructor']).byteSize).toBe(4);
     expect(new MemoryLayoutDesc([[4]], ['__proto__']).byteSize).toBe(4);
+  });
+
+  it("every dtype LMCache accepts has torch's itemsize, and an alias the size of its canonical type", () => {
+    // torch.<name>.itemsize for a sample across the families (complex, quantized, unsigned, float8, packed).
+    const itemsize: Record<string, number> = {
+      'torch.complex128': 16, 'torch.complex64': 8, 'torch.complex32': 4, 'torch.qint32': 4, 'torch.qint8': 1, 'torch.quint4x2': 1,
+      'torch.uint16': 2, 'torch.uint32': 4, 'torch.uint64': 8, 'torch.float8_e5m2fnuz': 1, 'torch.float4_e2m1fn_x2': 1, 'torch.bits16': 2, 'torch.uint3': 1,
+    };
+    for (const [dtype, n] of Object.entries(itemsize)) expect(new MemoryLayoutDesc([[3, 5]], [dtype]).byteSize, dtype).toBe(15 * n);
+    for (const d of TORCH_DTYPES) expect(dtypeBytes(d), d).toBe(TORCH_DTYPE_BYTES[d]);
+    for (const [alias, canonical] of Object.entries(TORCH_DTYPE_ALIASES)) expect(dtypeBytes(alias), alias).toBe(dtypeBytes(canonical));
+    expect(dtypeBytes('torch.cdouble')).toBe(16);
   });
 });

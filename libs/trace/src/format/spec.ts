@@ -91,6 +91,37 @@ export const TORCH_DTYPES = [
   'torch.uint1', 'torch.uint2', 'torch.uint3', 'torch.uint4', 'torch.uint5', 'torch.uint6', 'torch.uint7', 'torch.uint8',
   'torch.uint16', 'torch.uint32', 'torch.uint64',
 ] as const;
+export type TorchDtypeName = (typeof TORCH_DTYPES)[number];
+
+/**
+ * Bytes per element of each canonical dtype: torch's `itemsize`, which LMCache multiplies by the
+ * element count for an object's size. Sub-byte and packed types (int1..int7, uint1..uint7, bits*,
+ * quint4x2, quint2x4, float4_e2m1fn_x2) are stored a byte per element.
+ */
+export const TORCH_DTYPE_BYTES: Readonly<Record<TorchDtypeName, number>> = {
+  'torch.bfloat16': 2, 'torch.bits16': 2, 'torch.bits1x8': 1, 'torch.bits2x4': 1, 'torch.bits4x2': 1, 'torch.bits8': 1, 'torch.bool': 1,
+  'torch.complex128': 16, 'torch.complex32': 4, 'torch.complex64': 8, 'torch.float16': 2, 'torch.float32': 4, 'torch.float4_e2m1fn_x2': 1,
+  'torch.float64': 8, 'torch.float8_e4m3fn': 1, 'torch.float8_e4m3fnuz': 1, 'torch.float8_e5m2': 1, 'torch.float8_e5m2fnuz': 1,
+  'torch.float8_e8m0fnu': 1,
+  'torch.int1': 1, 'torch.int2': 1, 'torch.int3': 1, 'torch.int4': 1, 'torch.int5': 1, 'torch.int6': 1, 'torch.int7': 1, 'torch.int8': 1,
+  'torch.int16': 2, 'torch.int32': 4, 'torch.int64': 8,
+  'torch.qint32': 4, 'torch.qint8': 1, 'torch.quint2x4': 1, 'torch.quint4x2': 1, 'torch.quint8': 1,
+  'torch.uint1': 1, 'torch.uint2': 1, 'torch.uint3': 1, 'torch.uint4': 1, 'torch.uint5': 1, 'torch.uint6': 1, 'torch.uint7': 1, 'torch.uint8': 1,
+  'torch.uint16': 2, 'torch.uint32': 4, 'torch.uint64': 8,
+};
+
+/** torch's other names for canonical dtypes (`str(torch.half)` is `torch.float16`; LMCache decodes only the canonical ones). */
+export const TORCH_DTYPE_ALIASES: Readonly<Record<string, TorchDtypeName>> = {
+  'torch.half': 'torch.float16',
+  'torch.float': 'torch.float32',
+  'torch.double': 'torch.float64',
+  'torch.chalf': 'torch.complex32',
+  'torch.cfloat': 'torch.complex64',
+  'torch.cdouble': 'torch.complex128',
+  'torch.short': 'torch.int16',
+  'torch.int': 'torch.int32',
+  'torch.long': 'torch.int64',
+};
 
 /** LMCache's ObjectKey invariants (FORMAT.md, ObjectKey). */
 export const OBJECT_KEY_RULES = {

@@ -1,24 +1,10 @@
-import { TORCH_DTYPES } from '../format/spec.ts';
+import { TORCH_DTYPE_ALIASES, TORCH_DTYPES } from '../format/spec.ts';
 import type { Violation } from './violation.ts';
 
 const CANONICAL: ReadonlySet<string> = new Set(TORCH_DTYPES);
 
-/**
- * torch's attribute aliases and the dtype each is: `str(torch.half)` is `"torch.float16"`, so a
- * writer may accept the alias only if it records the canonical name (LMCache's decoder refuses the
- * alias itself).
- */
-const TORCH_DTYPE_ALIASES: Readonly<Record<string, (typeof TORCH_DTYPES)[number]>> = Object.freeze({
-  'torch.half': 'torch.float16',
-  'torch.float': 'torch.float32',
-  'torch.double': 'torch.float64',
-  'torch.chalf': 'torch.complex32',
-  'torch.cfloat': 'torch.complex64',
-  'torch.cdouble': 'torch.complex128',
-  'torch.short': 'torch.int16',
-  'torch.int': 'torch.int32',
-  'torch.long': 'torch.int64',
-});
+// A writer may accept an alias (spec.ts TORCH_DTYPE_ALIASES) only if it records the canonical
+// name: LMCache's decoder refuses the alias itself.
 
 /** The canonical name of a dtype or of one of torch's aliases; null for anything else. */
 export function canonicalDtype(name: string): string | null {
