@@ -39,7 +39,10 @@ describe('the import checker', () => {
     Object.entries(sources).flatMap(([from, text]) =>
       parseImports(from, text, (spec) => {
         const dir = from.split('/').slice(0, -1);
-        for (const part of spec.split('/')) part === '..' ? dir.pop() : part !== '.' && dir.push(part);
+        for (const part of spec.split('/')) {
+          if (part === '..') dir.pop();
+          else if (part !== '.') dir.push(part);
+        }
         const f = dir.join('/');
         return files.includes(f) ? f : null;
       }),
