@@ -1,11 +1,11 @@
 /** The server process: flags, listen line, SIGTERM closes the trace cleanly, SIGKILL loses only the tail. */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TraceReader } from '@kvtrace/trace';
 import { fileStream } from '@kvtrace/trace/node';
+import { startTsx, type StartedProcess } from '@kvtrace/trace/test-support';
 import { parseServerFlags, tracePath } from './flags.ts';
 import { storageConfigFromFlags, storageConfigFromJson, storageConfigJson } from './storage/index.ts';
 import { pythonJsonDumps } from '@kvtrace/trace';
@@ -20,51 +20,17 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-interface Started {
-  child: ChildProcess;
-  out: () => string;
-  /** Resolves once the output so far matches (checked on each chunk the process writes). */
-  until: (pattern: RegExp) => Promise<RegExpExecArray>;
-  exited: Promise<number | null>;
+interface Started extends StartedProcess {
   url: Promise<string>;
 }
 
+/** The server as a child process (test-support's startTsx), with the URL it listens on. */
 function start(args: string[]): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const waiters = new Set<() => void>();
-  const onData = (c: Buffer) => {
-    out += c.toString();
-    for (const w of [...waiters]) w();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const until = (pattern: RegExp) =>
-    new Promise<RegExpExecArray>((res, rej) => {
-      const check = () => {
-        const m = pattern.exec(out);
-        if (!m) return;
-        waiters.delete(check);
-        res(m);
-      };
-      waiters.add(check);
-      check();
-      child.once('exit', () => rej(new Error(`server exited before printing ${pattern}:\n${out}`)));
-    });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const url = new Promise<string>((res, rej) => {
-    const check = () => {
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) res(m[1]!);
-    };
-    child.stdout!.on('data', check);
-    void exited.then(() => rej(new Error(`server exited before listening:\n${out}`)));
-  });
+  const p = startTsx(SERVER, args, ROOT);
+  cleanups.push(p.stop);
+  const url = p.until(/listening on (http:\/\/[^\s]+)/).then((m) => m[1]!);
   url.catch(() => undefined);
-  cleanups.push(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return { child, out: () => out, until, exited, url };
+  return { ...p, url };
 }
 
 describe('flags', () => {
