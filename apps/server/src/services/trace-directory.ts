@@ -1,7 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { FRAME_PREFIX_BYTES, parseSegmentName, segmentFileName, TraceHeaderError, TraceReader } from '@kvtrace/trace';
+import { FRAME_PREFIX_BYTES, headerFacts, parseSegmentName, segmentFileName, TraceHeaderError, TraceReader, type HeaderFacts } from '@kvtrace/trace';
 import { HttpError } from '../errors.ts';
 
 /** The recording this process is writing, as the trace routes see it. */
@@ -24,14 +24,6 @@ export interface LiveSummary {
   problem: string | null;
 }
 
-export interface TraceHeaderSummary {
-  level: string;
-  format_version: number;
-  trace_schema_version: number;
-  t_wall_start: number;
-  sm_config_digest: string;
-  digest_valid: boolean;
-}
 
 export interface TraceListing {
   name: string;
@@ -43,7 +35,7 @@ export interface TraceListing {
   segment: number;
   /** This server's own recording, kept where --trace-output put it, outside the traces directory. */
   outside_traces_dir: boolean;
-  header: TraceHeaderSummary | null;
+  header: HeaderFacts | null;
   error: string | null;
   /** The live recording's counts (on its current segment only). */
   live?: LiveSummary;
@@ -112,19 +104,11 @@ async function openRegular(path: string): Promise<{ handle: FileHandle; st: Stat
 }
 
 /** The header through libs/trace's reader, reading no more than the header frame (or the limit). */
-async function readHeader(handle: FileHandle, size: number): Promise<TraceHeaderSummary> {
+async function readHeader(handle: FileHandle, size: number): Promise<HeaderFacts> {
   const end = Math.min(size, FRAME_PREFIX_BYTES + MAX_HEADER_BYTES);
   const reader = new TraceReader(rangeStream(handle, 0, end));
   try {
-    const h = await reader.header();
-    return {
-      level: h.level,
-      format_version: h.format_version,
-      trace_schema_version: h.trace_schema_version,
-      t_wall_start: h.t_wall_start,
-      sm_config_digest: h.sm_config_digest,
-      digest_valid: h.digest_valid,
-    };
+    return headerFacts(await reader.header());
   } catch (e) {
     if (e instanceof TraceHeaderError && e.kind === 'truncated_header' && end < size) throw new Error(`the header frame is larger than ${MAX_HEADER_BYTES} bytes`, { cause: e });
     throw e;
@@ -142,7 +126,7 @@ export class TraceDirectory {
   readonly dir: string;
   /** Aborted when the server starts closing: follow streams finish instead of waiting for more. */
   readonly closing = new AbortController();
-  private readonly headerCache = new Map<string, TraceHeaderSummary>();
+  private readonly headerCache = new Map<string, HeaderFacts>();
 
   constructor(
     dir: string,

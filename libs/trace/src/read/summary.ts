@@ -1,7 +1,7 @@
 import { TraceHeaderError } from './header.ts';
 import { SegmentError, SegmentedTraceReader } from './segments.ts';
 import type { CodecRegistry } from '../codec/registry.ts';
-import { PrefetchRequestSpec, RawTagged, Tuple, type TruncationReport } from '../model.ts';
+import { PrefetchRequestSpec, RawTagged, Tuple, type TraceHeader, type TruncationReport } from '../model.ts';
 
 /** One segment's own figures (offsets are per file). */
 export interface SegmentSummary {
@@ -22,14 +22,7 @@ export interface TraceSummary {
   file: string;
   ok: boolean;
   error: string | null;
-  header: {
-    level: string;
-    format_version: number;
-    trace_schema_version: number;
-    t_wall_start: number;
-    sm_config_digest: string;
-    digest_valid: boolean;
-  } | null;
+  header: HeaderFacts | null;
   records: number;
   by_qualname: Record<string, number>;
   duration_s: number;
@@ -49,6 +42,25 @@ export interface TraceSummary {
   segments: SegmentSummary[];
 }
 
+/** The header facts a summary reports (the manifest's `header`; the server's /traces listing too). */
+export interface HeaderFacts {
+  level: string;
+  format_version: number;
+  trace_schema_version: number;
+  t_wall_start: number;
+  sm_config_digest: string;
+  digest_valid: boolean;
+}
+
+export const headerFacts = (h: TraceHeader): HeaderFacts => ({
+  level: h.level,
+  format_version: h.format_version,
+  trace_schema_version: h.trace_schema_version,
+  t_wall_start: h.t_wall_start,
+  sm_config_digest: h.sm_config_digest,
+  digest_valid: h.digest_valid,
+});
+
 const byName = (m: Map<string, number>): Record<string, number> => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /**
@@ -63,15 +75,7 @@ export async function summarizeRecording(reader: SegmentedTraceReader, file: str
   let lo = Infinity;
   let hi = -Infinity;
   try {
-    const h = await reader.header();
-    s.header = {
-      level: h.level,
-      format_version: h.format_version,
-      trace_schema_version: h.trace_schema_version,
-      t_wall_start: h.t_wall_start,
-      sm_config_digest: h.sm_config_digest,
-      digest_valid: h.digest_valid,
-    };
+    s.header = headerFacts(await reader.header());
     const seen = new Set<string>();
     for await (const batch of reader.batches()) {
       for (const r of batch) {
