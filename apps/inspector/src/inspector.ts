@@ -1,8 +1,9 @@
 import { createDefaultRegistry } from '@kvtrace/trace';
-import { TraceLoader, type ServerFile, type WorkerFactory } from './load/loader.ts';
+import { TraceLoader, type WorkerFactory } from './load/loader.ts';
 import { AnalysisState } from './model/analysis.ts';
 import { ArgsCache } from './model/args-cache.ts';
 import { TraceSession } from './model/session.ts';
+import type { ServerFile } from './model/trace-set.ts';
 
 /**
  * One open trace (or set of traces opened as one): its session, argument cache, analysis state and

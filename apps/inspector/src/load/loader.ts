@@ -2,7 +2,7 @@ import type { AnalysisState } from '../model/analysis.ts';
 import type { ArgsCache, RangeSource } from '../model/args-cache.ts';
 import type { AnalysisPort, AnalysisRequest, AnswerOf } from '../model/queries.ts';
 import type { TraceSession } from '../model/session.ts';
-import { planTraces, setName, TraceSetError, type PlannedTrace } from '../model/trace-set.ts';
+import { planTraces, setName, TraceSetError, type PlannedTrace, type ServerFile } from '../model/trace-set.ts';
 import type { OpenRequest, QueryRequest, SourceSpec, StopRequest, TraceSpec, WorkerMessage } from './protocol.ts';
 import { fileRangeSource, httpRangeSource, traceUrl } from './sources.ts';
 
@@ -13,12 +13,6 @@ const defaultWorker: WorkerFactory = () => new Worker(new URL('./worker.ts', imp
 interface Waiter {
   resolve(v: unknown): void;
   reject(e: Error): void;
-}
-
-/** A server trace to open: its name in the listing, and its size when the listing gave it. */
-export interface ServerFile {
-  name: string;
-  size?: number;
 }
 
 /**

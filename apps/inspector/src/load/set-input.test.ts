@@ -1,7 +1,7 @@
 import { createDefaultRegistry, ObjectKey, shortMethodName, TraceParser, type TraceRecord } from '@kvtrace/trace';
 import { describe, expect, it } from 'vitest';
 import { ArgsCache } from '../model/args-cache.ts';
-import { RecordStore, type RecordBatch } from '../model/record-store.ts';
+import { BYTES_PER_RECORD, RecordStore, type RecordBatch } from '../model/record-store.ts';
 import { TraceSession } from '../model/session.ts';
 import { planTraces } from '../model/trace-set.ts';
 import { trafficSegments } from '../model/test-trace.ts';
@@ -239,7 +239,7 @@ describe('RecordStore with several files', () => {
     ]);
     expect(s.severalServers).toBe(true);
     s.trim();
-    expect(s.byteLength).toBe(5 * 32);
+    expect(s.byteLength).toBe(5 * (BYTES_PER_RECORD + 2));
     s.clear();
     expect([s.servers, s.files.length, s.file.length]).toEqual([[''], 0, 0]);
   });

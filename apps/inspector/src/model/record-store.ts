@@ -20,10 +20,8 @@ export interface StoreFile {
   trace: number;
 }
 
-/** Bytes per record held by the store's columns (8 + 8 + 2 + 8 + 4), for one file. */
+/** Bytes per record held by the store's columns (8 + 8 + 2 + 8 + 4), for one file; several add a 2-byte file column. */
 export const BYTES_PER_RECORD = 30;
-/** With several files open, each record also names its file (2 more bytes). */
-export const BYTES_PER_RECORD_SEVERAL_FILES = BYTES_PER_RECORD + 2;
 
 /**
  * The columnar record store: one typed array per field, grown by doubling, so ten million records

@@ -1,5 +1,11 @@
 import { groupSegments, parseSegmentName, segmentFileName } from '@kvtrace/trace';
 
+/** A trace file of the server to open: its name in the listing, and its size when the listing gave it. */
+export interface ServerFile {
+  name: string;
+  size?: number;
+}
+
 /** One trace of a set to open: a recording (one file, or its rotated segments in order). */
 export interface PlannedTrace<T> {
   /** The recording's name: the server column and `server:` name it. */

@@ -1,7 +1,7 @@
 import type { ObjectKey } from '@kvtrace/trace';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Inspector } from '../inspector.ts';
-import type { ServerFile } from '../load/loader.ts';
+import type { ServerFile } from '../model/trace-set.ts';
 import { Bookmarks } from '../model/bookmarks.ts';
 import { nameOfUrl, parseLinkExtras, viewParamProblems, type CompareSource, type LinkExtras } from '../model/link-state.ts';
 import { setOrder } from '../model/trace-set.ts';

@@ -1,4 +1,4 @@
-import type { ServerFile } from '../load/loader.ts';
+import type { ServerFile } from '../model/trace-set.ts';
 import { ServerTraceList } from './TraceMenu.tsx';
 
 export function EmptyState({ onChoose, onOpen }: { onChoose(): void; onOpen(files: readonly ServerFile[], follow: boolean): void }) {

@@ -1,5 +1,5 @@
 import type { RefObject } from 'react';
-import type { ServerFile } from '../load/loader.ts';
+import type { ServerFile } from '../model/trace-set.ts';
 import type { AnalysisState } from '../model/analysis.ts';
 import type { SessionSnapshot } from '../model/session.ts';
 import { ExportMenu } from './ExportMenu.tsx';

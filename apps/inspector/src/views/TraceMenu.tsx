@@ -1,10 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ServerFile } from '../load/loader.ts';
+import type { ServerFile } from '../model/trace-set.ts';
 import { formatBytes } from '../model/format.ts';
 import { openRequestOf, serverRecordings, type ServerRecording, type ServerTrace } from './server-recordings.ts';
 import { useDismiss } from './use-dismiss.ts';
-
-export type { ServerTrace };
 
 type ListState = { status: 'loading' } | { status: 'ok'; recordings: ServerRecording[] } | { status: 'none'; reason: string };
 

@@ -1,4 +1,4 @@
-import type { ServerFile } from '../load/loader.ts';
+import type { ServerFile } from '../model/trace-set.ts';
 
 /** One entry of `GET /traces` (apps/server/src/routes/README.md). */
 export interface ServerTrace {

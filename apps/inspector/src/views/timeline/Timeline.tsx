@@ -45,7 +45,8 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
   const labels = useMemo(() => store.methods.map(compactMethodName), [store, store.methods.length]);
   const servers = store.severalServers ? store.servers : NONE;
   // The file column holds file ids; a server track counts a file's calls in its trace's lane.
-  const traceOfFile = useMemo(() => (servers.length > 0 ? Uint16Array.from(store.files, (f) => f.trace) : null), [store, store.files, servers]);
+  // `servers` is a new array whenever the store's set (and so its files) changes.
+  const traceOfFile = useMemo(() => (servers.length > 0 ? Uint16Array.from(store.files, (f) => f.trace) : null), [store, servers]);
   const layout = useMemo(() => timelineLayout(width, labels, slices ? SLICE_TRACKS.length : 0, servers), [width, labels, slices !== null, servers]);
   // The store grows in place: `version` is what says it changed.
   const extent = useMemo(() => extentOf(store.tMono, count), [store, count, version]);
