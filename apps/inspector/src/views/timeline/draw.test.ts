@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { density, type TimeRange } from '../../model/timeline.ts';
+import { density, nearestCall, type TimeRange } from '../../model/timeline.ts';
 import { drawTimeline, fitText, tickLabel, timelineLayout, xOfTime, type DrawContext, type TimelineColors, type TimelineScene } from './draw.ts';
 import { SLICE_TRACKS, SliceStatus, sliceCoverage, type SliceColumns } from './slices.ts';
 
@@ -138,7 +138,7 @@ describe('drawTimeline', () => {
     const { tMono, method, n } = calls(1);
     const rows = Uint32Array.from({ length: n }, (_, i) => i).filter((i) => method[i] === 0);
     drawTimeline(ctx, { ...s, hit: density(tMono, method, n, rows, METHODS.length, s.view, s.layout.plotW) });
-    const laneTicks = (lane: number) => ctx.rects.filter((r) => r.w === 1 && r.y === s.layout.axisH + lane * s.layout.laneH + 2);
+    const laneTicks = (lane: number) => ctx.rects.filter((r) => r.w === 1 && r.y === s.layout.lanesTop + lane * s.layout.laneH + 2);
     expect(laneTicks(0).length).toBeGreaterThan(10);
     expect(laneTicks(0).every((r) => r.fill.startsWith('hsl(0 '))).toBe(true);
     expect(laneTicks(1).every((r) => r.fill === LIGHT.muted)).toBe(true);
@@ -150,6 +150,35 @@ describe('drawTimeline', () => {
     drawTimeline(ctx, s);
     const x = Math.round(xOfTime(s.layout, s.view, 0.5)) + 0.5;
     expect(ctx.rects).toContainEqual(expect.objectContaining({ x: x - 0.5, y: s.layout.axisH + 2 * s.layout.laneH, fill: LIGHT.accent }));
+  });
+});
+
+describe('server tracks (several traces open)', () => {
+  it('draw a track per server above the method lanes, from the file column mapped to traces', () => {
+    const view = { t0: 0, t1: 1 };
+    const { tMono, method, n } = calls(1);
+    // Three files: file 0 is server 0, files 1 and 2 (a rotated recording) server 1; calls go round them.
+    const file = Uint16Array.from({ length: n }, (_, i) => i % 3);
+    const traceOf = Uint16Array.from([0, 1, 1]);
+    const layout = timelineLayout(800, METHODS, 0, ['node-a', 'node-b']);
+    expect(layout.serverLanes).toBe(2);
+    expect(layout.lanesTop).toBe(layout.axisH + 2 * layout.laneH + 6);
+    const all = density(tMono, file, n, null, 2, view, layout.plotW, traceOf);
+    expect(all.counts.slice(0, all.columns).reduce((a, b) => a + b, 0)).toBe(Math.ceil(n / 3));
+    expect(all.counts.slice(all.columns).reduce((a, b) => a + b, 0)).toBe(n - Math.ceil(n / 3));
+    const ctx = new FakeContext();
+    const s = { ...scene(800, view), layout, all: density(tMono, method, n, null, METHODS.length, view, layout.plotW) };
+    const report = drawTimeline(ctx, { ...s, servers: { lanes: [{ label: 'node-a', hue: 200, off: false }, { label: 'node-b', hue: 337, off: false }], all, hit: null }, selected: { t: 0.5, lane: 1, server: 1 } });
+    expect(report.labels.slice(0, 3).map((l) => l.text)).toEqual(['node-a', 'node-b', METHODS[0]]);
+    const ticksAt = (y: number) => ctx.rects.filter((r) => r.w === 1 && r.y === y);
+    expect(ticksAt(layout.axisH + 2).every((r) => r.fill.startsWith('hsl(200 '))).toBe(true);
+    expect(ticksAt(layout.axisH + layout.laneH + 2).length).toBeGreaterThan(10);
+    // Method lanes start below the tracks.
+    expect(ticksAt(layout.lanesTop + 2).every((r) => r.fill.startsWith('hsl(0 '))).toBe(true);
+    expect(ticksAt(layout.lanesTop + 2).length).toBeGreaterThan(10);
+    // The nearest call of a server track: the file column through the same map.
+    expect(nearestCall(tMono, file, n, null, 0, 0.5, 0.02, traceOf) % 3).toBe(0);
+    expect([1, 2]).toContain(nearestCall(tMono, file, n, null, 1, 0.5, 0.02, traceOf) % 3);
   });
 });
 
