@@ -1,14 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { InspectorPage } from './support/inspector-page.ts';
-import { LEAKED_WRITE_KEY, LIFECYCLE_TRACE, keyHashHex } from './support/gen-lifecycle-trace.ts';
+import { A0_RESERVE_CALLS, A0_WRITE_CALLS, CALL_COUNT, callsOfKey, LEAK_CALL, LEAKED_READ_CALLS, LEAKED_WRITE_KEY, LIFECYCLE_TRACE, RESERVE_CALLS, keyHashHex } from './support/gen-lifecycle-trace.ts';
 
 /**
- * The analysis features over lifecycles-leak.lct (support/gen-lifecycle-trace.ts), whose layout is
- * known: calls 0-19 are writes (reserve 4+4 keys, finish 4+4), call 5 reserves keys 12-15 and key 13
- * is never finished; calls 20-58 are reads, request 7 (calls 48-50) is read and never released.
+ * The analysis features over lifecycles-leak.lct (support/gen-lifecycle-trace.ts, whose call plan
+ * gives the call numbers): interleaved writes then reads; LEAK_CALL reserves key 13 alone and it is
+ * never finished; the read request of LEAKED_READ_CALLS is never released.
  */
-const LEAK_CALL = 5;
-const LEAKED_READ_CALLS = [48, 49, 50];
 
 test('flags explain themselves: a read never released is leaked, an unfinished reservation undecided, each one click from its calls', async ({ page }) => {
   const app = new InspectorPage(page);
@@ -78,9 +76,10 @@ test('follow a key from the argument view', async ({ page }) => {
   await app.treeItem('[0]').first().getByRole('button', { name: 'follow' }).click();
   await expect(page.getByTestId('key-chip')).toContainText(keyHashHex(0).slice(0, 12));
   await app.filtered();
-  // Key 0: reserve (0), finish (2), prefetch/enter/exit/release of read request 0 (20-23).
+  // Key 0: its reserve and finish, the prefetch/enter/exit/release of read request 0.
+  expect(callsOfKey(0)).toHaveLength(6);
   await expect.poll(() => app.rowCount()).toBe(6);
-  expect(await app.renderedCalls()).toEqual([0, 2, 20, 21, 22, 23]);
+  expect(await app.renderedCalls()).toEqual(callsOfKey(0));
   await expect(page.getByRole('tab', { name: 'Key', exact: true })).toHaveAttribute('aria-selected', 'true');
   const view = page.getByTestId('key-view');
   await expect(view.locator('.lifecycle')).toHaveCount(2);
@@ -89,7 +88,7 @@ test('follow a key from the argument view', async ({ page }) => {
   await app.screenshot('follow-key');
   // Clearing the key brings every call back.
   await page.getByRole('button', { name: 'Stop following the key' }).click();
-  await expect.poll(() => app.rowCount()).toBe(59);
+  await expect.poll(() => app.rowCount()).toBe(CALL_COUNT);
 });
 
 test('brushing the timeline filters the table to the window', async ({ page }) => {
@@ -124,11 +123,11 @@ test('brushing the timeline filters the table to the window', async ({ page }) =
 
 test('a permalink reopens the same view, and the URL follows changes', async ({ page }) => {
   const app = new InspectorPage(page);
-  // Hash prefix a0 is keys 0-15; the reserve/finish calls touching them are calls 0-7.
+  // Hash prefix a0 is keys 0-15, touched by the first writes.
   await app.goto(`?trace=${LIFECYCLE_TRACE}&methods=reserve_write,finish_write&q=hash:a0&sel=3`);
   await app.expectState('ready');
   await app.indexed();
-  await expect.poll(() => app.rowCount()).toBe(8);
+  await expect.poll(() => app.rowCount()).toBe(A0_WRITE_CALLS);
   await expect(app.query).toHaveValue('hash:a0');
   await expect(app.methodToggle('submit_prefetch_task')).toHaveAttribute('aria-pressed', 'false');
   await expect(app.methodToggle('reserve_write')).toHaveAttribute('aria-pressed', 'true');
@@ -136,12 +135,12 @@ test('a permalink reopens the same view, and the URL follows changes', async ({ 
 
   await app.methodToggle('finish_write').click();
   await expect.poll(() => app.url().searchParams.get('methods')).toBe('reserve_write');
-  await expect.poll(() => app.rowCount()).toBe(4);
+  await expect.poll(() => app.rowCount()).toBe(A0_RESERVE_CALLS);
 
   await page.reload();
   await app.expectState('ready');
   await app.indexed();
-  await expect.poll(() => app.rowCount()).toBe(4);
+  await expect.poll(() => app.rowCount()).toBe(A0_RESERVE_CALLS);
   await expect(app.argView).toHaveAttribute('data-index', '3');
   expect(app.url().searchParams.get('q')).toBe('hash:a0');
   expect(app.url().searchParams.get('trace')).toBe(LIFECYCLE_TRACE);
@@ -172,7 +171,7 @@ test('compare two traces side by side', async ({ page }) => {
   await page.getByRole('combobox', { name: 'Server trace to compare with' }).selectOption(LIFECYCLE_TRACE);
   const result = page.getByTestId('compare-result');
   await expect(result).toBeVisible();
-  await expect(result.locator('tr[data-method=reserve_write] td.num').nth(1)).toHaveText('10');
+  await expect(result.locator('tr[data-method=reserve_write] td.num').nth(1)).toHaveText(String(RESERVE_CALLS));
   await expect(result.locator('tr.is-notable').first()).toBeVisible();
   await app.screenshot('compare');
 });

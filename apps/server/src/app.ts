@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyHelmet from '@fastify/helmet';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { setupTracing, type TracingSession } from '@kvtrace/trace/node';
 import { ensureWritableDir } from './ensure-dir.ts';
 import { FieldError, HttpError } from './errors.ts';
@@ -49,6 +49,9 @@ export interface AppOptions {
 }
 
 const STORAGE_STATUS: Record<StorageError['code'], number> = { bad_argument: 400, size_mismatch: 400, not_reserved: 409, closed: 503 };
+
+/** How long closing waits for API calls in flight before it closes the recording anyway. */
+const CLOSE_DRAIN_MS = 10_000;
 
 /**
  * Builds the server: services (storage manager, tracing session, traces directory) as decorators
@@ -102,11 +105,36 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('storage', sm);
   app.decorate('tracing', tracing);
   app.decorate('traces', traces);
-  // Closing: follow streams end first, or the server would wait for them forever; responses still
-  // in flight close their connection, or an idle keep-alive socket would hold close() for its timeout.
+  // Closing, in the order that loses no call: refuse new /v1 calls (503), let the ones in flight
+  // finish, close the recording (every traced call is then in the file), and only then end the
+  // follow streams, which read the file to its end first; otherwise the server would wait for them
+  // forever. Responses sent while closing close their connection, or an idle keep-alive socket
+  // would hold close() for its timeout.
   let closing = false;
+  const inFlight = new Set<FastifyRequest>();
+  let drained: (() => void) | null = null;
+  const done = (req: FastifyRequest) => {
+    if (inFlight.delete(req) && inFlight.size === 0) drained?.();
+  };
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/v1/')) return;
+    if (closing) throw new HttpError(503, 'the server is shutting down');
+    inFlight.add(req);
+  });
+  app.addHook('onResponse', async (req) => done(req));
+  app.addHook('onRequestAbort', async (req) => done(req));
   app.addHook('preClose', async () => {
     closing = true;
+    if (inFlight.size > 0) {
+      // Bounded: a call stuck in the storage manager must not keep the server from stopping.
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((r) => {
+        drained = r;
+        timer = setTimeout(r, CLOSE_DRAIN_MS);
+      });
+      clearTimeout(timer);
+    }
+    session?.close();
     traces.closing.abort();
   });
   app.addHook('onSend', async (_req, reply) => {
