@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MemoryLayoutDesc } from '@kvtrace/trace';
-import { TraceBuilder, testKey as key, trafficTrace, type HeaderOptions } from '@kvtrace/trace/test-support';
+import { TraceBuilder, testKey as key, trafficTrace, writeSegments, type HeaderOptions } from '@kvtrace/trace/test-support';
 import { run } from './replay.ts';
 import { run as runExport } from './export.ts';
 
@@ -114,6 +114,33 @@ describe('kvtrace replay (in process)', () => {
     const bad = await inProcess(run, good, '--l1-size-gb', '1', '--compare-config', 'l3-size=1');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/unknown storage flag "l3-size"/);
+  });
+});
+
+describe('kvtrace replay of a rotated recording', () => {
+  it('its segments replay as one trace: the same calls and outcomes as the whole file', async () => {
+    const seg = join(dir, 'rotated');
+    writeSegments(seg, 'run', goodTrace.bytes, [40, 90]);
+    const args = ['--l1-size-gb', String((64 * layout.byteSize) / 2 ** 30), '--l2-dir', 'none', '--speed', '0'];
+    const whole = await inProcess(run, good, ...args, '--json', join(dir, 'whole.json'));
+    const rotated = await inProcess(run, seg, ...args, '--json', join(dir, 'rotated.json'));
+    expect(rotated.code).toBe(whole.code);
+    const runOf = (f: string) => (JSON.parse(readFileSync(f, 'utf8')) as { runs: { records: number; replayed: number; failed: number; stats: { l1_hits: number; l1_misses: number } }[] }).runs[0]!;
+    const w = runOf(join(dir, 'whole.json'));
+    const r = runOf(join(dir, 'rotated.json'));
+    expect(r.records).toBe(w.records);
+    expect(r).toMatchObject({ replayed: w.replayed, failed: w.failed, stats: { l1_hits: w.stats.l1_hits, l1_misses: w.stats.l1_misses } });
+    expect(rotated.out).toMatch(/replay of run \(3 segments\)/);
+  });
+
+  it('two recordings are two traces: refused with both names', async () => {
+    const two = join(dir, 'two');
+    mkdirSync(two, { recursive: true });
+    writeFileSync(join(two, 'a.lct'), goodTrace.bytes);
+    writeFileSync(join(two, 'b.lct'), goodTrace.bytes);
+    const r = await inProcess(run, two, '--l1-size-gb', '1');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/replay takes one trace .* holds 2: a, b/);
   });
 });
 

@@ -1,11 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { TraceHeaderError, TraceReader } from '@kvtrace/trace';
-import { fileStream } from '@kvtrace/trace/node';
-import { READ_CHUNK } from '../replay/read-chunk.ts';
+import { TraceHeaderError } from '@kvtrace/trace';
 import { DEFAULT_STORAGE_CONFIG, STORAGE_FLAGS, storageConfigFromFlags, storageConfigFromJson, type StorageConfig } from '@kvtrace/server/storage';
 import { OutputClosedError, TextSink } from '../export/text-sink.ts';
+import { expandTraceInputs, InputError, type TraceSet } from '../fleet/inputs.ts';
+import { openTraceSet } from '../fleet/trace-set.ts';
 import { describeDamage } from '../replay/damage.ts';
 import type { Outcome } from '../replay/dispatch.ts';
 import { ProgressBar } from '../replay/progress.ts';
@@ -17,10 +16,11 @@ import type { ReplayTarget } from '../replay/target.ts';
 
 export const summary = 'replay a trace against a storage manager and measure it (like `lmcache trace replay`)';
 
-const HELP = `usage: npm run kvtrace -- replay FILE (--l1-size-gb N | --from-header | --url URL) [options]
+const HELP = `usage: npm run kvtrace -- replay TRACE (--l1-size-gb N | --from-header | --url URL) [options]
 
 Feeds a recorded trace (ours or LMCache's, schema 2) back into a storage manager and measures every
-call: latency per operation, L1/L2 hit rates, evictions, object bytes stored and read.
+call: latency per operation, L1/L2 hit rates, evictions, object bytes stored and read. TRACE is one
+trace: a file, or a rotated recording (NAME.lct, NAME.000001.lct, ...: its folder, a pattern or the files).
 
 target (one of):
   --l1-size-gb N          an in-process storage manager with N GiB of L1 (required unless
@@ -93,16 +93,30 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP + '\n');
     return 0;
   }
-  if (positionals.length !== 1) return usageError(positionals.length === 0 ? 'no file given' : 'replay takes exactly one file');
-  const file = positionals[0]!;
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    process.stderr.write(`kvtrace replay: ${file}: ${existsSync(file) ? 'not a regular file' : 'no such file'}\n`);
+  if (positionals.length === 0) return usageError('no trace given');
+  // One trace: a file, or the segments of one rotated recording (a folder, a pattern or the files).
+  let set: TraceSet;
+  try {
+    const expanded = await expandTraceInputs(positionals);
+    for (const w of expanded.warnings) process.stderr.write(`kvtrace replay: ${w}\n`);
+    if (expanded.sets.length !== 1)
+      return usageError(`replay takes one trace (a file, or the segments of one rotated recording); ${positionals.join(' ')} holds ${expanded.sets.length}: ${expanded.sets.map((s) => s.server).join(', ')}`);
+    set = expanded.sets[0]!;
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    process.stderr.write(`kvtrace replay: ${e.message}\n`);
     return 1;
   }
+  const file = set.segments.length === 1 ? set.segments[0]!.path : `${set.dir}/${set.recording} (${set.segments.length} segments)`;
+  if (set.problem !== null) {
+    process.stderr.write(`kvtrace replay: ${set.problem}\n`);
+    return 1;
+  }
+  if (set.missing.length > 0) process.stderr.write(`kvtrace replay: segment(s) ${set.missing.join(', ')} of ${set.recording} are not there; replaying the others\n`);
 
   let plan: Plan;
   try {
-    plan = await makePlan(file, values);
+    plan = await makePlan(set, file, values);
   } catch (e) {
     if (e instanceof UsageError) return usageError(e.message);
     return refuse(file, e);
@@ -130,7 +144,7 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await replayRuns(file, plan, values, jsonl, (t) => {
+    return await replayRuns(set, file, plan, values, jsonl, (t) => {
       live.add(t);
       return t;
     });
@@ -141,6 +155,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function replayRuns(
+  set: TraceSet,
   file: string,
   plan: Plan,
   values: Record<string, string | boolean | undefined>,
@@ -154,10 +169,10 @@ async function replayRuns(
   };
   try {
     for (const r of plan.runs) {
-      const progress = new ProgressBar(statSync(file).size, plan.runs.length > 1 ? `replay ${r.label}` : 'replay');
+      const progress = new ProgressBar(set.bytes, plan.runs.length > 1 ? `replay ${r.label}` : 'replay');
       const onRecord = jsonl ? jsonlWriter(jsonl, plan.runs.length > 1 ? r.label : null) : undefined;
       try {
-        const result = await replayTrace(fileStream(file, { highWaterMark: READ_CHUNK }), track(r.make()), { speed: plan.speed, onWarn: warn, onRecord, onProgress: (b, n) => progress.update(b, n) });
+        const result = await replayTrace(openTraceSet(set), track(r.make()), { speed: plan.speed, onWarn: warn, onRecord, onProgress: (b, n) => progress.update(b, n) });
         results.push({ label: r.label, result });
       } finally {
         progress.clear();
@@ -195,7 +210,7 @@ function jsonlWriter(sink: TextSink, label: string | null): (rec: { index: numbe
   };
 }
 
-async function makePlan(file: string, values: Record<string, string | boolean | undefined>): Promise<Plan> {
+async function makePlan(set: TraceSet, file: string, values: Record<string, string | boolean | undefined>): Promise<Plan> {
   const speed = values.speed === undefined ? 1 : Number(values.speed);
   if (typeof values.speed === 'string' && (values.speed.trim() === '' || !Number.isFinite(speed) || speed < 0))
     throw new UsageError(`--speed must be a number >= 0 (0: as fast as possible), got ${JSON.stringify(values.speed)}`);
@@ -206,7 +221,7 @@ async function makePlan(file: string, values: Record<string, string | boolean | 
   const compare = typeof values['compare-config'] === 'string' ? parseOverrides(values['compare-config']) : null;
 
   // The header is read first so an unreadable or unreplayable file is refused before any setup.
-  const reader = new TraceReader(fileStream(file, { highWaterMark: READ_CHUNK }));
+  const reader = openTraceSet(set);
   const header = await reader.header();
   await reader.cancel();
   assertReplayable(header);

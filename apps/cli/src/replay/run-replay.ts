@@ -1,4 +1,4 @@
-import { REPLAYABLE_SCHEMA_VERSIONS, TraceReader, digestMatches, sha256Hex, type ReadReport, type TraceHeader, type TraceRecord } from '@kvtrace/trace';
+import { REPLAYABLE_SCHEMA_VERSIONS, SegmentedTraceReader, TraceReader, digestMatches, sha256Hex, type ReadReport, type TraceHeader, type TraceRecord } from '@kvtrace/trace';
 import { Dispatcher, type Outcome } from './dispatch.ts';
 import { InOrder } from './in-order.ts';
 import { Pacer, realClock, type ReplayClock } from './pacer.ts';
@@ -102,8 +102,11 @@ const ratio = (a: number, b: number): number => (a + b === 0 ? NaN : a / (a + b)
  * Feeds a trace to a target, paced, and measures it. Header problems throw TraceHeaderError, an
  * unreplayable schema ReplayRefused; everything about single records is counted, never thrown.
  */
-export async function replayTrace(stream: ReadableStream<Uint8Array>, target: ReplayTarget, options: ReplayOptions): Promise<ReplayResult> {
-  const reader = new TraceReader(stream);
+/** What replayTrace reads: one file's TraceReader, or a rotated recording's SegmentedTraceReader. */
+type RecordReader = Pick<TraceReader, 'header' | 'cancel' | 'report'> & { batches(): AsyncIterable<readonly TraceRecord[]> };
+
+export async function replayTrace(source: ReadableStream<Uint8Array> | SegmentedTraceReader, target: ReplayTarget, options: ReplayOptions): Promise<ReplayResult> {
+  const reader: RecordReader = source instanceof SegmentedTraceReader ? source : new TraceReader(source);
   const header = await reader.header();
   try {
     assertReplayable(header);

@@ -159,6 +159,24 @@ export class SegmentedTraceReader {
     return { records, malformed, argDecodeErrors, bytesRead, truncatedSegments };
   }
 
+  /**
+   * The recording's ReadReport, as TraceReader.report is a file's: totals so far, the last segment
+   * read's truncation (an earlier segment's cut tail is in `segments`), malformed frames with the
+   * segment's name in the reason when there are several (their offsets are per file).
+   */
+  get report(): ReadReport {
+    const t = this.totals;
+    const several = this.sources.length > 1;
+    return {
+      records: t.records,
+      malformed: t.malformed,
+      malformedFrames: this.done.flatMap((s) => s.report.malformedFrames.map((f) => (several ? { ...f, reason: `${s.name}: ${f.reason}` } : f))),
+      argDecodeErrors: t.argDecodeErrors,
+      truncated: this.done.length > 0 ? this.done[this.done.length - 1]!.report.truncated : null,
+      bytesRead: t.bytesRead,
+    };
+  }
+
   async *batches(): AsyncGenerator<SegmentRecord[]> {
     const first = await this.header();
     let base = 0;
