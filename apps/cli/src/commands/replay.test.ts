@@ -117,6 +117,20 @@ describe('kvtrace replay (in process)', () => {
   });
 });
 
+describe('kvtrace replay report paths', () => {
+  it('an unwritable --csv or --json is refused before the replay runs, naming the cause', async () => {
+    for (const [flag, path, cause] of [
+      ['--csv', join(dir, 'missing', 'x.csv'), /cannot write --csv .*x\.csv: the folder .*missing does not exist/],
+      ['--json', dir, /cannot write --json .*: it is a folder/],
+    ] as const) {
+      const r = await inProcess(run, good, '--l1-size-gb', '1', '--speed', '0', flag, path);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(cause);
+      expect(r.out).not.toMatch(/replay of/);
+    }
+  });
+});
+
 describe('kvtrace replay of a rotated recording', () => {
   it('its segments replay as one trace: the same calls and outcomes as the whole file', async () => {
     const seg = join(dir, 'rotated');

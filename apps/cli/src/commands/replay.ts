@@ -1,4 +1,6 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TraceHeaderError } from '@kvtrace/trace';
 import { DEFAULT_STORAGE_CONFIG, STORAGE_FLAGS, storageConfigFromFlags, storageConfigFromJson, type StorageConfig } from '@kvtrace/server/storage';
@@ -113,6 +115,17 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if (set.missing.length > 0) process.stderr.write(`kvtrace replay: segment(s) ${set.missing.join(', ')} of ${set.recording} are not there; replaying the others\n`);
+
+  // Output paths are checked before the replay runs, not after it (a replay can take hours).
+  for (const flag of ['csv', 'json'] as const) {
+    const path = values[flag];
+    if (typeof path !== 'string') continue;
+    const problem = unwritable(path);
+    if (problem !== null) {
+      process.stderr.write(`kvtrace replay: cannot write --${flag} ${path}: ${problem}\n`);
+      return 1;
+    }
+  }
 
   let plan: Plan;
   try {
@@ -328,4 +341,18 @@ function refuse(file: string, e: unknown): number {
 function usageError(message: string): number {
   process.stderr.write(`kvtrace replay: ${message}\n\nRun with --help for the options.\n`);
   return 2;
+}
+
+/** Why a report file cannot be written at `path` (its folder missing or read-only, a folder in its place), else null. */
+function unwritable(path: string): string | null {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir)) return `the folder ${dir} does not exist`;
+  if (!statSync(dir).isDirectory()) return `${dir} is not a folder`;
+  if (existsSync(path) && statSync(path).isDirectory()) return 'it is a folder';
+  try {
+    accessSync(existsSync(path) ? path : dir, constants.W_OK);
+  } catch {
+    return `${existsSync(path) ? path : dir} is not writable`;
+  }
+  return null;
 }
