@@ -5,7 +5,7 @@ import { READ_CHUNK } from '../replay/read-chunk.ts';
 import { EXPORT_FORMATS, createFormat, exportRecords, exportTrace, type ExportFormat, type ExportFormatName, type RecordSource } from '../export/export-trace.ts';
 import { OutputClosedError, TextSink } from '../export/text-sink.ts';
 import { describeDamage } from '../replay/damage.ts';
-import { expandTraceInputs, InputError, type TraceSet } from '../fleet/inputs.ts';
+import { readableTraceSets, type TraceSet } from '../fleet/inputs.ts';
 import { exportParquet, partitionDir } from '../fleet/parquet-export.ts';
 import { formatBytes, Progress } from '../fleet/progress.ts';
 import { TABLES } from '../fleet/tables.ts';
@@ -74,18 +74,8 @@ export async function run(argv: string[]): Promise<number> {
     if (values.output) return usageError('--format parquet writes a folder: use --out DIR, not -o');
   } else if (values.out) return usageError(`--out DIR is for --format parquet; ${values.format} goes to standard output or -o PATH`);
 
-  let sets: TraceSet[];
-  try {
-    const expanded = await expandTraceInputs(positionals);
-    sets = expanded.sets;
-    for (const w of expanded.warnings) process.stderr.write(`kvtrace export: ${w}\n`);
-  } catch (e) {
-    if (e instanceof InputError) return fail(e.message);
-    throw e;
-  }
-  const bad = sets.filter((s) => s.problem !== null);
-  // One file: its path and the reason (the reason starts with the file's name); a recording: its server and the reason.
-  if (bad.length > 0) return fail(bad.map((s) => (s.segments.length === 1 ? `${s.segments[0]!.path}: ${s.problem!.slice(s.segments[0]!.name.length + 2)}` : `${s.server}: ${s.problem}`)).join('\n'));
+  const { sets, error } = await readableTraceSets(positionals, (w) => process.stderr.write(`kvtrace export: ${w}\n`));
+  if (error !== null) return fail(error);
   for (const s of sets) if (s.missing.length > 0) process.stderr.write(`kvtrace export: ${s.server}: segment(s) ${s.missing.join(', ')} of ${s.recording} are not there; exporting the others\n`);
 
   if (values.format === 'parquet') return toParquet(sets, values.out!);

@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TraceHeaderError } from '@kvtrace/trace';
 import { DEFAULT_STORAGE_CONFIG, STORAGE_FLAGS, storageConfigFromFlags, storageConfigFromJson, type StorageConfig } from '@kvtrace/server/storage';
 import { OutputClosedError, TextSink } from '../export/text-sink.ts';
-import { expandTraceInputs, InputError, type TraceSet } from '../fleet/inputs.ts';
+import { readableTraceSets, type TraceSet } from '../fleet/inputs.ts';
 import { openTraceSet } from '../fleet/trace-set.ts';
 import { describeDamage } from '../replay/damage.ts';
 import type { Outcome } from '../replay/dispatch.ts';
@@ -97,23 +97,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) return usageError('no trace given');
   // One trace: a file, or the segments of one rotated recording (a folder, a pattern or the files).
-  let set: TraceSet;
-  try {
-    const expanded = await expandTraceInputs(positionals);
-    for (const w of expanded.warnings) process.stderr.write(`kvtrace replay: ${w}\n`);
-    if (expanded.sets.length !== 1)
-      return usageError(`replay takes one trace (a file, or the segments of one rotated recording); ${positionals.join(' ')} holds ${expanded.sets.length}: ${expanded.sets.map((s) => s.server).join(', ')}`);
-    set = expanded.sets[0]!;
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    process.stderr.write(`kvtrace replay: ${e.message}\n`);
+  const readable = await readableTraceSets(positionals, (w) => process.stderr.write(`kvtrace replay: ${w}\n`));
+  if (readable.error !== null) {
+    process.stderr.write(`kvtrace replay: ${readable.error}\n`);
     return 1;
   }
+  if (readable.sets.length !== 1)
+    return usageError(`replay takes one trace (a file, or the segments of one rotated recording); ${positionals.join(' ')} holds ${readable.sets.length}: ${readable.sets.map((s) => s.server).join(', ')}`);
+  const set = readable.sets[0]!;
   const file = set.segments.length === 1 ? set.segments[0]!.path : `${set.dir}/${set.recording} (${set.segments.length} segments)`;
-  if (set.problem !== null) {
-    process.stderr.write(`kvtrace replay: ${set.problem}\n`);
-    return 1;
-  }
   if (set.missing.length > 0) process.stderr.write(`kvtrace replay: segment(s) ${set.missing.join(', ')} of ${set.recording} are not there; replaying the others\n`);
 
   // Output paths are checked before the replay runs, not after it (a replay can take hours).

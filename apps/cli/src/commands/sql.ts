@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OutputClosedError, TextSink } from '../export/text-sink.ts';
 import { openDuck, type Duck } from '../fleet/duck.ts';
-import { expandTraceInputs, InputError, type TraceSet } from '../fleet/inputs.ts';
+import { readableTraceSets, type TraceSet } from '../fleet/inputs.ts';
 import { Progress } from '../fleet/progress.ts';
 import { hasTables, holdsTraces, loadTraces, runQuery, tempDatabase } from '../fleet/sql.ts';
 import { writeResult, type SqlOutput } from '../fleet/sql-output.ts';
@@ -62,16 +62,9 @@ export async function run(argv: string[]): Promise<number> {
 
   let sets: TraceSet[] = [];
   if (inputs.length > 0) {
-    try {
-      const expanded = await expandTraceInputs(inputs);
-      sets = expanded.sets;
-      for (const w of expanded.warnings) process.stderr.write(`kvtrace sql: ${w}\n`);
-    } catch (e) {
-      if (e instanceof InputError) return fail(e.message);
-      throw e;
-    }
-    const bad = sets.filter((s) => s.problem !== null);
-    if (bad.length > 0) return fail(bad.map((s) => `${s.server}: ${s.problem}`).join('\n'));
+    const readable = await readableTraceSets(inputs, (w) => process.stderr.write(`kvtrace sql: ${w}\n`));
+    if (readable.error !== null) return fail(readable.error);
+    sets = readable.sets;
   }
 
   // Folders of earlier runs that were killed before they cleaned up (their process is gone).

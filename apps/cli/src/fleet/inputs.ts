@@ -223,3 +223,24 @@ function nameServers(sets: TraceSet[]): void {
     if (n > 1) s.server = `${s.server}-${n}`;
   }
 }
+
+/**
+ * The traces of a command that needs every one of them readable (export, sql, replay): the sets,
+ * or one message naming each input that cannot be read (a file by its path, a recording by its
+ * server). Warnings (a pattern matching nothing among others, ...) go to `warn`.
+ */
+export async function readableTraceSets(inputs: readonly string[], warn: (message: string) => void): Promise<{ sets: TraceSet[]; error: null } | { sets: null; error: string }> {
+  let sets: TraceSet[];
+  try {
+    const expanded = await expandTraceInputs(inputs);
+    for (const w of expanded.warnings) warn(w);
+    sets = expanded.sets;
+  } catch (e) {
+    if (e instanceof InputError) return { sets: null, error: e.message };
+    throw e;
+  }
+  const bad = sets.filter((s) => s.problem !== null);
+  // One file: its path and the reason (the reason starts with the file's name); a recording: its server and the reason.
+  if (bad.length > 0) return { sets: null, error: bad.map((s) => (s.segments.length === 1 ? `${s.segments[0]!.path}: ${s.problem!.slice(s.segments[0]!.name.length + 2)}` : `${s.server}: ${s.problem}`)).join('\n') };
+  return { sets, error: null };
+}
