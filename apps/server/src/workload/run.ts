@@ -1,4 +1,4 @@
-import type { MemoryLayoutDesc, ObjectKey } from '@kvtrace/trace';
+import { nearestRank, type MemoryLayoutDesc, type ObjectKey } from '@kvtrace/trace';
 import { KvClient } from './client.ts';
 import { DEFAULT_LAYOUT, planStream, type PlanOptions } from './plan.ts';
 
@@ -41,11 +41,6 @@ export function chunkBytes(key: ObjectKey, size: number): Uint8Array {
   const b = Buffer.allocUnsafe(size);
   b.fill(key.chunkHash.length > 0 ? Buffer.from(key.chunkHash) : Buffer.from([0]));
   return b;
-}
-
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 /** The external_request_id the workload gives request `index`, so a trace names its requests. */
@@ -111,8 +106,9 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
   r.durationS = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
   r.reqPerS = r.requests / (r.durationS || 1e-9);
-  r.p50Ms = percentile(latencies, 50);
-  r.p99Ms = percentile(latencies, 99);
+  // libs/trace's nearest rank, as every other latency figure; no request done: no latency (NaN, shown '-').
+  r.p50Ms = nearestRank(latencies, 50);
+  r.p99Ms = nearestRank(latencies, 99);
   try {
     r.server = await client.stats();
   } catch {
@@ -135,8 +131,8 @@ export function summaryRows(r: WorkloadResult): [string, string][] {
     ['errors', r.errors ? `${r.errors} (${r.firstError ?? ''})` : '0'],
     ...(r.corrupt ? ([['corrupt', String(r.corrupt)]] as [string, string][]) : []),
     ['req/s', r.reqPerS.toFixed(1)],
-    ['p50', `${r.p50Ms.toFixed(2)} ms`],
-    ['p99', `${r.p99Ms.toFixed(2)} ms`],
+    ['p50', Number.isFinite(r.p50Ms) ? `${r.p50Ms.toFixed(2)} ms` : '-'],
+    ['p99', Number.isFinite(r.p99Ms) ? `${r.p99Ms.toFixed(2)} ms` : '-'],
     ['server evictions', num('evictions')],
     ['server L2 objects', num('l2_objects')],
     ...(t ? ([['trace records', traceRecordsText(t)]] as [string, string][]) : []),
