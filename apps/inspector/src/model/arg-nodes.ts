@@ -1,4 +1,5 @@
 import {
+  argsViolation,
   AttnWindowDesc,
   EnumMember,
   MemoryLayoutDesc,
@@ -12,6 +13,7 @@ import {
   unpackKvRank,
   toHex,
   dtypeBytes,
+  type Violation,
 } from '@kvtrace/trace';
 import { formatBytes } from './format.ts';
 import { layoutText, shortDtype, shortValue } from './summary.ts';
@@ -22,6 +24,8 @@ import { layoutText, shortDtype, shortValue } from './summary.ts';
  */
 export interface ArgNode {
   name: string;
+  /** Where it is among the call's arguments, as libs/trace's violations name it (`keys[2].model_name`). */
+  path: string;
   /** What the value is: `ObjectKey`, `list`, `bytes`, `str`, a codec tag... */
   kind: string;
   /** One-line rendering. */
@@ -39,45 +43,51 @@ export interface ArgNode {
 export const PAGE_SIZE = 100;
 const HEX_LINE = 32;
 
-const fromEntries = (entries: [string, unknown][]): Pick<ArgNode, 'childCount' | 'children'> => ({
+/** A child's path: `parent.field`, `parent[i]`, or the argument's name at the top. */
+export const childPath = (parent: string, name: string): string => (parent === '' ? name : name.startsWith('[') ? `${parent}${name}` : `${parent}.${name}`);
+
+const fromEntries = (path: string, entries: [string, unknown][]): Pick<ArgNode, 'childCount' | 'children'> => ({
   childCount: entries.length,
-  children: (from, to) => entries.slice(from, to).map(([k, v]) => argNode(k, v)),
+  children: (from, to) => entries.slice(from, to).map(([k, v]) => argNode(k, v, path)),
 });
 
-const fromItems = (items: readonly unknown[]): Pick<ArgNode, 'childCount' | 'children'> => ({
+const fromItems = (path: string, items: readonly unknown[]): Pick<ArgNode, 'childCount' | 'children'> => ({
   childCount: items.length,
-  children: (from, to) => items.slice(from, to).map((v, i) => argNode(`[${from + i}]`, v)),
+  children: (from, to) => items.slice(from, to).map((v, i) => argNode(`[${from + i}]`, v, path)),
 });
-
-const leaf = (name: string, kind: string, text: string): ArgNode => ({ name, kind, text, childCount: 0 });
 
 export function rankText(kvRank: number): string {
   const r = unpackKvRank(kvRank);
   return `rank ${r.globalRank}/${r.world} · local ${r.localRank}/${r.localWorld}`;
 }
 
-export function argNode(name: string, v: unknown): ArgNode {
-  if (v === null || v === undefined) return leaf(name, 'None', 'None');
+/** The node of value `v` named `name` under the node at `parent` ('' for an argument of the call). */
+export function argNode(name: string, v: unknown, parent = ''): ArgNode {
+  const path = childPath(parent, name);
+  const leaf = (kind: string, text: string): ArgNode => ({ name, path, kind, text, childCount: 0 });
+  const childLeaf = (n: string, kind: string, text: string): ArgNode => ({ name: n, path: childPath(path, n), kind, text, childCount: 0 });
+  if (v === null || v === undefined) return leaf('None', 'None');
   switch (typeof v) {
     case 'string':
-      return leaf(name, 'str', JSON.stringify(v));
+      return leaf('str', JSON.stringify(v));
     case 'number':
-      return leaf(name, Number.isInteger(v) ? 'int' : 'float', String(v));
+      return leaf(Number.isInteger(v) ? 'int' : 'float', String(v));
     case 'bigint':
-      return leaf(name, 'int', v.toString());
+      return leaf('int', v.toString());
     case 'boolean':
-      return leaf(name, 'bool', v ? 'True' : 'False');
+      return leaf('bool', v ? 'True' : 'False');
     default:
       break;
   }
   if (v instanceof ObjectKey) {
     return {
       name,
+      path,
       kind: 'ObjectKey',
       text: `#${v.hashHex.slice(0, 12)}  ${v.modelName}  ${rankText(v.kvRank)}${v.objectGroupId ? `  group ${v.objectGroupId}` : ''}${v.cacheSalt ? `  salt ${JSON.stringify(v.cacheSalt)}` : ''}`,
       copy: v.hashHex,
       objectKey: v,
-      ...fromEntries([
+      ...fromEntries(path, [
         ['chunk_hash', v.chunkHash],
         ['model_name', v.modelName],
         ['kv_rank', v.kvRank],
@@ -86,11 +96,11 @@ export function argNode(name: string, v: unknown): ArgNode {
       ]),
       children: (from, to) =>
         [
-          { ...argNode('chunk_hash', v.chunkHash), copy: v.hashHex },
-          argNode('model_name', v.modelName),
-          leaf('kv_rank', 'int', `${v.kvRank} (${rankText(v.kvRank)})`),
-          argNode('object_group_id', v.objectGroupId),
-          argNode('cache_salt', v.cacheSalt),
+          { ...argNode('chunk_hash', v.chunkHash, path), copy: v.hashHex },
+          argNode('model_name', v.modelName, path),
+          childLeaf('kv_rank', 'int', `${v.kvRank} (${rankText(v.kvRank)})`),
+          argNode('object_group_id', v.objectGroupId, path),
+          argNode('cache_salt', v.cacheSalt, path),
         ].slice(from, to),
     };
   }
@@ -98,21 +108,22 @@ export function argNode(name: string, v: unknown): ArgNode {
     const tensors = v.shapes.map((shape, i) => {
       const dtype = v.dtypes[i] ?? '?';
       const bytes = shape.reduce((a, b) => a * b, 1) * dtypeBytes(dtype);
-      return leaf(`[${i}]`, 'tensor', `${shape.join(' × ')}  ${shortDtype(dtype)}  ${formatBytes(bytes)}`);
+      return childLeaf(`[${i}]`, 'tensor', `${shape.join(' × ')}  ${shortDtype(dtype)}  ${formatBytes(bytes)}`);
     });
-    return { name, kind: 'MemoryLayoutDesc', text: layoutText(v), childCount: tensors.length, children: (f, t) => tensors.slice(f, t) };
+    return { name, path, kind: 'MemoryLayoutDesc', text: layoutText(v), childCount: tensors.length, children: (f, t) => tensors.slice(f, t) };
   }
-  if (v instanceof EnumMember) return leaf(name, v.enumName, `${v.enumName}.${v.name}`);
-  if (v instanceof TorchDtype) return leaf(name, 'torch.dtype', v.name);
-  if (v instanceof TorchSize) return leaf(name, 'torch.Size', `torch.Size([${v.dims.join(', ')}])`);
+  if (v instanceof EnumMember) return leaf(v.enumName, `${v.enumName}.${v.name}`);
+  if (v instanceof TorchDtype) return leaf('torch.dtype', v.name);
+  if (v instanceof TorchSize) return leaf('torch.Size', `torch.Size([${v.dims.join(', ')}])`);
   if (v instanceof AttnWindowDesc)
-    return leaf(name, 'AttnWindowDesc', `[${v.windows.join(', ')}]  (${v.windows.map((w) => (w === -1 ? 'full' : `window ${w}`)).join(', ')})`);
+    return leaf('AttnWindowDesc', `[${v.windows.join(', ')}]  (${v.windows.map((w) => (w === -1 ? 'full' : `window ${w}`)).join(', ')})`);
   if (v instanceof PrefetchRequestSpec)
     return {
       name,
+      path,
       kind: 'PrefetchRequestSpec',
       text: shortValue(v),
-      ...fromEntries([
+      ...fromEntries(path, [
         ['keys', v.keys],
         ['layout_desc', v.layoutDesc],
         ['extra_count', v.extraCount],
@@ -124,9 +135,10 @@ export function argNode(name: string, v: unknown): ArgNode {
   if (v instanceof PrefetchHandle)
     return {
       name,
+      path,
       kind: 'PrefetchHandle',
-      text: `request ${v.prefetchRequestId}${v.prefetchRequestId === -1 ? ' (no L2)' : ''} · ${v.l1PrefixHitCount}/${v.totalRequestedKeys} L1 prefix hits`,
-      ...fromEntries([
+      text: `request ${v.prefetchRequestId}${v.prefetchRequestId === -1 ? ' (no L2)' : ''} · ${v.l1PrefixHitCount}/${v.totalRequestedKeys} L1 hits`,
+      ...fromEntries(path, [
         ['prefetch_request_id', v.prefetchRequestId],
         ['external_request_id', v.externalRequestId],
         ['l1_found_indices', v.l1FoundIndices],
@@ -137,11 +149,12 @@ export function argNode(name: string, v: unknown): ArgNode {
       ]),
     };
   if (v instanceof RawTagged) {
-    const inner = argNode('v', v.payload);
+    const inner = argNode('v', v.payload, path);
     const entries: ArgNode[] = [inner];
-    if (v.error) entries.push(leaf('error', 'str', v.error));
+    if (v.error) entries.push(childLeaf('error', 'str', v.error));
     return {
       name,
+      path,
       kind: v.tag,
       text: `raw ${shortValue(v.payload)}`,
       badge: v.error ? 'bad payload' : 'unknown tag',
@@ -151,10 +164,11 @@ export function argNode(name: string, v: unknown): ArgNode {
   }
   if (v instanceof Uint8Array) {
     const hex = toHex(v);
-    if (v.length <= HEX_LINE) return { ...leaf(name, 'bytes', hex || "b''"), copy: hex };
+    if (v.length <= HEX_LINE) return { ...leaf('bytes', hex || "b''"), copy: hex };
     const lines = Math.ceil(v.length / HEX_LINE);
     return {
       name,
+      path,
       kind: 'bytes',
       text: `${v.length} bytes  ${hex.slice(0, 16)}…`,
       copy: hex,
@@ -162,14 +176,28 @@ export function argNode(name: string, v: unknown): ArgNode {
       children: (f, t) =>
         Array.from({ length: Math.max(0, Math.min(t, lines) - f) }, (_, i) => {
           const at = (f + i) * HEX_LINE;
-          return leaf(at.toString(16).padStart(6, '0'), 'hex', hex.slice(at * 2, (at + HEX_LINE) * 2).replace(/(.{8})/g, '$1 ').trim());
+          return childLeaf(at.toString(16).padStart(6, '0'), 'hex', hex.slice(at * 2, (at + HEX_LINE) * 2).replace(/(.{8})/g, '$1 ').trim());
         }),
     };
   }
-  if (v instanceof Tuple) return { name, kind: 'tuple', text: shortValue(v), ...fromItems(v.items) };
-  if (v instanceof Set) return { name, kind: 'set', text: shortValue(v), ...fromItems([...v]) };
-  if (Array.isArray(v)) return { name, kind: `list[${v.length}]`, text: shortValue(v), ...fromItems(v) };
-  if (v instanceof Map) return { name, kind: 'map', text: shortValue(v), ...fromEntries([...v].map(([k, val]) => [String(k), val])) };
-  if (typeof v === 'object') return { name, kind: 'map', text: shortValue(v), ...fromEntries(Object.entries(v)) };
-  return leaf(name, typeof v, String(v));
+  if (v instanceof Tuple) return { name, path, kind: 'tuple', text: shortValue(v), ...fromItems(path, v.items) };
+  if (v instanceof Set) return { name, path, kind: 'set', text: shortValue(v), ...fromItems(path, [...v]) };
+  if (Array.isArray(v)) return { name, path, kind: `list[${v.length}]`, text: shortValue(v), ...fromItems(path, v) };
+  if (v instanceof Map) return { name, path, kind: 'map', text: shortValue(v), ...fromEntries(path, [...v].map(([k, val]) => [String(k), val])) };
+  if (typeof v === 'object') return { name, path, kind: 'map', text: shortValue(v), ...fromEntries(path, Object.entries(v)) };
+  return leaf(typeof v, String(v));
+}
+
+/**
+ * The first part of a call's arguments that LMCache's decoder would refuse (libs/trace's rules),
+ * or null: a file may hold records the recorder would have refused (older writers, other tools).
+ */
+export function callViolation(args: Record<string, unknown>): Violation | null {
+  return argsViolation(Object.keys(args), Object.values(args));
+}
+
+/** Where a node stands to a violation at `path`: the value at fault, one that holds it, or neither. */
+export function violationPlace(node: ArgNode, path: string): 'at' | 'above' | null {
+  if (node.path === path) return 'at';
+  return path.startsWith(`${node.path}.`) || path.startsWith(`${node.path}[`) ? 'above' : null;
 }

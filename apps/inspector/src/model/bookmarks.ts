@@ -18,6 +18,10 @@ export class Bookmarks {
   private listeners = new Set<Listener>();
   private marks: readonly Mark[] = [];
 
+  constructor(marks: readonly Mark[] = []) {
+    this.replace(marks);
+  }
+
   readonly subscribe = (l: Listener): (() => void) => {
     this.listeners.add(l);
     return () => this.listeners.delete(l);

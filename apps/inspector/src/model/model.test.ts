@@ -1,11 +1,11 @@
-import { ObjectKey, createDefaultRegistry } from '@kvtrace/trace';
+import { ObjectKey, PrefetchHandle, createDefaultRegistry } from '@kvtrace/trace';
 import { describe, expect, it } from 'vitest';
 import { ArgsCache, type RangeSource } from './args-cache.ts';
-import { argNode } from './arg-nodes.ts';
+import { argNode, callViolation, violationPlace } from './arg-nodes.ts';
 import { BYTES_PER_RECORD, RecordStore } from './record-store.ts';
 import { TraceSession } from './session.ts';
 import { keyCount, summarizeArgs } from './summary.ts';
-import { batchOf, testTrace, unknownValue } from './test-trace.ts';
+import { batchOf, testTrace, unknownValue } from '../test-support/test-trace.ts';
 
 describe('RecordStore', () => {
   it('appends batches, interns methods, trims to the exact size', () => {
@@ -34,7 +34,8 @@ describe('TraceSession', () => {
     session.onHeader(parser.header!, 100);
     session.onBatch(batch, { bytesRead: 100, records: 10, malformed: 0 });
     expect(session.getSnapshot().state).toBe('loading');
-    expect(session.getSnapshot().firstRowAt).not.toBeNull();
+    // begin at 10, the batch at 20: the progress is dated by the batch, not by whoever renders it.
+    expect(session.getSnapshot()).toMatchObject({ startedAt: 10, progressAt: 20, firstRowAt: 20 });
     session.finish({ bytesRead: 100, records: 10, malformed: 0, malformedFrames: [], truncated: null, argDecodeErrors: 0 });
     expect(session.getSnapshot()).toMatchObject({ state: 'ready', loadId: id });
     expect(session.begin('b.lct', null)).toBe(id + 1);
@@ -145,6 +146,23 @@ describe('summaries and argument nodes', () => {
     const raw = argNode('r', unknownValue);
     expect(raw.badge).toBe('unknown tag');
     expect(raw.kind).toBe('Future');
+  });
+
+  it("labels a PrefetchHandle's l1_prefix_hit_count as the L1 hits it counts (len(l1_found_indices), not a prefix)", () => {
+    const handle = new PrefetchHandle(7, 'req', [0, 2, 5], 6, 1.5, []);
+    expect(argNode('h', handle).text).toBe('request 7 · 3/6 L1 hits');
+  });
+
+  it('names each node by its path among the arguments, as violations name the value at fault', () => {
+    const keys = [new ObjectKey(new Uint8Array(32), 'ok', 0), new ObjectKey(new Uint8Array(32), 'bad@model', 0)];
+    const v = callViolation({ keys, i: 1 });
+    expect(v).toMatchObject({ path: 'keys[1].model_name' });
+    const list = argNode('keys', keys);
+    const [first, second] = list.children!(0, 2);
+    const model = second!.children!(0, 5).find((c) => c.name === 'model_name')!;
+    expect([list.path, second!.path, model.path]).toEqual(['keys', 'keys[1]', 'keys[1].model_name']);
+    expect([list, first!, second!, model].map((n) => violationPlace(n, v!.path))).toEqual(['above', null, 'above', 'at']);
+    expect(callViolation({ keys: keys.slice(0, 1) })).toBeNull();
   });
 });
 

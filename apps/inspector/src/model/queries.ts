@@ -91,14 +91,29 @@ export interface RequestReport {
   calls: number;
 }
 
-/** Request spans as timeline slices (see views/timeline/slices.ts), one row per span and phase. */
-export interface SliceReport {
+/** The phase tracks of request slices, top to bottom, as Perfetto draws thread slices. */
+export const SLICE_TRACKS = ['wait', 'read', 'release', 'write'] as const;
+/** How a slice's request stands (SliceColumns.status). */
+export const SliceStatus = { ok: 0, leaked: 1, undecided: 2 } as const;
+
+/**
+ * Request spans as slices, columnar: one row per span and phase (drawn by views/timeline/slices.ts).
+ * `t1` NaN is a span still open at the end of the trace (drawn to the right edge).
+ */
+export interface SliceColumns {
   length: number;
+  /** 0 write, 1 read. */
   kind: Uint8Array;
   t0: Float64Array;
   t1: Float64Array;
+  /** Index into SLICE_TRACKS: the track the slice is drawn on. */
   phase: Uint8Array;
+  /** A SliceStatus value. */
   status: Uint8Array;
+}
+
+/** The worker's slices, and how many calls were indexed when they were made. */
+export interface SliceReport extends SliceColumns {
   calls: number;
 }
 

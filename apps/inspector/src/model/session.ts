@@ -73,8 +73,26 @@ export interface SessionSnapshot {
   error: LoadFailure | null;
   cancelled: boolean;
   startedAt: number;
+  /** When `progress` was last updated (the load's rates are taken at this time, not at render). */
+  progressAt: number;
   firstRowAt: number | null;
   finishedAt: number | null;
+}
+
+/** Nothing read yet: what a new load (or none) starts from. */
+function unread(startedAt: number): Omit<SessionSnapshot, 'state' | 'version' | 'loadId' | 'name' | 'totalBytes'> {
+  return {
+    header: null,
+    traces: [],
+    progress: { bytesRead: 0, records: 0, malformed: 0 },
+    report: null,
+    error: null,
+    cancelled: false,
+    startedAt,
+    progressAt: startedAt,
+    firstRowAt: null,
+    finishedAt: null,
+  };
 }
 
 type Listener = () => void;
@@ -86,22 +104,7 @@ type Listener = () => void;
 export class TraceSession {
   readonly store = new RecordStore();
   private listeners = new Set<Listener>();
-  private snap: SessionSnapshot = {
-    state: 'empty',
-    version: 0,
-    loadId: 0,
-    name: null,
-    totalBytes: null,
-    header: null,
-    traces: [],
-    progress: { bytesRead: 0, records: 0, malformed: 0 },
-    report: null,
-    error: null,
-    cancelled: false,
-    startedAt: 0,
-    firstRowAt: null,
-    finishedAt: null,
-  };
+  private snap: SessionSnapshot = { state: 'empty', version: 0, loadId: 0, name: null, totalBytes: null, ...unread(0) };
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
@@ -115,21 +118,7 @@ export class TraceSession {
   begin(name: string, totalBytes: number | null): number {
     this.store.clear();
     const loadId = this.snap.loadId + 1;
-    this.set({
-      state: 'loading',
-      loadId,
-      name,
-      totalBytes,
-      header: null,
-      traces: [],
-      progress: { bytesRead: 0, records: 0, malformed: 0 },
-      report: null,
-      error: null,
-      cancelled: false,
-      startedAt: this.now(),
-      firstRowAt: null,
-      finishedAt: null,
-    });
+    this.set({ state: 'loading', loadId, name, totalBytes, ...unread(this.now()) });
     return loadId;
   }
 
@@ -145,8 +134,9 @@ export class TraceSession {
   onBatch(batch: RecordBatch, progress: LoadProgress): void {
     this.assertLoading();
     this.store.append(batch);
-    const firstRowAt = this.snap.firstRowAt ?? (this.store.length > 0 ? this.now() : null);
-    this.set({ progress: { ...progress, records: this.store.length }, firstRowAt });
+    const now = this.now();
+    const firstRowAt = this.snap.firstRowAt ?? (this.store.length > 0 ? now : null);
+    this.set({ progress: { ...progress, records: this.store.length }, progressAt: now, firstRowAt });
   }
 
   finish(report: FinalReport): void {
@@ -182,7 +172,7 @@ export class TraceSession {
 
   reset(): void {
     this.store.clear();
-    this.set({ state: 'empty', name: null, header: null, traces: [], report: null, error: null, cancelled: false, totalBytes: null, progress: { bytesRead: 0, records: 0, malformed: 0 }, loadId: this.snap.loadId + 1 });
+    this.set({ state: 'empty', name: null, totalBytes: null, loadId: this.snap.loadId + 1, ...unread(0) });
   }
 
   private assertLoading(): void {

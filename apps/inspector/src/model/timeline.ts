@@ -8,6 +8,23 @@ export interface TimeRange {
   t1: number;
 }
 
+/**
+ * The columns the timeline reads, as of one session version. The store grows in place, so its
+ * typed arrays change without a new identity: memos over them are keyed on this value, which is new
+ * for every version and names it.
+ */
+export interface ColumnsAt {
+  version: number;
+  count: number;
+  tMono: Float64Array;
+  method: Uint16Array;
+  file: Uint16Array;
+}
+
+export function columnsAt(store: { tMono: Float64Array; method: Uint16Array; file: Uint16Array }, count: number, version: number): ColumnsAt {
+  return { version, count, tMono: store.tMono, method: store.method, file: store.file };
+}
+
 /** Smallest visible span (1 µs): below that float64 seconds stop being distinct columns. */
 export const MIN_SPAN = 1e-6;
 

@@ -30,27 +30,38 @@ function readLink() {
   return { view: parseViewParams(search), extras, problems: [...viewParamProblems(search), ...problems] };
 }
 
+/** The trace a link opens: the server's files (`trace=`), or any address (`url=`); null for none. */
+function openedByLink({ view, extras }: ReturnType<typeof readLink>): OpenedTrace | null {
+  if (view.traces.length > 0) return { traces: view.traces, url: null, follow: view.follow };
+  if (extras.url) return { traces: [], url: extras.url, follow: view.follow };
+  return null;
+}
+
 /**
  * The page: which trace is open (file, server, URL, a link), the layout, and the state the URL
  * carries (tab, compared trace, bookmarks). Sets `data-state` / `data-records` on the root for tests.
  */
 export function App({ inspector }: { inspector: Inspector }) {
+  const [link] = useState(readLink);
   const snap = useExternal(inspector.session);
   const a = useExternal(inspector.analysis);
   const analysis = inspector.analysis;
   const store = inspector.session.store;
-  const [bookmarks] = useState(() => new Bookmarks());
+  // What the link opens is state from the first render: nothing is synced into it by an effect.
+  const [opened, setOpened] = useState<OpenedTrace | null>(() => openedByLink(link));
+  const [bookmarks] = useState(() => new Bookmarks(opened ? link.extras.marks : []));
   const marks = useExternal(bookmarks);
   const [renderFailedLoad, setRenderFailedLoad] = useState<number | null>(null);
-  const [opened, setOpened] = useState<OpenedTrace | null>(null);
-  const [tab, setTab] = useState<Tab>('call');
-  const [compare, setCompare] = useState<CompareSource | null>(null);
+  const [tab, setTab] = useState<Tab>(() => (link.extras.tab as Tab | null) ?? 'call');
+  const [compare, setCompare] = useState<CompareSource | null>(link.extras.compare);
   const [help, setHelp] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const queryInput = useRef<HTMLInputElement>(null);
-  const methods = useMemo(() => [...store.methods], [store, store.methods.length]);
+  // The method table grows in place while loading: its length is the version of the copy.
+  const methodCount = store.methods.length;
+  const methods = useMemo(() => store.methods.slice(0, methodCount), [store, methodCount]);
   const extras = useMemo<LinkExtras>(() => ({ url: opened?.url ?? null, compare, tab: tab === 'call' ? null : tab, marks: [...marks] }), [opened, compare, tab, marks]);
-  const url = useViewUrl(opened, snap, methods, analysis, a, extras);
+  const url = useViewUrl(opened, snap, methods, analysis, a, extras, { pending: opened ? link.view : null, problems: link.problems });
 
   const openFiles = useCallback(
     (files: readonly File[]) => {
@@ -75,32 +86,18 @@ export function App({ inspector }: { inspector: Inspector }) {
     [inspector, url, bookmarks],
   );
 
-  const [link] = useState(readLink);
+  // The link that opened the page starts its loads (the workers are the external system here).
   useEffect(() => {
-    const { view, extras: x, problems } = link;
-    url.addProblems(problems);
-    if (view.traces.length > 0) {
-      setOpened({ traces: view.traces, url: null, follow: view.follow });
-      inspector.openServerTraces(view.traces.map((name) => ({ name })), view.follow);
-    } else if (x.url) {
-      setOpened({ traces: [], url: x.url, follow: view.follow });
-      inspector.loader.openUrl(x.url, nameOfUrl(x.url), view.follow);
-    }
-    if (view.traces.length > 0 || x.url) {
-      url.setPending(view);
-      bookmarks.replace(x.marks);
-    }
-    if (x.tab) setTab(x.tab as Tab);
-    if (x.compare) {
-      setCompare(x.compare);
-      if (x.compare.kind === 'server') inspector.compare.openServerTrace(x.compare.name);
-      else inspector.compare.loader.openUrl(x.compare.url, nameOfUrl(x.compare.url));
-    }
+    const { view, extras: x } = link;
+    if (view.traces.length > 0) inspector.openServerTraces(view.traces.map((name) => ({ name })), view.follow);
+    else if (x.url) inspector.loader.openUrl(x.url, nameOfUrl(x.url), view.follow);
+    if (x.compare?.kind === 'server') inspector.compare.openServerTrace(x.compare.name);
+    else if (x.compare) inspector.compare.loader.openUrl(x.compare.url, nameOfUrl(x.compare.url));
     return () => {
       inspector.loader.dispose();
       inspector.compare.loader.dispose();
     };
-  }, [inspector]); // Once: the link that opened the page.
+  }, [inspector, link]);
 
   const onSelect = useCallback((call: number) => analysis.select(call), [analysis]);
   /** Jump to a call from a panel: if the filter hides it, the filter goes, the call matters more. */
@@ -165,6 +162,7 @@ export function App({ inspector }: { inspector: Inspector }) {
                 {store.length > 0 && (
                   <Timeline
                     store={store}
+                    methods={methods}
                     count={store.length}
                     version={snap.version}
                     rows={a.rows}

@@ -1,6 +1,6 @@
 import { shortMethodName } from '@kvtrace/trace';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import { useEffect, useEffectEvent, useRef, type CSSProperties, type KeyboardEvent } from 'react';
 import type { ArgsCache } from '../model/args-cache.ts';
 import type { CallSpanCache } from '../model/call-spans.ts';
 import { formatRelSeconds, formatWall } from '../model/format.ts';
@@ -25,7 +25,11 @@ interface Props {
   args: ArgsCache;
   /** Each shown call's request span, for the duration column (asked for the rows on screen). */
   spans: CallSpanCache;
-  /** The selected call index (not a position): it is scrolled into view when it changes. */
+  /**
+   * The selected call index (not a position): it is the keyboard cursor, and it is scrolled into
+   * view when it changes. A filter changes positions under it; the cursor stays on the call (or the
+   * nearest shown one when the filter hides it).
+   */
   selected: number | null;
   onSelect(call: number): void;
   emptyText: string;
@@ -71,15 +75,16 @@ export function nearestPositionOf(rows: Uint32Array | null, count: number, call:
  */
 export function CallTable({ store, rows, count, args, spans, selected, onSelect, emptyText }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  // The keyboard cursor is a CALL, not a position: a new filter changes positions under it, and the
-  // cursor must stay on the same call (or the nearest shown one when the filter hides it).
-  const [activeCall, setActiveCall] = useState(0);
   useExternal(args);
   useExternal(spans);
   const servers = store.severalServers;
   const columns = servers ? 8 : 7;
 
   const slots = slotCount({ count, rowHeight: ROW_HEIGHT, maxPx: MAX_SCROLL_PX, viewport: 1 });
+  // useVirtualizer returns one mutable object whose methods answer differently from render to render,
+  // which the React Compiler cannot memoize (the plugin warns so). This build does not run the
+  // compiler (plain @vitejs/plugin-react) and reads the virtualizer afresh on every render.
+  // eslint-disable-next-line react-hooks/incompatible-library -- no React Compiler in this build (see above)
   const virtualizer = useVirtualizer({
     count: count === 0 ? 0 : slots,
     getScrollElement: () => scrollRef.current,
@@ -94,7 +99,8 @@ export function CallTable({ store, rows, count, args, spans, selected, onSelect,
   const { shift, delta } = slotShift(geom, scrollTop);
   const items = virtualizer.getVirtualItems();
   const callAt = (pos: number): number => (rows === null ? pos : rows[pos]!);
-  const active = nearestPositionOf(rows, count, activeCall);
+  // The cursor is the selection (issue 13, defect 5: the details follow the arrow keys).
+  const active = nearestPositionOf(rows, count, selected ?? 0);
   const visible: number[] = [];
   for (const it of items) {
     const pos = it.index + shift;
@@ -115,22 +121,19 @@ export function CallTable({ store, rows, count, args, spans, selected, onSelect,
     if (top !== null) el.scrollTop = top;
   };
 
-  // A selection made elsewhere (a flag, the timeline, a link) is brought into view.
+  // A selection made elsewhere (a flag, the timeline, a link) is brought into view: when it, or the
+  // rows under it, change; not when the trace grows (a live table may be scrolled away from it).
   const selectedPos = selected === null ? -1 : positionOf(rows, count, selected);
+  const revealSelected = useEffectEvent((pos: number) => reveal(pos));
   useEffect(() => {
-    if (selectedPos < 0) return;
-    setActiveCall(selected!);
-    reveal(selectedPos);
+    if (selectedPos >= 0) revealSelected(selectedPos);
   }, [selectedPos, rows]);
 
-  // The cursor is the selection: the details panel follows the arrow keys (issue 13, defect 5),
-  // as in every list-detail viewer; Enter stays as a no-op re-select for those used to it.
+  // Enter stays as a no-op re-select for those used to it.
   const move = (index: number) => {
     const next = Math.max(0, Math.min(count - 1, index));
-    const call = callAt(next);
-    setActiveCall(call);
     reveal(next);
-    onSelect(call);
+    onSelect(callAt(next));
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -221,10 +224,7 @@ export function CallTable({ store, rows, count, args, spans, selected, onSelect,
                   aria-selected={index === selected}
                   className={cls}
                   style={style}
-                  onClick={() => {
-                    setActiveCall(index);
-                    onSelect(index);
-                  }}
+                  onClick={() => onSelect(index)}
                 >
                   <div role="gridcell" className="c-idx">
                     {index}

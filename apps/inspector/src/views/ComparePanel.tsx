@@ -1,9 +1,11 @@
-import { compareStats, FLAG_KINDS, type MetricDiff, type StatsComparison } from '@kvtrace/trace';
+import { compareStats, FLAG_KINDS, type FlagKind, type MetricDiff, type StatsComparison } from '@kvtrace/trace';
 import { useEffect, useMemo, useRef } from 'react';
 import type { Inspector } from '../inspector.ts';
 import type { CompareSource } from '../model/link-state.ts';
 import { formatCount, formatDuration, formatRate } from '../model/format.ts';
+import { DataTable, type Column } from './DataTable.tsx';
 import { FLAG_TEXT, PHASE_TEXT } from './flag-text.ts';
+import { Kpi } from './Kpi.tsx';
 import { compactMethodName, methodHue } from './methods.ts';
 import { useServerTraces } from './TraceMenu.tsx';
 import { useExternal } from './use-external.ts';
@@ -134,149 +136,92 @@ function AB({ a, b }: { a: string; b: string }) {
   );
 }
 
+type MethodDiff = StatsComparison['methods'][number];
+type PhaseDiff = StatsComparison['phases'][number];
+
+/** A figure of A and B in one cell, and its change in the next. */
+function abColumns<R>(head: string, d: (r: R) => MetricDiff, text: (v: number) => string, worseUp = false): Column<R>[] {
+  return [
+    { head: `${head} A → B`, num: true, cell: (r) => <AB a={text(d(r).a)} b={text(d(r).b)} /> },
+    { head: 'Δ', num: true, cell: (r) => <Delta d={d(r)} worseUp={worseUp} /> },
+  ];
+}
+
+const methodColumns: Column<MethodDiff>[] = [
+  {
+    head: 'method',
+    cell: (m) => (
+      <>
+        <span className="method-chip" style={{ ['--hue' as string]: methodHue(m.qualname) }} title={m.qualname}>
+          {breakable(compactMethodName(m.qualname))}
+        </span>
+        {m.onlyIn && <span className="badge badge-warn">only in {m.onlyIn.toUpperCase()}</span>}
+      </>
+    ),
+  },
+  { head: 'count A', num: true, cell: (m) => formatCount(m.count.a) },
+  { head: 'count B', num: true, cell: (m) => formatCount(m.count.b) },
+  { head: 'Δ', num: true, cell: (m) => <Delta d={m.count} /> },
+  ...abColumns<MethodDiff>('calls/s', (m) => m.rate, perSecond),
+  { head: 'keys p50 A → B', title: 'keys per call, median', num: true, cell: (m) => <AB a={String(m.keysP50.a)} b={String(m.keysP50.b)} /> },
+];
+
+const QUANTILES = ['p50', 'p90', 'p99'] as const;
+
+const phaseColumns: Column<PhaseDiff>[] = [
+  { head: 'phase', cell: (p) => PHASE_TEXT[p.phase] },
+  { head: 'count A → B', num: true, cell: (p) => <AB a={formatCount(p.count.a)} b={formatCount(p.count.b)} /> },
+  ...QUANTILES.flatMap((q) => abColumns<PhaseDiff>(q, (p) => p[q], formatDuration, true)),
+];
+
+function flagColumns(cmp: StatsComparison): Column<FlagKind>[] {
+  return [
+    { head: 'flag', cell: (k) => FLAG_TEXT[k].title },
+    { head: 'A', num: true, cell: (k) => formatCount(cmp.flags[k].a) },
+    { head: 'B', num: true, cell: (k) => formatCount(cmp.flags[k].b) },
+    { head: 'Δ', num: true, cell: (k) => <Delta d={cmp.flags[k]} worseUp /> },
+  ];
+}
+
 function CompareTables({ cmp, nameA, nameB }: { cmp: StatsComparison; nameA: string; nameB: string }) {
   const rate = (calls: number, duration: number) => perSecond(duration > 0 ? calls / duration : 0);
+  const flagged = FLAG_KINDS.filter((k) => cmp.flags[k].a > 0 || cmp.flags[k].b > 0);
   return (
     <div data-testid="compare-result">
       <p className="compare-legend muted">
         A = <span className="mono">{nameA}</span>, B = <span className="mono">{nameB}</span>. Highlighted: a change of 25% or more on at least 20 calls.
       </p>
       <div className="kpis kpis-3">
-        <div className="kpi" data-testid="compare-calls">
-          <div className="kpi-value">
-            <AB a={formatCount(cmp.calls.a)} b={formatCount(cmp.calls.b)} />
-          </div>
-          <div className="kpi-label">
-            calls <Delta d={cmp.calls} />
-          </div>
-        </div>
-        <div className="kpi" data-testid="compare-duration">
-          <div className="kpi-value">
-            <AB a={formatDuration(cmp.duration.a)} b={formatDuration(cmp.duration.b)} />
-          </div>
-          <div className="kpi-label">
-            duration <Delta d={cmp.duration} />
-          </div>
-        </div>
-        <div className="kpi" data-testid="compare-rate">
-          <div className="kpi-value">
-            <AB a={rate(cmp.calls.a, cmp.duration.a)} b={rate(cmp.calls.b, cmp.duration.b)} />
-          </div>
-          <div className="kpi-label">calls/s</div>
-        </div>
+        <Kpi testId="compare-calls" value={<AB a={formatCount(cmp.calls.a)} b={formatCount(cmp.calls.b)} />} label={<>calls <Delta d={cmp.calls} /></>} />
+        <Kpi testId="compare-duration" value={<AB a={formatDuration(cmp.duration.a)} b={formatDuration(cmp.duration.b)} />} label={<>duration <Delta d={cmp.duration} /></>} />
+        <Kpi testId="compare-rate" value={<AB a={rate(cmp.calls.a, cmp.duration.a)} b={rate(cmp.calls.b, cmp.duration.b)} />} label="calls/s" />
       </div>
-      <table className="data-table compare-table">
-        <thead>
-          <tr>
-            <th>method</th>
-            <th className="num">count A</th>
-            <th className="num">count B</th>
-            <th className="num">Δ</th>
-            <th className="num">calls/s A → B</th>
-            <th className="num">Δ</th>
-            <th className="num" title="keys per call, median">keys p50 A → B</th>
-          </tr>
-        </thead>
-        <tbody>
-          {cmp.methods.map((m) => (
-            <tr key={m.qualname} className={m.count.notable || m.rate.notable ? 'is-notable' : ''} data-method={m.name}>
-              <td>
-                <span className="method-chip" style={{ ['--hue' as string]: methodHue(m.qualname) }} title={m.qualname}>
-                  {breakable(compactMethodName(m.qualname))}
-                </span>
-                {m.onlyIn && <span className="badge badge-warn">only in {m.onlyIn.toUpperCase()}</span>}
-              </td>
-              <td className="num">{formatCount(m.count.a)}</td>
-              <td className="num">{formatCount(m.count.b)}</td>
-              <td className="num">
-                <Delta d={m.count} />
-              </td>
-              <td className="num">
-                <AB a={perSecond(m.rate.a)} b={perSecond(m.rate.b)} />
-              </td>
-              <td className="num">
-                <Delta d={m.rate} />
-              </td>
-              <td className="num">
-                <AB a={String(m.keysP50.a)} b={String(m.keysP50.b)} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        columns={methodColumns}
+        rows={cmp.methods}
+        rowKey={(m) => m.qualname}
+        rowProps={(m) => ({ className: m.count.notable || m.rate.notable ? 'is-notable' : undefined, 'data-method': m.name })}
+        className="compare-table"
+      />
       <h3 className="sub-title">Request phase durations</h3>
-      <table className="data-table compare-table">
-        <thead>
-          <tr>
-            <th>phase</th>
-            <th className="num">count A → B</th>
-            <th className="num">p50 A → B</th>
-            <th className="num">Δ</th>
-            <th className="num">p90 A → B</th>
-            <th className="num">Δ</th>
-            <th className="num">p99 A → B</th>
-            <th className="num">Δ</th>
-          </tr>
-        </thead>
-        <tbody>
-          {cmp.phases.map((p) => (
-            <tr key={p.phase} className={p.p50.notable || p.p90.notable || p.p99.notable ? 'is-notable' : ''}>
-              <td>{PHASE_TEXT[p.phase]}</td>
-              <td className="num">
-                <AB a={formatCount(p.count.a)} b={formatCount(p.count.b)} />
-              </td>
-              <td className="num">
-                <AB a={formatDuration(p.p50.a)} b={formatDuration(p.p50.b)} />
-              </td>
-              <td className="num">
-                <Delta d={p.p50} worseUp />
-              </td>
-              <td className="num">
-                <AB a={formatDuration(p.p90.a)} b={formatDuration(p.p90.b)} />
-              </td>
-              <td className="num">
-                <Delta d={p.p90} worseUp />
-              </td>
-              <td className="num">
-                <AB a={formatDuration(p.p99.a)} b={formatDuration(p.p99.b)} />
-              </td>
-              <td className="num">
-                <Delta d={p.p99} worseUp />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable columns={phaseColumns} rows={cmp.phases} rowKey={(p) => p.phase} rowProps={(p) => ({ className: QUANTILES.some((q) => p[q].notable) ? 'is-notable' : undefined })} className="compare-table" />
       <h3 className="sub-title">Flags (keys)</h3>
-      <table className="data-table compare-table">
-        <thead>
-          <tr>
-            <th>flag</th>
-            <th className="num">A</th>
-            <th className="num">B</th>
-            <th className="num">Δ</th>
-          </tr>
-        </thead>
-        <tbody>
-          {FLAG_KINDS.filter((k) => cmp.flags[k].a > 0 || cmp.flags[k].b > 0).map((k) => (
-            <tr key={k} className={cmp.flags[k].notable ? 'is-notable' : ''}>
-              <td>{FLAG_TEXT[k].title}</td>
-              <td className="num">{formatCount(cmp.flags[k].a)}</td>
-              <td className="num">{formatCount(cmp.flags[k].b)}</td>
-              <td className="num">
-                <Delta d={cmp.flags[k]} worseUp />
-              </td>
-            </tr>
-          ))}
-          {FLAG_KINDS.every((k) => cmp.flags[k].a === 0 && cmp.flags[k].b === 0) && (
+      <DataTable
+        columns={flagColumns(cmp)}
+        rows={flagged}
+        rowKey={(k) => k}
+        rowProps={(k) => ({ className: cmp.flags[k].notable ? 'is-notable' : undefined })}
+        className="compare-table"
+        after={
+          flagged.length === 0 && (
             <tr>
               <td className="muted" colSpan={4}>
                 No flags in either trace.
               </td>
             </tr>
-          )}
-        </tbody>
-      </table>
+          )
+        }
+      />
     </div>
   );
 }

@@ -1,10 +1,10 @@
-import { parseQuery, shortMethodName } from '@kvtrace/trace';
-import { useEffect, useState, type RefObject } from 'react';
+import { parseQuery } from '@kvtrace/trace';
+import { useEffect, useEffectEvent, useState, type RefObject } from 'react';
 import type { AnalysisSnapshot } from '../model/analysis.ts';
 import { formatRelSeconds } from '../model/format.ts';
 import type { Filters } from '../model/view-state.ts';
 import { filtersActive } from '../model/view-state.ts';
-import { methodHue } from './methods.ts';
+import { compactMethodName, methodHue } from './methods.ts';
 import { QueryInput } from './QueryInput.tsx';
 
 interface Props {
@@ -37,13 +37,20 @@ const TEXT_DEBOUNCE_MS = 180;
  */
 export function FilterBar({ methods, servers = [], analysis, total, onChange, onClear, inputRef }: Props) {
   const f = analysis.filters;
+  // What is typed. A query applied from elsewhere (a link, a brush, Clear) replaces it, adjusted
+  // while rendering (React's pattern for state that follows a prop), not copied in by an effect.
   const [text, setText] = useState(f.text);
-  useEffect(() => setText(f.text), [f.text]);
+  const [applied, setApplied] = useState(f.text);
+  if (f.text !== applied) {
+    setApplied(f.text);
+    setText(f.text);
+  }
+  const apply = useEffectEvent((t: string) => onChange({ text: t }));
   useEffect(() => {
     if (text === f.text || !parses(text)) return;
-    const t = setTimeout(() => onChange({ text }), TEXT_DEBOUNCE_MS);
+    const t = setTimeout(() => apply(text), TEXT_DEBOUNCE_MS);
     return () => clearTimeout(t);
-  }, [text]); // The debounce restarts on typing only; f.text catching up must not re-send.
+  }, [text, f.text]);
 
   const on = (m: number) => f.methods === null || f.methods.includes(m);
   const toggle = (m: number, solo: boolean) => {
@@ -72,7 +79,7 @@ export function FilterBar({ methods, servers = [], analysis, total, onChange, on
             onClick={(e) => toggle(m, e.altKey)}
             onDoubleClick={() => toggle(m, true)}
           >
-            {shortMethodName(q)}
+            {compactMethodName(q)}
           </button>
         ))}
       </div>
@@ -127,8 +134,8 @@ export function FilterBar({ methods, servers = [], analysis, total, onChange, on
         {idx?.error && <span className="badge badge-err" title={idx.error}>index incomplete</span>}
       </span>
       {active && (
-        <button type="button" className="btn btn-small" onClick={onClear}>
-          Clear filters
+        <button type="button" className="btn btn-small" aria-label="Clear filters" title="Clear every filter: methods, query, time window and key" onClick={onClear}>
+          Clear
         </button>
       )}
       {analysis.error && !/\(column \d+\)$/.test(analysis.error) && (

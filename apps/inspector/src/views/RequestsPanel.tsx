@@ -1,14 +1,17 @@
-import { FLAG_KINDS, PHASES, type FlagGroup, type FlagKind, type PhaseName } from '@kvtrace/trace';
+import { FLAG_KINDS, type FlagGroup, type FlagKind, type PhaseName } from '@kvtrace/trace';
 import { useEffect } from 'react';
 import type { AnalysisState } from '../model/analysis.ts';
 import { formatCount, formatDuration } from '../model/format.ts';
 import type { RequestRow } from '../model/queries.ts';
 import type { RecordStore } from '../model/record-store.ts';
 import { CallLink } from './CallLink.tsx';
+import { DataTable, type Column } from './DataTable.tsx';
 import { FLAG_TEXT, PHASE_FIELD, PHASE_TEXT } from './flag-text.ts';
 import { Kpi } from './Kpi.tsx';
 import { PhaseHistogram } from './PhaseHistogram.tsx';
+import { PhaseTable } from './PhaseTable.tsx';
 import { brushQuery } from './phase-query.ts';
+import { requestDurationText } from './span-text.ts';
 import { useExternal } from './use-external.ts';
 
 /** Calls listed per flag group before "and N more". */
@@ -53,33 +56,12 @@ export function RequestsPanel({ analysis, store, onJump }: { analysis: AnalysisS
         {formatCount(l.reads_paired)} read and {formatCount(l.writes_paired)} write key locks taken and given back; {formatCount(l.writes_refused)} reservations refused. Leaked and undecided count keys.
       </p>
       <h3 className="sub-title">Phase latency (one per request)</h3>
-      <table className="data-table phase-table">
-        <thead>
-          <tr>
-            <th>phase</th>
-            <th className="num">count</th>
-            <th className="num">p50</th>
-            <th className="num">p99</th>
-            <th className="num">max</th>
-            <th>distribution (drag to filter)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {PHASES.map((p) => {
-            const d = s.phases[p];
-            return (
-              <tr key={p} data-phase={p}>
-                <td>{PHASE_TEXT[p]}</td>
-                <td className="num">{formatCount(d.count)}</td>
-                <td className="num">{formatDuration(d.p50)}</td>
-                <td className="num">{formatDuration(d.p99)}</td>
-                <td className="num">{formatDuration(d.max)}</td>
-                <td className="hist-cell">{d.count > 0 && <PhaseHistogram hist={report.histograms[p]} label={PHASE_TEXT[p]} onBrush={brush(p)} />}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <PhaseTable
+        phases={s.phases}
+        figures={['p50', 'p99', 'max']}
+        extra={{ head: 'distribution (drag to filter)', cellClassName: 'hist-cell', cell: (p) => s.phases[p].count > 0 && <PhaseHistogram hist={report.histograms[p]} label={PHASE_TEXT[p]} onBrush={brush(p)} /> }}
+        className="phase-table"
+      />
       <h3 className="sub-title">
         Flags {flagged.length === 0 ? <span className="badge badge-ok">none</span> : <span className="badge badge-warn">{flagged.length} kinds</span>}
       </h3>
@@ -125,39 +107,37 @@ export function RequestsPanel({ analysis, store, onJump }: { analysis: AnalysisS
   );
 }
 
+const STATUS_TONE: Record<string, string> = { leaked: 'err', undecided: 'warn' };
+
 function SlowestTable({ rows, onJump }: { rows: RequestRow[]; onJump(call: number): void }) {
   if (rows.length === 0) return <p className="muted panel-hint">No requests in this trace.</p>;
+  const columns: Column<RequestRow>[] = [
+    {
+      head: 'request',
+      cellClassName: 'request-id',
+      cell: (q) => (
+        <span title={q.server ? `on ${q.server}` : undefined}>
+          <span className="muted">{q.kind}</span> {q.externalRequestId || `#${q.span}`}
+          {q.server && <span className="muted"> · {q.server}</span>}
+        </span>
+      ),
+    },
+    { head: 'status', cell: (q) => <span className={`badge badge-${STATUS_TONE[q.status] ?? 'ok'}`}>{q.status}</span> },
+    { head: 'hits', title: 'keys found (read or finished) / submitted', num: true, cell: (q) => `${q.found < 0 ? '?' : q.found}/${q.keys}` },
+    { head: 'wait', num: true, cell: (q) => formatDuration(q.phases.read_wait ?? NaN) },
+    { head: 'read', num: true, cell: (q) => formatDuration(q.phases.read_body ?? NaN) },
+    { head: 'release', num: true, cell: (q) => formatDuration(q.phases.read_release ?? NaN) },
+    // The same words as the call table's duration column for a request without an end.
+    { head: 'total', num: true, cell: (q) => requestDurationText(q.duration, q.status) },
+  ];
   return (
-    <table className="data-table request-table" data-testid="request-table">
-      <thead>
-        <tr>
-          <th>request</th>
-          <th>status</th>
-          <th className="num" title="keys found (read or finished) / submitted">hits</th>
-          <th className="num">wait</th>
-          <th className="num">read</th>
-          <th className="num">release</th>
-          <th className="num">total</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((q) => (
-          <tr key={q.span} className="is-link" data-kind={q.kind} data-status={q.status} onClick={() => onJump(q.calls[0]!)} title="Jump to its first call">
-            <td className="request-id" title={q.server ? `on ${q.server}` : undefined}>
-              <span className="muted">{q.kind}</span> {q.externalRequestId || `#${q.span}`}
-              {q.server && <span className="muted"> · {q.server}</span>}
-            </td>
-            <td>
-              <span className={`badge badge-${q.status === 'leaked' ? 'err' : q.status === 'undecided' ? 'warn' : 'ok'}`}>{q.status}</span>
-            </td>
-            <td className="num">{q.found < 0 ? `?/${q.keys}` : `${q.found}/${q.keys}`}</td>
-            <td className="num">{formatDuration(q.phases.read_wait ?? NaN)}</td>
-            <td className="num">{formatDuration(q.phases.read_body ?? NaN)}</td>
-            <td className="num">{formatDuration(q.phases.read_release ?? NaN)}</td>
-            <td className="num">{Number.isNaN(q.duration) ? 'open' : formatDuration(q.duration)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      columns={columns}
+      rows={rows}
+      rowKey={(q) => q.span}
+      rowProps={(q) => ({ className: 'is-link', 'data-kind': q.kind, 'data-status': q.status, onClick: () => onJump(q.calls[0]!), title: 'Jump to its first call' })}
+      className="request-table"
+      testId="request-table"
+    />
   );
 }

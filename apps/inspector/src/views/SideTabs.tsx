@@ -13,16 +13,11 @@ import { RequestsPanel } from './RequestsPanel.tsx';
 import { MarksPanel } from './MarksPanel.tsx';
 import { StatsPanel } from './StatsPanel.tsx';
 
-export const TABS = [
-  { id: 'call', label: 'Call' },
-  { id: 'key', label: 'Key' },
-  { id: 'requests', label: 'Requests' },
-  { id: 'stats', label: 'Stats' },
-  { id: 'compare', label: 'Compare' },
-  { id: 'marks', label: 'Marks' },
-] as const;
-export type Tab = (typeof TABS)[number]['id'];
-export const TAB_IDS: readonly string[] = TABS.map((t) => t.id);
+/** The panels, in tab order; a tab's label is its id capitalised (the id is what `tab=` links carry). */
+const TABS = ['call', 'key', 'requests', 'stats', 'compare', 'marks'] as const;
+export type Tab = (typeof TABS)[number];
+export const TAB_IDS: readonly string[] = TABS;
+const tabLabel = (t: Tab): string => t[0]!.toUpperCase() + t.slice(1);
 
 interface Props {
   tab: Tab;
@@ -46,9 +41,9 @@ export function SideTabs({ tab, onTab, inspector, snap, header, a, bookmarks, on
     <aside className="side-pane">
       <div className="tabs" role="tablist" aria-label="Panels">
         {TABS.map((t) => (
-          <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} className="tab" onClick={() => onTab(t.id)}>
-            {t.label}
-            {t.id === 'requests' && a.requests && a.requests.summary.flagCounts.read_leaked > 0 && <span className="tab-dot" aria-hidden="true" title="leaked locks" />}
+          <button key={t} type="button" role="tab" id={`tab-${t}`} aria-selected={tab === t} aria-controls={`panel-${t}`} className="tab" onClick={() => onTab(t)}>
+            {tabLabel(t)}
+            {t === 'requests' && a.requests && a.requests.summary.flagCounts.read_leaked > 0 && <span className="tab-dot" aria-hidden="true" title="leaked locks" />}
           </button>
         ))}
       </div>

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import type { AnalysisState } from '../model/analysis.ts';
 import { formatCount, formatDuration, formatRate } from '../model/format.ts';
 import type { Filters } from '../model/view-state.ts';
+import { DataTable, type Column } from './DataTable.tsx';
 import { Kpi } from './Kpi.tsx';
 import { PhaseTable } from './PhaseTable.tsx';
 import { compactMethodName, methodHue } from './methods.ts';
@@ -34,26 +35,7 @@ export function StatsPanel({ analysis, onFilter }: Props) {
         <Kpi label="mean rate" value={formatRate(st.duration > 0 ? st.calls / st.duration : 0, 'calls')} />
         <Kpi label="keys / call p50" value={String(st.keysPerCall.p50)} />
       </div>
-      <table className="data-table stats-table">
-        <thead>
-          <tr>
-            <th>method</th>
-            <th className="num">count</th>
-            <th className="num">share</th>
-            <th className="spark-cell">calls/s over time</th>
-            <th className="num" title="keys per call: p50 / p90 / max">
-              keys
-              <br />
-              p50/p90/max
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {st.methods.map((m) => (
-            <MethodRow key={m.methodId} m={m} st={st} peak={peak} onFilter={onFilter} />
-          ))}
-        </tbody>
-      </table>
+      <DataTable columns={methodColumns(st, peak, onFilter)} rows={st.methods} rowKey={(m) => m.methodId} rowProps={(m) => ({ 'data-method': m.name })} className="stats-table" />
       <h3 className="sub-title">Keys per call</h3>
       <KeysHistogram k={st.keysPerCall} />
       {st.lifecycle && (
@@ -66,60 +48,85 @@ export function StatsPanel({ analysis, onFilter }: Props) {
   );
 }
 
-function MethodRow({ m, st, peak, onFilter }: { m: MethodStats; st: TraceStats; peak: number; onFilter(p: Partial<Filters>): void }) {
-  const hue = methodHue(m.qualname);
-  const W = 120, H = 24;
-  const n = m.rateOverTime.length;
-  const bw = W / Math.max(1, n);
-  return (
-    <tr data-method={m.name}>
-      <td>
-        <button type="button" className="link method-link" title={`Show only ${m.name} calls`} onClick={() => onFilter({ methods: [m.methodId] })}>
-          <span className="method-chip" style={{ ['--hue' as string]: hue }} title={m.qualname}>
+const SPARK_W = 120, SPARK_H = 24;
+
+/** The per-method table: a click on the method or its count filters to it, a click on a bin selects its time window. */
+function methodColumns(st: TraceStats, peak: number, onFilter: (p: Partial<Filters>) => void): Column<MethodStats>[] {
+  const only = (m: MethodStats) => () => onFilter({ methods: [m.methodId] });
+  return [
+    {
+      head: 'method',
+      cell: (m) => (
+        <button type="button" className="link method-link" title={`Show only ${m.name} calls`} onClick={only(m)}>
+          <span className="method-chip" style={{ ['--hue' as string]: methodHue(m.qualname) }} title={m.qualname}>
             {compactMethodName(m.qualname)}
           </span>
         </button>
-      </td>
-      <td className="num">
-        <button type="button" className="link" onClick={() => onFilter({ methods: [m.methodId] })}>
+      ),
+    },
+    {
+      head: 'count',
+      num: true,
+      cell: (m) => (
+        <button type="button" className="link" onClick={only(m)}>
           {formatCount(m.count)}
         </button>
-      </td>
-      <td className="num">
+      ),
+    },
+    {
+      head: 'share',
+      num: true,
+      cell: (m) => (
         <span className="share">
-          <span className="share-bar" style={{ width: Math.max(1, Math.round(m.share * 48)), background: `hsl(${hue} 70% 52%)` }} />
+          <span className="share-bar" style={{ width: Math.max(1, Math.round(m.share * 48)), background: `hsl(${methodHue(m.qualname)} 70% 52%)` }} />
           {(m.share * 100).toFixed(1)}%
         </span>
-      </td>
-      <td className="spark-cell">
-        {/* Stretched to its column (preserveAspectRatio none): the table takes the card's width, never more. */}
-        <svg className="spark" height={H} viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={`${m.name}: mean ${formatRate(m.rate, 'calls')}`}>
-          <title>{`mean ${formatRate(m.rate, 'calls')}; click a bar to select its time window`}</title>
-          {m.rateOverTime.map((r, i) => {
-            const h = r <= 0 ? 0 : Math.max(1, (r / peak) * (H - 2));
-            const t0 = st.bins.start + i * st.bins.width;
-            return (
-              <rect
-                key={i}
-                x={i * bw}
-                y={H - h}
-                width={Math.max(1, bw - 0.5)}
-                height={Math.max(h, 0)}
-                fill={`hsl(${hue} 70% 52%)`}
-                className="spark-bin"
-                onClick={() => onFilter({ t0, t1: t0 + st.bins.width, methods: [m.methodId] })}
-              >
-                <title>{`${r.toFixed(0)} calls/s at ${t0.toFixed(3)} s`}</title>
-              </rect>
-            );
-          })}
-          <rect x={0} y={0} width={W} height={H} fill="transparent" pointerEvents="none" />
-        </svg>
-      </td>
-      <td className="num mono">
-        {m.keysPerCall.p50}/{m.keysPerCall.p90}/{m.keysPerCall.max}
-      </td>
-    </tr>
+      ),
+    },
+    { head: 'calls/s over time', className: 'spark-cell', cell: (m) => <RateSpark m={m} st={st} peak={peak} onFilter={onFilter} /> },
+    {
+      head: (
+        <>
+          keys
+          <br />
+          p50/p90/max
+        </>
+      ),
+      title: 'keys per call: p50 / p90 / max',
+      num: true,
+      cellClassName: 'mono',
+      cell: (m) => `${m.keysPerCall.p50}/${m.keysPerCall.p90}/${m.keysPerCall.max}`,
+    },
+  ];
+}
+
+function RateSpark({ m, st, peak, onFilter }: { m: MethodStats; st: TraceStats; peak: number; onFilter(p: Partial<Filters>): void }) {
+  const hue = methodHue(m.qualname);
+  const bw = SPARK_W / Math.max(1, m.rateOverTime.length);
+  return (
+    // Stretched to its column (preserveAspectRatio none): the table takes the card's width, never more.
+    <svg className="spark" height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} preserveAspectRatio="none" role="img" aria-label={`${m.name}: mean ${formatRate(m.rate, 'calls')}`}>
+      <title>{`mean ${formatRate(m.rate, 'calls')}; click a bar to select its time window`}</title>
+      {m.rateOverTime.map((r, i) => {
+        const h = r <= 0 ? 0 : Math.max(1, (r / peak) * (SPARK_H - 2));
+        const t0 = st.bins.start + i * st.bins.width;
+        return (
+          <rect
+            key={i}
+            x={i * bw}
+            y={SPARK_H - h}
+            width={Math.max(1, bw - 0.5)}
+            height={Math.max(h, 0)}
+            fill={`hsl(${hue} 70% 52%)`}
+            className="spark-bin"
+            onClick={() => onFilter({ t0, t1: t0 + st.bins.width, methods: [m.methodId] })}
+          >
+            <title>{`${r.toFixed(0)} calls/s at ${t0.toFixed(3)} s`}</title>
+          </rect>
+        );
+      })}
+      <rect x={0} y={0} width={SPARK_W} height={SPARK_H} fill="transparent" pointerEvents="none" />
+    </svg>
   );
 }
 

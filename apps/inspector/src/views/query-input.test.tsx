@@ -54,3 +54,36 @@ describe('QueryInput', () => {
     expect(input.getAttribute('aria-invalid')).toBe('true');
   });
 });
+
+describe('FilterBar query draft', () => {
+  it('sends a typed query once after the pause, and a query applied elsewhere replaces the draft', async () => {
+    const { FilterBar } = await import('./FilterBar.tsx');
+    const { NO_FILTERS } = await import('../model/view-state.ts');
+    vi.useFakeTimers();
+    try {
+      const onChange = vi.fn();
+      const snap = (text: string) => ({ filters: { ...NO_FILTERS, text }, rows: null, pending: false, lastQueryMs: null, error: null, index: null }) as never;
+      const draw = (text: string) => <FilterBar methods={METHODS} analysis={snap(text)} total={10} onChange={onChange} onClear={() => undefined} inputRef={createRef()} />;
+      const view = render(draw(''));
+      const input = screen.getByRole<HTMLInputElement>('searchbox', { name: 'Argument query' });
+      fireEvent.change(input, { target: { value: 'keys>2', selectionStart: 6 } });
+      // A parent render while typing (a live trace re-renders often) neither sends nor restarts anything.
+      view.rerender(draw(''));
+      act(() => vi.advanceTimersByTime(1000));
+      expect(onChange.mock.calls).toEqual([[{ text: 'keys>2' }]]);
+      // The applied query catches up: nothing is sent again.
+      view.rerender(draw('keys>2'));
+      act(() => vi.advanceTimersByTime(1000));
+      expect(onChange).toHaveBeenCalledTimes(1);
+      // Applied from elsewhere (a link, a histogram brush, Clear): the box shows it, and does not send its old draft.
+      view.rerender(draw('wait>5ms'));
+      expect(input.value).toBe('wait>5ms');
+      view.rerender(draw(''));
+      expect(input.value).toBe('');
+      act(() => vi.advanceTimersByTime(1000));
+      expect(onChange).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

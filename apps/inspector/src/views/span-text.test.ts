@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CallSpan } from '../model/queries.ts';
-import { spanCell, spanTitle } from './span-text.ts';
+import { requestDurationText, spanCell, spanTitle } from './span-text.ts';
 
 const read = (over: Partial<CallSpan>): CallSpan => ({ call: 3, span: 1, kind: 'read', status: 'done', externalRequestId: 'req-17', duration: 0.0124, phases: { read_wait: 0.003, read_body: 0.001, read_release: 0.0084 }, ...over });
 
@@ -19,5 +19,12 @@ describe('the duration column', () => {
     expect(spanTitle(read({ status: 'undecided', duration: NaN, phases: { read_wait: 0.003, read_body: NaN } }))).toMatch(/not ended by the end of the trace .*: wait 3\.0 ms$/);
     expect(spanCell({ call: 1, span: -1, kind: null, status: '', externalRequestId: '', duration: NaN, phases: {} })).toBe('');
     expect(spanCell(undefined)).toBe('');
+  });
+
+  it("is the Requests panel's total too (a miss reads 'miss' there as here, not 'open')", () => {
+    expect(requestDurationText(NaN, 'miss')).toBe('miss');
+    expect(requestDurationText(NaN, 'refused')).toBe('refused');
+    expect(requestDurationText(NaN, 'undecided')).toBe('open');
+    expect(requestDurationText(0.0124, 'done')).toBe('12.4 ms');
   });
 });

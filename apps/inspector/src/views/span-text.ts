@@ -13,13 +13,17 @@ const NO_END: Record<string, string> = {
 };
 
 /**
- * The duration column's text: the request's duration; '' when the call is in no request; for one
- * that never ended, how it stands (`miss`, `refused`, `open`...).
+ * A request's duration as the call table and the Requests panel show it: the duration, or for a
+ * request that never ended, how it stands (`miss`, `refused`, `warm`, `leaked`, `open`).
  */
+export function requestDurationText(duration: number, status: string): string {
+  if (!Number.isNaN(duration)) return formatDuration(duration);
+  return status === 'undecided' || status === 'done' ? 'open' : status;
+}
+
+/** The duration column's text: the call's request's (requestDurationText); '' when the call is in no request. */
 export function spanCell(s: CallSpan | undefined): string {
-  if (!s || s.span < 0) return '';
-  if (!Number.isNaN(s.duration)) return formatDuration(s.duration);
-  return s.status === 'undecided' || s.status === 'done' ? 'open' : s.status;
+  return !s || s.span < 0 ? '' : requestDurationText(s.duration, s.status);
 }
 
 /**

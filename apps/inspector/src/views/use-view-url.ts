@@ -26,6 +26,8 @@ export function useViewUrl(
   analysis: AnalysisState,
   a: AnalysisSnapshot,
   extras: LinkExtras | null = null,
+  /** The link that opened the page: its view, to apply once its trace is ready, and what was not understood in it. */
+  initial: { pending: ViewParams | null; problems: readonly LinkProblem[] } = { pending: null, problems: [] },
 ): {
   pending: ViewParams | null;
   setPending(v: ViewParams | null): void;
@@ -33,9 +35,9 @@ export function useViewUrl(
   addProblems(p: readonly LinkProblem[]): void;
   clearProblems(): void;
 } {
-  const pending = useRef<ViewParams | null>(null);
+  const pending = useRef<ViewParams | null>(initial.pending);
   const applied = useRef(false);
-  const [problems, setProblems] = useState<readonly LinkProblem[]>([]);
+  const [problems, setProblems] = useState<readonly LinkProblem[]>(initial.problems);
   /**
    * A live link's method names and the ids they resolved to. A followed trace meets its methods as
    * calls arrive, so names not seen yet must not be dropped: they are re-resolved as methods appear
@@ -47,7 +49,9 @@ export function useViewUrl(
   const ended = session.state === 'ready' || session.state === 'partial';
 
   // Apply a link's view: when the load is over, or (live) as soon as calls are there.
-  const canApply = session.header !== null && (ended || (opened?.follow === true && session.progress.records > 0));
+  const records = session.progress.records;
+  const canApply = session.header !== null && (ended || (opened?.follow === true && records > 0));
+  // Once: `applied` makes the runs that follow (a live trace's every batch) return at once.
   useEffect(() => {
     const v = pending.current;
     if (!v || !canApply || applied.current) return;
@@ -61,8 +65,8 @@ export function useViewUrl(
     analysis.setFilters({ methods: ids, t0: v.t0, t1: v.t1, text: v.text, keyId: v.keyId });
     if (v.selected !== null) analysis.select(v.selected);
     // A live trace may still meet the methods and the call: those are judged when it ends.
-    if (!following) setProblems((p) => [...p, ...unresolved(v, methods, session.progress.records)]);
-  }, [canApply, analysis, methods]);
+    if (!following) setProblems((p) => [...p, ...unresolved(v, methods, records)]);
+  }, [canApply, analysis, methods, following, records]);
 
   // Runs before the URL writer below, which trusts linkMethods to be current (cleared on a user change).
   useEffect(() => {
@@ -72,7 +76,7 @@ export function useViewUrl(
     // The live snapshot, not `a`: in the commit that applied the link, `a` predates it.
     if (analysis.getSnapshot().filters.methods !== l.ids || !following) {
       if (!following && analysis.getSnapshot().filters.methods === l.ids) {
-        setProblems((p) => [...p, ...unresolved({ ...parseViewParams(''), methods: [...l.names] }, methods, session.progress.records)]);
+        setProblems((p) => [...p, ...unresolved({ ...parseViewParams(''), methods: [...l.names] }, methods, records)]);
       }
       linkMethods.current = null;
       return;
@@ -81,7 +85,7 @@ export function useViewUrl(
     if (ids.length === l.ids.length) return;
     linkMethods.current = { names: l.names, ids };
     analysis.setFilters({ methods: ids });
-  }, [methods, following, a.filters.methods, analysis]);
+  }, [methods, following, a.filters.methods, analysis, records]);
 
   useEffect(() => {
     // Nothing open yet (the link is still to be read), or a link's view still to be applied.
@@ -144,5 +148,3 @@ function unresolved(v: ViewParams, methods: readonly string[], records: number):
   if (v.selected !== null && v.selected >= records) out.push({ param: `sel=${v.selected}`, reason: `this trace has ${records.toLocaleString('en-US')} calls` });
   return out;
 }
-
-export const initialViewParams = (): ViewParams => parseViewParams(window.location.search);

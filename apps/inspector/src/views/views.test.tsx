@@ -4,7 +4,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-libra
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createInspector } from '../inspector.ts';
 import type { MainMessage, OpenRequest, WorkerMessage } from '../load/protocol.ts';
-import { batchOf, testTrace } from '../model/test-trace.ts';
+import { batchOf, testTrace } from '../test-support/test-trace.ts';
 import { ArgsCache } from '../model/args-cache.ts';
 import { CallSpanCache } from '../model/call-spans.ts';
 import { RecordStore } from '../model/record-store.ts';
@@ -92,6 +92,22 @@ describe('App', () => {
     expect(screen.getByTestId('arg-view').getAttribute('data-index')).toBe('2');
     expect(screen.getByTestId('arg-tree').textContent).toContain('ObjectKey');
     expect(screen.getByTestId('arg-tree').textContent).toContain('float16');
+    expect(screen.queryByTestId('arg-violation')).toBeNull();
+  });
+
+  it("says what LMCache would refuse in a call's arguments, at the value at fault", async () => {
+    const { inspector, root } = setup();
+    // An '@' in model_name: LMCache's ObjectKey refuses it (the recorder would not have written it).
+    act(() => inspector.openFile(new File([testTrace(4, 2, 'llama@8b').slice()], 'refused.lct')));
+    await waitFor(() => expect(root().getAttribute('data-state')).toBe('ready'));
+    fireEvent.click(screen.getByRole('grid').querySelectorAll('.grid-body [role=row]')[1]!);
+    await waitFor(() => expect(screen.getByTestId('arg-violation')).toBeTruthy());
+    expect(screen.getByTestId('arg-violation').textContent).toMatch(/^LMCache would refuse this record keys\[0\]\.model_name contains "@"/);
+    // The key holding it is opened down to the value, which carries the badge and the rule.
+    const badge = screen.getByTestId('violation-badge');
+    expect(badge.closest('.tree-line')!.querySelector('.tree-name')!.textContent).toBe('model_name');
+    expect(badge.title).toContain('contains "@"');
+    expect(screen.getAllByTestId('violation-badge')).toHaveLength(1);
   });
 
   it('moves with the keyboard, and the details follow the cursor', async () => {
@@ -132,9 +148,21 @@ describe('CallTable keyboard cursor', () => {
     store.append(batchOf(testTrace(n)).batch);
     const args = new ArgsCache(store, createDefaultRegistry());
     const onSelect = vi.fn<(call: number) => void>();
-    const props = { store, args, spans: new CallSpanCache(), version: 1, selected: null, onSelect, emptyText: 'no calls' };
-    const view = render(<CallTable {...props} rows={null} count={n} />);
-    const show = (rows: Uint32Array | null) => view.rerender(<CallTable {...props} rows={rows} count={rows === null ? n : rows.length} />);
+    // The table is controlled: its cursor is the selection the page feeds back, as App does.
+    let shown: Uint32Array | null = null;
+    let selected: number | null = null;
+    const props = { store, args, spans: new CallSpanCache(), version: 1, emptyText: 'no calls' };
+    const draw = () => <CallTable {...props} rows={shown} count={shown === null ? n : shown.length} selected={selected} onSelect={select} />;
+    const select = (call: number) => {
+      onSelect(call);
+      selected = call;
+      view.rerender(draw());
+    };
+    const view = render(draw());
+    const show = (rows: Uint32Array | null) => {
+      shown = rows;
+      view.rerender(draw());
+    };
     return { grid: screen.getByRole('grid'), show, onSelect };
   };
 
@@ -207,6 +235,39 @@ describe('live deep links', () => {
   });
 });
 
+describe('Timeline view', () => {
+  it('brings a new selection into view once, and lets the user pan away from it', async () => {
+    const { Timeline } = await import('./timeline/Timeline.tsx');
+    const store = new RecordStore();
+    store.append(batchOf(testTrace(100)).batch);
+    const draw = (selected: number | null) => (
+      <Timeline store={store} methods={store.methods} count={100} version={1} rows={null} hiddenMethods={new Set()} window={null} selected={selected} marks={[]} slices={null} onBrush={() => undefined} onSelect={() => undefined} />
+    );
+    const view = render(draw(null));
+    const timeline = screen.getByTestId('timeline');
+    const shown = () => [Number(timeline.dataset.viewT0), Number(timeline.dataset.viewT1)] as const;
+    // Calls are 1 ms apart from 0: zoomed in 4x, the view is 0.037 to 0.062 s.
+    fireEvent.keyDown(timeline, { key: '+' });
+    fireEvent.keyDown(timeline, { key: '+' });
+    const [z0, z1] = shown();
+    expect(z1 - z0).toBeCloseTo(0.099 / 4, 6);
+    // Call 90 (t = 0.090) is outside: the view moves to it, same span, kept inside the trace.
+    view.rerender(draw(90));
+    expect(shown()[0]).toBeCloseTo(0.099 - (z1 - z0), 6);
+    expect(shown()[1]).toBeCloseTo(0.099, 6);
+    // Call 80 is inside that view: nothing moves.
+    const moved = shown();
+    view.rerender(draw(80));
+    expect(shown()).toEqual(moved);
+    // Panning away from the selection is allowed; a render with the same selection keeps the pan.
+    fireEvent.keyDown(timeline, { key: 'ArrowLeft' });
+    const panned = shown();
+    expect(panned[0]).toBeLessThan(moved[0]);
+    view.rerender(draw(80));
+    expect(shown()).toEqual(panned);
+  });
+});
+
 describe('Timeline brushing', () => {
   it('ends a drag when the pointer is cancelled, so no brush sticks to later moves', async () => {
     const { Timeline } = await import('./timeline/Timeline.tsx');
@@ -214,7 +275,7 @@ describe('Timeline brushing', () => {
     store.append(batchOf(testTrace(100)).batch);
     const onBrush = vi.fn();
     const view = render(
-      <Timeline store={store} count={100} version={1} rows={null} hiddenMethods={new Set()} window={null} selected={null} marks={[]} slices={null} onBrush={onBrush} onSelect={() => undefined} />,
+      <Timeline store={store} methods={store.methods} count={100} version={1} rows={null} hiddenMethods={new Set()} window={null} selected={null} marks={[]} slices={null} onBrush={onBrush} onSelect={() => undefined} />,
     );
     const canvas = view.container.querySelector('canvas')!;
     canvas.setPointerCapture = () => undefined;

@@ -1,17 +1,20 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type WheelEvent } from 'react';
 import type { RecordStore } from '../../model/record-store.ts';
-import { density, extentOf, keepInView, nearestCall, panBy, zoomAt, type TimeRange } from '../../model/timeline.ts';
+import { columnsAt, density, extentOf, keepInView, nearestCall, panBy, zoomAt, type TimeRange } from '../../model/timeline.ts';
 import { isTyping } from '../keys.ts';
 import { compactMethodName, methodHue } from '../methods.ts';
 import { serverHue } from '../servers.ts';
 import { drawTimeline, timelineLayout, timeOfX, type Lane } from './draw.ts';
-import { SLICE_TRACKS, sliceCoverage, type SliceColumns } from './slices.ts';
-import { themeColors, useThemeVersion } from './theme.ts';
+import { SLICE_TRACKS, type SliceColumns } from '../../model/queries.ts';
+import { sliceCoverage } from './slices.ts';
+import { useThemeColors } from './theme.ts';
 
 const NONE: readonly string[] = [];
 
 interface Props {
   store: RecordStore;
+  /** The method table as of `version` (qualnames by method id). */
+  methods: readonly string[];
   count: number;
   /** Session version: the store grows in place while loading. */
   version: number;
@@ -35,21 +38,31 @@ interface Props {
  * Several traces open as one get a track per server above the method lanes (the store's file
  * column mapped to each file's trace); a click there selects that server's nearest call.
  */
-export function Timeline({ store, count, version, rows, hiddenMethods, window: win, selected, marks, slices, onBrush, onSelect }: Props) {
+export function Timeline({ store, methods, count, version, rows, hiddenMethods, window: win, selected, marks, slices, onBrush, onSelect }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(800);
   const [view, setView] = useState<TimeRange | null>(null);
   const [drag, setDrag] = useState<{ x0: number; x1: number } | null>(null);
-  const theme = useThemeVersion();
-  const labels = useMemo(() => store.methods.map(compactMethodName), [store, store.methods.length]);
+  const colors = useThemeColors();
+  const labels = useMemo(() => methods.map(compactMethodName), [methods]);
   const servers = store.severalServers ? store.servers : NONE;
   // The file column holds file ids; a server track counts a file's calls in its trace's lane.
   // `servers` is a new array whenever the store's set (and so its files) changes.
   const traceOfFile = useMemo(() => (servers.length > 0 ? Uint16Array.from(store.files, (f) => f.trace) : null), [store, servers]);
-  const layout = useMemo(() => timelineLayout(width, labels, slices ? SLICE_TRACKS.length : 0, servers), [width, labels, slices !== null, servers]);
-  // The store grows in place: `version` is what says it changed.
-  const extent = useMemo(() => extentOf(store.tMono, count), [store, count, version]);
+  const sliceTracks = slices ? SLICE_TRACKS.length : 0;
+  const layout = useMemo(() => timelineLayout(width, labels, sliceTracks, servers), [width, labels, sliceTracks, servers]);
+  // The store grows in place: `cols` is it as of this version, and what the memos below are keyed on.
+  const cols = useMemo(() => columnsAt(store, count, version), [store, count, version]);
+  const extent = useMemo(() => extentOf(cols.tMono, cols.count), [cols]);
+
+  // A new selection brings its call into view (adjusted while rendering, as React documents for
+  // state that follows a prop); panning away from it afterwards is allowed.
+  const [viewSelected, setViewSelected] = useState(selected);
+  if (selected !== viewSelected) {
+    setViewSelected(selected);
+    if (view !== null && selected !== null && selected < count) setView(keepInView(view, store.tMono[selected]!, extent));
+  }
   const shown = view ?? extent;
   const { t0: shownT0, t1: shownT1 } = shown;
 
@@ -62,29 +75,19 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
     return () => ro.disconnect();
   }, []);
 
-  // The selected call stays in view.
-  useEffect(() => {
-    if (selected === null || selected >= count || view === null) return;
-    const next = keepInView(view, store.tMono[selected]!, extent);
-    if (next !== view) setView(next);
-  }, [selected]); // Only a new selection moves the view; panning away from it afterwards is allowed.
-
   // Densities walk every call (millions): only when the data, rows, range or plot size change, not
   // on every render (each pointer move while brushing).
   const lanes = layout.lanes;
   const plotW = layout.plotW;
-  const all = useMemo(() => density(store.tMono, store.method, count, null, lanes, { t0: shownT0, t1: shownT1 }, plotW), [store, count, version, lanes, shownT0, shownT1, plotW]);
-  const hit = useMemo(
-    () => (rows === null ? null : density(store.tMono, store.method, count, rows, lanes, { t0: shownT0, t1: shownT1 }, plotW)),
-    [store, count, version, rows, lanes, shownT0, shownT1, plotW],
-  );
+  const all = useMemo(() => density(cols.tMono, cols.method, cols.count, null, lanes, { t0: shownT0, t1: shownT1 }, plotW), [cols, lanes, shownT0, shownT1, plotW]);
+  const hit = useMemo(() => (rows === null ? null : density(cols.tMono, cols.method, cols.count, rows, lanes, { t0: shownT0, t1: shownT1 }, plotW)), [cols, rows, lanes, shownT0, shownT1, plotW]);
   const serverAll = useMemo(
-    () => (traceOfFile ? density(store.tMono, store.file, count, null, servers.length, { t0: shownT0, t1: shownT1 }, plotW, traceOfFile) : null),
-    [store, count, version, traceOfFile, servers, shownT0, shownT1, plotW],
+    () => (traceOfFile ? density(cols.tMono, cols.file, cols.count, null, servers.length, { t0: shownT0, t1: shownT1 }, plotW, traceOfFile) : null),
+    [cols, traceOfFile, servers, shownT0, shownT1, plotW],
   );
   const serverHit = useMemo(
-    () => (traceOfFile && rows !== null ? density(store.tMono, store.file, count, rows, servers.length, { t0: shownT0, t1: shownT1 }, plotW, traceOfFile) : null),
-    [store, count, version, rows, traceOfFile, servers, shownT0, shownT1, plotW],
+    () => (traceOfFile && rows !== null ? density(cols.tMono, cols.file, cols.count, rows, servers.length, { t0: shownT0, t1: shownT1 }, plotW, traceOfFile) : null),
+    [cols, rows, traceOfFile, servers, shownT0, shownT1, plotW],
   );
   const coverage = useMemo(() => (slices ? sliceCoverage(slices, { t0: shownT0, t1: shownT1 }, plotW) : null), [slices, shownT0, shownT1, plotW]);
 
@@ -96,11 +99,11 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
     canvas.width = Math.round(layout.width * dpr);
     canvas.height = Math.round(layout.height * dpr);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const laneList: Lane[] = labels.map((label, m) => ({ label, hue: methodHue(store.methods[m] ?? ''), off: hiddenMethods.has(m) }));
+    const laneList: Lane[] = labels.map((label, m) => ({ label, hue: methodHue(methods[m] ?? ''), off: hiddenMethods.has(m) }));
     const report = drawTimeline(ctx, {
       layout,
       view: shown,
-      colors: themeColors(canvas),
+      colors,
       lanes: laneList,
       all,
       hit,
@@ -117,7 +120,7 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
       el.dataset.ticks = JSON.stringify(report.ticks.map((t) => [t.text, Math.round(t.x), Math.round(t.width)]));
       el.dataset.labels = JSON.stringify(report.labels.map((t) => t.text));
     }
-  }, [layout, shown, all, hit, serverAll, serverHit, servers, traceOfFile, coverage, win, drag, selected, marks, count, labels, hiddenMethods, theme, store]);
+  }, [layout, shown, all, hit, serverAll, serverHit, servers, traceOfFile, coverage, win, drag, selected, marks, count, labels, methods, hiddenMethods, colors, store]);
 
   const localX = (e: { clientX: number }) => e.clientX - canvasRef.current!.getBoundingClientRect().left;
   const right = layout.labelW + plotW;
@@ -171,6 +174,9 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
     if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) pan((e.shiftKey ? e.deltaY : e.deltaX) / 600);
     else zoom(Math.pow(1.0015, e.deltaY), tOf(Math.max(layout.labelW, localX(e))));
   };
+  // Drag brushes, click selects, wheel zooms (or pans, sideways or with Shift).
+  const gestures = { onPointerDown, onPointerMove, onPointerUp, onPointerCancel: endDrag, onLostPointerCapture: endDrag, onWheel };
+
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const k = { '+': 'in', '=': 'in', '-': 'out', ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'in', ArrowDown: 'out' }[e.key];
     if (k === 'in') zoom(0.5);
@@ -212,17 +218,7 @@ export function Timeline({ store, count, version, rows, hiddenMethods, window: w
   const zoomed = view !== null && (view.t0 > extent.t0 || view.t1 < extent.t1);
   return (
     <div className="timeline" ref={wrapRef} role="group" aria-label="Timeline" tabIndex={0} onKeyDown={onKeyDown} data-testid="timeline" data-view-t0={shown.t0} data-view-t1={shown.t1}>
-      <canvas
-        ref={canvasRef}
-        style={{ width: layout.width, height: layout.height }}
-        aria-hidden="true"
-        onPointerDown={onPointerDown}
-        onPointerMove={onPointerMove}
-        onPointerUp={onPointerUp}
-        onPointerCancel={endDrag}
-        onLostPointerCapture={endDrag}
-        onWheel={onWheel}
-      />
+      <canvas ref={canvasRef} style={{ width: layout.width, height: layout.height }} aria-hidden="true" {...gestures} />
       <div className="timeline-tools">
         <button type="button" className="btn btn-small" onClick={() => zoom(0.5)} title="Zoom in (+, W)">+</button>
         <button type="button" className="btn btn-small" onClick={() => zoom(2)} title="Zoom out (−, S)">−</button>

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { density, nearestCall, type TimeRange } from '../../model/timeline.ts';
 import { drawTimeline, fitText, tickLabel, timelineLayout, xOfTime, type DrawContext, type TimelineColors, type TimelineScene } from './draw.ts';
-import { SLICE_TRACKS, SliceStatus, sliceCoverage, type SliceColumns } from './slices.ts';
+import { SLICE_TRACKS, SliceStatus, type SliceColumns } from '../../model/queries.ts';
+import { sliceCoverage } from './slices.ts';
 
 /** A 2D context that records what is drawn; text is 6.6 px a character (11 px monospace). */
 class FakeContext implements DrawContext {

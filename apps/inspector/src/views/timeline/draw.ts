@@ -1,5 +1,6 @@
 import { tickStep, type Density, type TimeRange } from '../../model/timeline.ts';
-import { SLICE_TRACKS, type SliceCoverage } from './slices.ts';
+import { SLICE_TRACKS } from '../../model/queries.ts';
+import type { SliceCoverage } from './slices.ts';
 
 /**
  * The timeline's pure drawing: a scene (layout, view, densities, slices, selection, colours) in,

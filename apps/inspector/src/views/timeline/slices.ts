@@ -1,24 +1,5 @@
+import { SLICE_TRACKS, SliceStatus, type SliceColumns } from '../../model/queries.ts';
 import type { TimeRange } from '../../model/timeline.ts';
-
-/**
- * Request spans as slices, columnar (what the worker's request analysis posts): one row per span
- * and phase. `t1` NaN is a span still open at the end of the trace (drawn to the right edge).
- */
-export interface SliceColumns {
-  length: number;
-  /** 0 write, 1 read. */
-  kind: Uint8Array;
-  t0: Float64Array;
-  t1: Float64Array;
-  /** Index into SLICE_TRACKS: the track the slice is drawn on. */
-  phase: Uint8Array;
-  /** SliceStatus. */
-  status: Uint8Array;
-}
-
-/** One track per phase, top to bottom, as Perfetto draws thread slices. */
-export const SLICE_TRACKS = ['wait', 'read', 'release', 'write'] as const;
-export const SliceStatus = { ok: 0, leaked: 1, undecided: 2 } as const;
 
 /** Per track and pixel column: how many slices of each status cover it. */
 export interface SliceCoverage {
