@@ -162,7 +162,7 @@ test('statistics: clicking a method filters the table to it', async ({ page }) =
   await expect(app.methodToggle('reserve_write')).toHaveAttribute('aria-pressed', 'false');
 });
 
-test('compare two traces side by side', async ({ page }) => {
+test('compare two traces side by side; the compared trace and the open tab are in the permalink', async ({ page }) => {
   const app = new InspectorPage(page);
   await app.goto('?trace=workload-small.lct');
   await app.expectState('ready');
@@ -174,4 +174,12 @@ test('compare two traces side by side', async ({ page }) => {
   await expect(result.locator('tr[data-method=reserve_write] td.num').nth(1)).toHaveText(String(RESERVE_CALLS));
   await expect(result.locator('tr.is-notable').first()).toBeVisible();
   await app.screenshot('compare');
+  await expect.poll(() => app.url().searchParams.get('cmp')).toBe(LIFECYCLE_TRACE);
+  expect(app.url().searchParams.get('tab')).toBe('compare');
+
+  await page.reload();
+  await app.expectState('ready');
+  await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
+  await expect(result).toContainText(LIFECYCLE_TRACE);
+  await expect(result.locator('tr[data-method=reserve_write] td.num').nth(1)).toHaveText(String(RESERVE_CALLS));
 });

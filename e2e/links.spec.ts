@@ -2,12 +2,14 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
-import { LIFECYCLE_TRACE } from './support/gen-lifecycle-trace.ts';
 import { InspectorPage } from './support/inspector-page.ts';
 import { TRACES_DIR } from './support/paths.ts';
 import { countRecords } from './support/trace-facts.ts';
 
-/** Issue 13, gaps 3 and 4 and defect 6: what a link carries, and what it says when part of it is wrong. */
+/**
+ * Issue 13, gaps 3 and 4 and defect 6: what a link carries, and what it says when part of it is wrong.
+ * The compared trace and the open tab in the permalink are checked with Compare, in analysis.spec.ts.
+ */
 
 /** Serves one trace from another origin (another port), with or without CORS, with Range. */
 async function otherOrigin(cors: boolean): Promise<{ url: string; server: Server }> {
@@ -62,24 +64,6 @@ test('?url= to a site without CORS fails with the reason and what to do', async 
   } finally {
     other.server.close();
   }
-});
-
-test('the compared trace and the open tab are in the permalink', async ({ page }) => {
-  const app = new InspectorPage(page);
-  await app.goto('?trace=workload-small.lct');
-  await app.expectState('ready');
-  await app.indexed();
-  await app.openTab('Compare');
-  await page.getByRole('combobox', { name: 'Server trace to compare with' }).selectOption(LIFECYCLE_TRACE);
-  await expect(page.getByTestId('compare-result')).toBeVisible();
-  await expect.poll(() => app.url().searchParams.get('cmp')).toBe(LIFECYCLE_TRACE);
-  expect(app.url().searchParams.get('tab')).toBe('compare');
-
-  await page.reload();
-  await app.expectState('ready');
-  await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
-  await expect(page.getByTestId('compare-result')).toBeVisible();
-  await expect(page.getByTestId('compare-result')).toContainText(LIFECYCLE_TRACE);
 });
 
 test('bookmarks and their notes travel in the permalink', async ({ page }) => {

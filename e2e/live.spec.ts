@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { InspectorPage } from './support/inspector-page.ts';
 import { ROOT, SERVER_TS } from './support/paths.ts';
 import { countRecords } from './support/trace-facts.ts';
@@ -60,15 +60,36 @@ async function recordingName(url: string): Promise<string> {
   return name;
 }
 
-test('live follow: calls arrive while the server records, filters keep up', async ({ page }) => {
-  test.setTimeout(240_000);
+interface Followed {
+  dir: string;
+  server: ChildProcess;
+  workload: ChildProcess;
+  name: string;
+  app: InspectorPage;
+}
+
+/**
+ * A tracing server under `kvtrace workload` traffic (20,000 requests of 4 KiB chunks at `concurrency`),
+ * its recording opened live (`?follow=1`) once it has calls; everything is killed and removed after `body`.
+ */
+async function followUnderTraffic(page: Page, concurrency: number, body: (f: Followed) => Promise<void>): Promise<void> {
   const { dir, server, url } = await tracingServer();
-  let workload: ChildProcess | null = null;
+  const workload = start(['apps/cli/src/main.ts', 'workload', '--url', url, '--requests', '20000', '--concurrency', String(concurrency), '--chunk-kb', '4']);
   try {
-    workload = start(['apps/cli/src/main.ts', 'workload', '--url', url, '--requests', '20000', '--concurrency', '2', '--chunk-kb', '4']);
     const name = await recordingName(url);
     const app = new InspectorPage(page);
     await page.goto(`${url}/?trace=${encodeURIComponent(name)}&follow=1`);
+    await body({ dir, server, workload, name, app });
+  } finally {
+    workload.kill('SIGKILL');
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('live follow: calls arrive while the server records, filters keep up', async ({ page }) => {
+  test.setTimeout(240_000);
+  await followUnderTraffic(page, 2, async ({ app }) => {
     await expect(page.getByTestId('live-badge')).toBeVisible();
     await expect.poll(() => app.records()).toBeGreaterThan(0);
     const first = await app.records();
@@ -81,11 +102,7 @@ test('live follow: calls arrive while the server records, filters keep up', asyn
     const filtered = await app.rowCount();
     await expect.poll(() => app.rowCount(), { timeout: 20_000 }).toBeGreaterThan(filtered);
     await app.screenshot('live-follow');
-  } finally {
-    workload?.kill('SIGKILL');
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('live follow of an idle recording gets every committed call; Stop leaves a link that is not live', async ({ page }) => {
@@ -137,13 +154,7 @@ test('live follow of an idle recording gets every committed call; Stop leaves a 
 
 test('a recording closed while followed ends the follow with every call of the file', async ({ page }) => {
   test.setTimeout(240_000);
-  const { dir, server, url } = await tracingServer();
-  let workload: ChildProcess | null = null;
-  try {
-    workload = start(['apps/cli/src/main.ts', 'workload', '--url', url, '--requests', '20000', '--concurrency', '2', '--chunk-kb', '4']);
-    const name = await recordingName(url);
-    const app = new InspectorPage(page);
-    await page.goto(`${url}/?trace=${encodeURIComponent(name)}&follow=1`);
+  await followUnderTraffic(page, 2, async ({ dir, server, workload, name, app }) => {
     await expect.poll(() => app.records(), { timeout: 20_000 }).toBeGreaterThan(50);
 
     // The traffic stops, then the server closes the recording (Ctrl-C).
@@ -156,22 +167,12 @@ test('a recording closed while followed ends the follow with every call of the f
     expect(await app.records()).toBe(expected);
     await expect(page.getByTestId('live-badge')).toHaveCount(0);
     expect(app.url().searchParams.get('follow')).toBeNull();
-  } finally {
-    workload?.kill('SIGKILL');
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a recording closed under traffic ends the follow with every call of the file', async ({ page }) => {
   test.setTimeout(240_000);
-  const { dir, server, url } = await tracingServer();
-  let workload: ChildProcess | null = null;
-  try {
-    workload = start(['apps/cli/src/main.ts', 'workload', '--url', url, '--requests', '20000', '--concurrency', '4', '--chunk-kb', '4']);
-    const name = await recordingName(url);
-    const app = new InspectorPage(page);
-    await page.goto(`${url}/?trace=${encodeURIComponent(name)}&follow=1`);
+  await followUnderTraffic(page, 4, async ({ dir, server, workload, name, app }) => {
     await expect.poll(() => app.records(), { timeout: 20_000 }).toBeGreaterThan(50);
 
     // Ctrl-C while requests are in flight: the server drains them, then closes the recording. The
@@ -182,9 +183,5 @@ test('a recording closed under traffic ends the follow with every call of the fi
     const expected = await countRecords(join(dir, name));
     expect(['ready', 'partial']).toContain(await app.settled());
     expect(await app.records()).toBe(expected);
-  } finally {
-    workload?.kill('SIGKILL');
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
