@@ -4,7 +4,7 @@ import { InspectorPage } from './support/inspector-page.ts';
 
 /**
  * Issue 13, defects 3, 4 and 6: the screenshot set of e2e/screenshots/ is checked, not only taken.
- * Compare and Stats must fit their card (no element wider than it) at the two common laptop sizes;
+ * Requests, Compare and Stats must fit their card (no element wider than it) at the two common laptop sizes;
  * the timeline follows the theme at run time; its axis and lane labels are short and uncut.
  */
 const SIZES = [
@@ -21,9 +21,15 @@ async function open(page: Page): Promise<InspectorPage> {
 }
 
 for (const size of SIZES) {
-  test(`Stats and Compare fit their cards at ${size.width}x${size.height}`, async ({ page }) => {
+  test(`Requests, Stats and Compare fit their cards at ${size.width}x${size.height}`, async ({ page }) => {
     await page.setViewportSize(size);
     const app = await open(page);
+    await app.openTab('Requests');
+    const requests = page.getByRole('region', { name: 'Requests' });
+    await expect(requests.getByTestId('request-table')).toBeVisible();
+    await app.screenshot(`requests-${size.width}`);
+    expect(await app.overflowIn(requests)).toEqual([]);
+
     await app.openTab('Stats');
     const stats = page.getByRole('region', { name: 'Statistics' });
     await expect(stats.getByTestId('stats')).toBeVisible();
@@ -43,6 +49,33 @@ for (const size of SIZES) {
     await expect(compare.getByTestId('compare-rate')).toContainText('/s');
   });
 }
+
+test('the filter bar is one line at 1440x900, with and without filters, every method toggle in view', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const app = await open(page);
+  const bar = page.getByTestId('filter-bar');
+  /** The bar's children all share one row; what overflows the toggles' box sideways. */
+  const shape = () =>
+    bar.evaluate((el) => {
+      const boxes = [...el.children].map((c) => c.getBoundingClientRect());
+      const toggles = el.querySelector('.method-toggles')!;
+      return {
+        rows: boxes.filter((b) => b.top >= boxes[0]!.bottom).length + 1,
+        togglesHidden: toggles.scrollWidth - toggles.clientWidth,
+        queryWidth: el.querySelector('.query')!.getBoundingClientRect().width,
+      };
+    });
+  expect(await shape()).toMatchObject({ rows: 1, togglesHidden: 0 });
+  await app.query.fill('keys>16');
+  await app.query.press('Enter');
+  await app.methodToggle('finish_write').click();
+  await app.filtered();
+  await expect(page.getByRole('button', { name: 'Clear filters' })).toBeVisible();
+  await app.screenshot('filter-bar-1440');
+  const filtered = await shape();
+  expect(filtered).toMatchObject({ rows: 1, togglesHidden: 0 });
+  expect(filtered.queryWidth).toBeGreaterThanOrEqual(220);
+});
 
 test('the timeline repaints when the theme is switched at run time', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'light' });

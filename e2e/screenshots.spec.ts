@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryLayoutDesc, ObjectKey } from '@kvtrace/trace';
+import { TraceBuilder } from '@kvtrace/trace/test-support';
 import { expect, test } from '@playwright/test';
 import { InspectorPage } from './support/inspector-page.ts';
 
@@ -55,4 +60,33 @@ test.describe('screenshots', () => {
     await app.selectRow(Number(await row.getAttribute('aria-rowindex')) - 2);
     await info.attach('dark', { body: await app.screenshot('dark-unknown-tag'), contentType: 'image/png' });
   });
+
+  // A record LMCache's decoder would refuse (an '@' in model_name, as older writers let through):
+  // the argument view says so, at the value, in both themes.
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`a value LMCache would refuse is flagged in the argument view (${scheme})`, async ({ page }, info) => {
+      const dir = mkdtempSync(join(tmpdir(), 'kvtrace-refused-'));
+      try {
+        const b = TraceBuilder.memory({ config: { chunk_size: 256 } });
+        const layout = new MemoryLayoutDesc([[2, 32, 256, 8, 128]], ['torch.bfloat16']);
+        const keys = [0, 1, 2].map((i) => new ObjectKey(new Uint8Array(32).fill(0x40 + i), i === 1 ? 'meta-llama@8b' : 'meta-llama/8b', 0x01000100));
+        b.call('reserve_write', 0.001, { keys, layout_desc: layout, mode: 'new' });
+        b.call('finish_write', 0.002, { keys });
+        const path = join(dir, 'refused-model-name.lct');
+        writeFileSync(path, b.bytes());
+        await page.emulateMedia({ colorScheme: scheme });
+        const app = new InspectorPage(page);
+        await app.goto();
+        await app.dropLocalFile(path);
+        await app.expectState('ready');
+        await app.selectRow(0);
+        await expect(page.getByTestId('arg-violation')).toContainText('keys[1].model_name contains "@"');
+        await expect(page.getByTestId('violation-badge')).toHaveCount(1);
+        await expect(app.treeItem('model_name').filter({ has: page.getByTestId('violation-badge') })).toContainText('meta-llama@8b');
+        await info.attach(`refused-${scheme}`, { body: await app.screenshot(`refused-value-${scheme}`), contentType: 'image/png' });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
