@@ -3,7 +3,7 @@ import { CSV_COLUMNS } from '@kvtrace/trace';
 import { AnalysisHost } from './analysis-host.ts';
 import { AnalysisState } from '../model/analysis.ts';
 import type { AnalysisPort, AnalysisRequest, AnswerOf } from '../model/queries.ts';
-import { testTrace } from '../model/test-trace.ts';
+import { testTrace } from '../test-support/test-trace.ts';
 import { density, keepInView, nearestCall, zoomAt, tickStep } from '../model/timeline.ts';
 import { NO_FILTERS, parseViewParams, writeViewParams } from '../model/view-state.ts';
 

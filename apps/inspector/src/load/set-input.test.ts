@@ -4,7 +4,7 @@ import { ArgsCache } from '../model/args-cache.ts';
 import { BYTES_PER_RECORD, RecordStore, type RecordBatch } from '../model/record-store.ts';
 import { TraceSession } from '../model/session.ts';
 import { planTraces } from '../model/trace-set.ts';
-import { trafficSegments } from '../model/test-trace.ts';
+import { trafficSegments } from '../test-support/test-trace.ts';
 import { AnalysisHost } from './analysis-host.ts';
 import { ColumnBatcher } from './column-batcher.ts';
 import { SetInput, type LoadInput } from './input.ts';
