@@ -115,7 +115,7 @@ export const PACKAGES: readonly { dir: string; may: string[] }[] = [
 ];
 
 /** Bundles that run in a browser: nothing they reach at runtime may import a Node builtin. */
-export const BROWSER_ROOTS: readonly string[] = ['libs/trace/src/index.ts', 'apps/inspector/src/main.tsx', 'apps/inspector/src/load/worker.ts'];
+export const BROWSER_ROOTS: readonly string[] = ['libs/trace/src/index.ts', 'apps/inspector/src/main.tsx', 'apps/inspector/src/load/worker.ts', 'apps/inspector/src/load/shard-worker.ts'];
 
 /** Test code: free inside its own package (see the header). */
 export const isTestCode = (file: string): boolean => /\.test\.tsx?$/.test(file) || /\/test-support(\/|\.tsx?$)/.test(file) || file.includes('/bench/');

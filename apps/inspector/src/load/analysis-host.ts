@@ -35,10 +35,23 @@ const LIVE_SPANS_MS = 1000;
 
 const toFilter = (q: WireQuery): FilterQuery => ({ methods: q.methods, t0: q.t0, t1: q.t1, text: q.text, keyId: q.keyId });
 
+/** Where some calls' frames are: offset, size and file of each (file null: all in file 0). */
+export interface Frames {
+  offset: Float64Array;
+  frameBytes: Uint32Array;
+  file: Uint16Array | null;
+}
+
+/** Looks frames up by call (the record store on the main thread has every call's). */
+export type FrameLookup = (calls: Uint32Array) => Promise<Frames>;
+
 /**
- * The worker's half of the analysis: a TraceAnalyzer fed every record while the trace loads (call
- * index = record index = table row), plus each frame's offset and file so exports can read
- * arguments back from the sources (the store keeps no arguments, neither does this). Several
+ * The worker's half of the analysis: a TraceAnalyzer fed every record (call index = record index =
+ * table row), and where each call's frame is, so exports can read arguments back from the sources
+ * (the store keeps no arguments, neither does this). Records added one by one (`add`: small and
+ * live traces) have their frames kept here; a big file's index is merged from shard workers'
+ * parts instead (load-run.ts), and its frames are looked up in the main thread's record store
+ * (`lookUpFrames`), so the worker keeps no per-call frame table of its own (12 B a call). Several
  * traces open as one are told apart by the index's sources (CallIndex.setSource, one per server),
  * so each server's keys and locks stay its own. Answers AnalysisRequests. Framework- and
  * DOM-free, so the in-process test worker runs the very same code.
@@ -49,6 +62,9 @@ export class AnalysisHost {
   private frameBytes = new Uint32Array(1 << 14);
   /** The file of each call; empty while every call is from file 0. */
   private file = new Uint16Array(0);
+  /** Calls whose frames are kept here (add); calls from there on are looked up (lookUpFrames). */
+  private framesKept = 0;
+  private lookup: FrameLookup | null = null;
   /** The trace (server) the calls being added come from. */
   private trace = -1;
   private report: { key: string; rev: number; value: RequestReport } | null = null;
@@ -65,7 +81,7 @@ export class AnalysisHost {
   /** `sources`: one per file id (one file: that file's); `servers`: one name per trace (one trace: no server names). */
   constructor(
     sources: RangeSource | readonly RangeSource[] | null,
-    private readonly servers: readonly string[] = [''],
+    readonly servers: readonly string[] = [''],
   ) {
     this.sources = sources === null ? [] : isSourceList(sources) ? sources : [sources];
   }
@@ -80,29 +96,67 @@ export class AnalysisHost {
   }
 
   /**
+   * Frames of the calls not added here with their records (a merged index): looked up with `lookup`
+   * from now on. Calls already added keep their frames here.
+   */
+  lookUpFrames(lookup: FrameLookup): void {
+    this.lookup = lookup;
+    this.framesKept = this.length;
+    this.offset = this.offset.slice(0, this.framesKept);
+    this.frameBytes = this.frameBytes.slice(0, this.framesKept);
+    if (this.file.length > 0) this.file = this.file.slice(0, this.framesKept);
+  }
+
+  /**
    * Indexes one record (call index = record index = table row), from file `file` of trace `trace`.
    * Arguments are never kept: a RecordView walks its bytes for the index (ObjectKeys read in
-   * place); others are decoded.
+   * place); others are decoded. Its frame is kept unless frames are looked up (lookUpFrames).
    */
   add(rec: TraceRecord, file = 0, trace = 0): void {
     const call = this.analyzer.index.length;
-    if (call === this.offset.length) {
-      this.offset = grow(this.offset, (n) => new Float64Array(n));
-      this.frameBytes = grow(this.frameBytes, (n) => new Uint32Array(n));
-      if (this.file.length > 0) this.file = grow(this.file, (n) => new Uint16Array(n));
+    if (this.lookup === null) {
+      if (call === this.offset.length) {
+        this.offset = grow(this.offset, (n) => new Float64Array(n));
+        this.frameBytes = grow(this.frameBytes, (n) => new Uint32Array(n));
+        if (this.file.length > 0) this.file = grow(this.file, (n) => new Uint16Array(n));
+      }
+      this.offset[call] = rec.offset;
+      this.frameBytes[call] = rec.frameBytes;
+      if (file !== 0 && this.file.length === 0) this.file = new Uint16Array(this.offset.length);
+      if (this.file.length > 0) this.file[call] = file;
+      this.framesKept = call + 1;
     }
-    this.offset[call] = rec.offset;
-    this.frameBytes[call] = rec.frameBytes;
-    if (file !== 0 && this.file.length === 0) this.file = new Uint16Array(this.offset.length);
-    if (this.file.length > 0) this.file[call] = file;
     // Each server is its own storage manager: its keys are its own objects in the analysis.
     if (trace !== this.trace && this.servers.length > 1) this.analyzer.index.setSource(this.servers[trace] ?? String(trace));
     this.trace = trace;
     this.analyzer.addTraceRecord(rec);
   }
 
-  private fileOf(call: number): number {
-    return this.file.length === 0 ? 0 : this.file[call]!;
+  /** Frames of `calls`: kept here, or looked up. */
+  private async framesOf(calls: Uint32Array): Promise<Frames> {
+    const n = calls.length;
+    const out: Frames = { offset: new Float64Array(n), frameBytes: new Uint32Array(n), file: this.file.length > 0 ? new Uint16Array(n) : null };
+    const far: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = calls[i]!;
+      if (c >= this.framesKept) {
+        far.push(i);
+        continue;
+      }
+      out.offset[i] = this.offset[c]!;
+      out.frameBytes[i] = this.frameBytes[c]!;
+      if (out.file) out.file[i] = this.file[c]!;
+    }
+    if (far.length === 0) return out;
+    if (this.lookup === null) throw new Error(`no frame for call ${calls[far[0]!]}`);
+    const got = await this.lookup(Uint32Array.from(far, (i) => calls[i]!));
+    if (got.file && !out.file) out.file = new Uint16Array(n);
+    far.forEach((i, j) => {
+      out.offset[i] = got.offset[j]!;
+      out.frameBytes[i] = got.frameBytes[j]!;
+      if (out.file) out.file[i] = got.file ? got.file[j]! : 0;
+    });
+    return out;
   }
 
   /** The server of a call when several traces are open, else ''. */
@@ -271,28 +325,32 @@ export class AnalysisHost {
   private async readRecords(calls: Uint32Array): Promise<Map<number, ExportRecord>> {
     const out = new Map<number, ExportRecord>();
     if (this.sources.length === 0 || calls.length === 0) return out;
-    const order = Array.from(calls).sort((x, y) => this.fileOf(x) - this.fileOf(y) || this.offset[x]! - this.offset[y]!);
+    const fr = await this.framesOf(calls);
+    const fileOf = (i: number) => (fr.file === null ? 0 : fr.file[i]!);
+    const order = Array.from(calls, (_, i) => i).sort((x, y) => fileOf(x) - fileOf(y) || fr.offset[x]! - fr.offset[y]!);
     const interner = new QualnameInterner();
     let i = 0;
     while (i < order.length) {
-      const file = this.fileOf(order[i]!);
+      const file = fileOf(order[i]!);
       const src = this.sources[file];
       if (!src) throw new Error(`no source for file ${file}`);
-      const start = this.offset[order[i]!]!;
-      let end = start + this.frameBytes[order[i]!]!;
+      const start = fr.offset[order[i]!]!;
+      let end = start + fr.frameBytes[order[i]!]!;
       let j = i + 1;
       while (j < order.length) {
-        const s = this.offset[order[j]!]!, e = s + this.frameBytes[order[j]!]!;
-        if (this.fileOf(order[j]!) !== file || s - end > COALESCE_GAP || e - start > MAX_RANGE) break;
+        const s = fr.offset[order[j]!]!, e = s + fr.frameBytes[order[j]!]!;
+        if (fileOf(order[j]!) !== file || s - end > COALESCE_GAP || e - start > MAX_RANGE) break;
         end = Math.max(end, e);
         j++;
       }
       const buf = await src.read(start, end);
       const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       for (let k = i; k < j; k++) {
-        const c = order[k]!;
-        const body = this.offset[c]! - start + FRAME_PREFIX_BYTES;
-        const env = readEnvelope(buf, body, this.offset[c]! - start + this.frameBytes[c]!, interner, view);
+        const at = order[k]!;
+        const c = calls[at]!;
+        const offset = fr.offset[at]!;
+        const body = offset - start + FRAME_PREFIX_BYTES;
+        const env = readEnvelope(buf, body, offset - start + fr.frameBytes[at]!, interner, view);
         let args: Record<string, unknown> | null = null;
         let error = '';
         try {
@@ -301,7 +359,7 @@ export class AnalysisHost {
           error = (e as Error).message;
         }
         out.set(c, {
-          offset: this.offset[c]!,
+          offset,
           t_mono: env.t_mono,
           t_wall: env.t_wall,
           qualname: env.qualname,

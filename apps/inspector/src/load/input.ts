@@ -25,6 +25,24 @@ export interface LoadInput {
   cancel(): Promise<void>;
 }
 
+/** Sees every chunk of every file as it is read, with its file id and the file offset of its first byte. */
+export type ChunkTap = (file: number, offset: number, chunk: Uint8Array) => void;
+
+/** `stream` as is, but every chunk shown to `tap` first (the bytes are not copied). */
+function tapped(stream: ReadableStream<Uint8Array>, file: number, tap: ChunkTap | undefined): ReadableStream<Uint8Array> {
+  if (!tap) return stream;
+  let offset = 0;
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        tap(file, offset, chunk);
+        offset += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
 /** A failure to tell the user: the kind (a TraceHeaderError kind, `network`, `io`) and what happened. */
 export class LoadError extends Error {
   constructor(
@@ -94,8 +112,8 @@ export class FileInput implements LoadInput {
   readonly traces = null;
   private readonly reader: TraceReader;
 
-  constructor(stream: ReadableStream<Uint8Array>, options: ParserOptions) {
-    this.reader = new TraceReader(stream, options);
+  constructor(stream: ReadableStream<Uint8Array>, options: ParserOptions, tap?: ChunkTap) {
+    this.reader = new TraceReader(tapped(stream, 0, tap), options);
   }
   header(): Promise<TraceHeader> {
     return this.reader.header();
@@ -142,18 +160,20 @@ export class SetInput implements LoadInput {
     private readonly specs: readonly TraceSpec[],
     options: ParserOptions,
     unreachable: (url: string, e: unknown) => string,
+    tap?: ChunkTap,
   ) {
     let base = 0;
     this.opened = specs.map(() => 0);
     this.readers = specs.map((t, trace) => {
       this.base.push(base);
+      const first = base;
       base += t.files.length;
       return new SegmentedTraceReader(
         t.files.map((f, i) => ({
           name: f.name,
           open: () => {
             this.opened[trace] = i;
-            return lazyStream(f.source, unreachable);
+            return tapped(lazyStream(f.source, unreachable), first + i, tap);
           },
         })),
         options,

@@ -1,9 +1,10 @@
+import { freeBuffers } from '@kvtrace/trace';
 import type { AnalysisState } from '../model/analysis.ts';
 import type { ArgsCache, RangeSource } from '../model/args-cache.ts';
 import type { AnalysisPort, AnalysisRequest, AnswerOf } from '../model/queries.ts';
 import type { TraceSession } from '../model/session.ts';
 import { planTraces, setName, TraceSetError, type PlannedTrace, type ServerFile } from '../model/trace-set.ts';
-import type { OpenRequest, QueryRequest, SourceSpec, StopRequest, TraceSpec, WorkerMessage } from './protocol.ts';
+import type { FramesAnswer, OpenRequest, QueryRequest, SourceSpec, StopRequest, TraceSpec, WorkerMessage } from './protocol.ts';
 import { fileRangeSource, httpRangeSource, traceUrl } from './sources.ts';
 
 export type WorkerFactory = () => Worker;
@@ -171,13 +172,19 @@ export class TraceLoader {
       case 'header':
         this.session.onHeader(m.header, m.totalBytes, m.traces);
         return;
-      case 'batch':
+      case 'batch': {
         this.session.onBatch(m.batch, m.progress);
+        // Copied into the store: freed now rather than at a collection (30 B a call over a load).
+        const b = m.batch;
+        freeBuffers([b.tMono.buffer, b.tWall.buffer, b.method.buffer, b.offset.buffer, b.frameBytes.buffer, ...(b.file ? [b.file.buffer] : [])]);
+        if (this.framesPending.length > 0) this.retryFrames();
         return;
+      }
       case 'done':
         this.loading = false;
         this.stopping = false;
         this.session.finish(m.report);
+        if (this.framesPending.length > 0) this.retryFrames();
         this.warm();
         return;
       case 'failed':
@@ -191,6 +198,9 @@ export class TraceLoader {
         this.analysis?.onIndex(m.progress);
         if (!m.progress.done) this.analysis?.onGrow();
         return;
+      case 'frames':
+        this.answerFrames(m.id, m.calls);
+        return;
       case 'answer': {
         const w = this.waiters.get(m.id);
         this.waiters.delete(m.id);
@@ -202,11 +212,51 @@ export class TraceLoader {
     }
   }
 
+  /**
+   * Where the worker's calls are in their files, from the record store (the worker of a big file
+   * keeps no frame table: its index was merged from shards). A call the store does not have yet
+   * (the worker indexed it before its batch arrived) is answered once its batch is in.
+   */
+  private answerFrames(id: number, calls: Uint32Array): void {
+    const worker = this.worker;
+    const store = this.session.store;
+    let max = -1;
+    for (let i = 0; i < calls.length; i++) max = Math.max(max, calls[i]!);
+    if (max >= store.length) {
+      if (!this.loading) {
+        const m: FramesAnswer = { type: 'frames', id, ok: false, message: `call ${max} is not in the table (${store.length} calls)` };
+        worker?.postMessage(m);
+      } else this.framesPending.push({ id, calls });
+      return;
+    }
+    const n = calls.length;
+    const offset = new Float64Array(n), frameBytes = new Uint32Array(n);
+    const file = store.file.length > 0 ? new Uint16Array(n) : null;
+    for (let i = 0; i < n; i++) {
+      const c = calls[i]!;
+      offset[i] = store.offset[c]!;
+      frameBytes[i] = store.frameBytes[c]!;
+      if (file) file[i] = store.fileOf(c);
+    }
+    const m: FramesAnswer = { type: 'frames', id, ok: true, offset, frameBytes, file };
+    worker?.postMessage(m, file ? [offset.buffer, frameBytes.buffer, file.buffer] : [offset.buffer, frameBytes.buffer]);
+  }
+
+  /** Frame requests waiting for their calls' batches (answerFrames). */
+  private framesPending: { id: number; calls: Uint32Array }[] = [];
+
+  private retryFrames(): void {
+    const pending = this.framesPending;
+    this.framesPending = [];
+    for (const p of pending) this.answerFrames(p.id, p.calls);
+  }
+
   private stopWorker(): void {
     this.worker?.terminate();
     this.worker = null;
     this.loading = false;
     this.stopping = false;
+    this.framesPending = [];
     for (const w of this.waiters.values()) w.reject(new Error('the trace was closed'));
     this.waiters.clear();
   }

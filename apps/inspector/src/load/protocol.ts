@@ -1,4 +1,4 @@
-import type { TraceHeader } from '@kvtrace/trace';
+import type { CallIndexPart, TraceHeader } from '@kvtrace/trace';
 import type { AnalysisRequest, AnswerOf, IndexProgress } from '../model/queries.ts';
 
 export type { IndexProgress };
@@ -55,7 +55,16 @@ export interface StopRequest {
   type: 'stop';
 }
 
-export type MainMessage = OpenRequest | QueryRequest | StopRequest;
+/**
+ * Main thread → worker: where some calls' frames are (offset, size, file), from the record store,
+ * answering the worker's FramesRequest. A big file's index is built by shard workers from byte
+ * ranges, so the loading worker keeps no per-call frame table of its own: the store has one.
+ */
+export type FramesAnswer =
+  | { type: 'frames'; id: number; ok: true; offset: Float64Array; frameBytes: Uint32Array; file: Uint16Array | null }
+  | { type: 'frames'; id: number; ok: false; message: string };
+
+export type MainMessage = OpenRequest | QueryRequest | StopRequest | FramesAnswer;
 
 /** Worker → main thread. */
 export type WorkerMessage =
@@ -66,4 +75,27 @@ export type WorkerMessage =
   | { type: 'failed'; error: LoadFailure }
   | { type: 'index'; progress: IndexProgress }
   | { type: 'answer'; id: number; ok: true; answer: AnswerOf[keyof AnswerOf] }
-  | { type: 'answer'; id: number; ok: false; message: string };
+  | { type: 'answer'; id: number; ok: false; message: string }
+  /** Where calls' frames are (for an export): answered by a FramesAnswer with the same id. */
+  | { type: 'frames'; id: number; calls: Uint32Array };
+
+/** Where a shard reads its bytes: the dropped File, or the trace's URL with a Range request. */
+export type ShardSource = { kind: 'file'; file: Blob } | { kind: 'url'; url: string };
+
+/**
+ * Loading worker → shard worker: index the records in bytes [start, end) of a source (a run of
+ * whole frames): `bytes` when the reading pass hands them over (transferred), else read from `source`.
+ */
+export interface ShardRequest {
+  type: 'unit';
+  id: number;
+  source: ShardSource;
+  start: number;
+  end: number;
+  bytes?: Uint8Array;
+}
+
+/** Shard worker → loading worker: a unit's part (its buffers transferred), or why it could not be made. */
+export type ShardMessage =
+  | { type: 'part'; id: number; part: CallIndexPart; malformed: number; trailingBytes: number }
+  | { type: 'error'; id: number; message: string };

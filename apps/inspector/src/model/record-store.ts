@@ -12,6 +12,8 @@ export interface RecordBatch {
   newMethods: string[];
   /** The file each record comes from (RecordStore.files), when several are open; absent: file 0. */
   file?: Uint16Array;
+  /** Records the whole load is expected to hold (from its size and the bytes per record so far), when known. */
+  expected?: number;
 }
 
 /** One file of the open set: its name and the trace (server) it belongs to, by position in `servers`. */
@@ -22,6 +24,9 @@ export interface StoreFile {
 
 /** Bytes per record held by the store's columns (8 + 8 + 2 + 8 + 4), for one file; several add a 2-byte file column. */
 export const BYTES_PER_RECORD = 30;
+
+/** Capacity beyond the length that trim() leaves alone (a fraction of the length). */
+const TRIM_SLACK = 0.03;
 
 /**
  * The columnar record store: one typed array per field, grown by doubling, so ten million records
@@ -83,7 +88,7 @@ export class RecordStore {
   append(b: RecordBatch): void {
     for (const q of b.newMethods) this.methods.push(q);
     if (b.count === 0) return;
-    this.reserve(this.length + b.count);
+    this.reserve(this.length + b.count, b.expected);
     const n = this.length;
     this.tMono.set(b.tMono.subarray(0, b.count), n);
     this.tWall.set(b.tWall.subarray(0, b.count), n);
@@ -98,9 +103,13 @@ export class RecordStore {
     this.length = n + b.count;
   }
 
-  /** Releases the doubling slack once loading is over. */
+  /**
+   * Releases the growth slack once loading is over. Within TRIM_SLACK of the length (a load sized
+   * from its expected record count) the columns stay: trimming copies every column, and the
+   * copies' old arrays would stay allocated until a garbage collection.
+   */
   trim(): void {
-    if (this.capacity !== this.length) this.resize(this.length);
+    if (this.capacity - this.length > this.length * TRIM_SLACK) this.resize(this.length);
   }
 
   clear(): void {
@@ -121,9 +130,14 @@ export class RecordStore {
     return this.offset[index]! + this.frameBytes[index]!;
   }
 
-  private reserve(n: number): void {
+  /**
+   * Room for n records: the expected total when the load knows it (one allocation for the whole
+   * load, instead of a doubling series whose old arrays are garbage), else double.
+   */
+  private reserve(n: number, expected?: number): void {
     if (n <= this.capacity) return;
-    this.resize(Math.max(n, this.capacity * 2, 4096));
+    const sized = expected !== undefined && expected >= n ? Math.ceil(expected * (1 + TRIM_SLACK / 2)) : 0;
+    this.resize(Math.max(n, sized || this.capacity * 2, 4096));
   }
 
   private resize(cap: number): void {

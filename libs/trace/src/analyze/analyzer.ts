@@ -1,4 +1,4 @@
-import { CallIndex, type IndexArgsSource, type IndexableRecord } from './call-index.ts';
+import { CallIndex, type IndexArgsSource, type IndexableRecord, type PartCursor, type TraceRecordLike } from './call-index.ts';
 import type { MethodTable } from './methods.ts';
 import { flagGroups, keyFlags, keySpans, phaseDuration, phaseDurations, requestSpans, requestSummary, spanStatuses } from './request-report.ts';
 import { RequestTracker } from './request-tracker.ts';
@@ -35,31 +35,32 @@ export class TraceAnalyzer {
 
   /**
    * Any record as a reader yields it: one that can walk its own argument bytes (RecordView) is
-   * indexed without building its ObjectKeys, others are decoded.
+   * indexed without building its ObjectKeys, others are decoded (CallIndex.addTraceRecord).
    */
-  addTraceRecord(rec: IndexableRecord & { decodeArgs?(): Record<string, unknown>; indexArgs?: IndexArgsSource['indexArgs']; server?: string }): number {
+  addTraceRecord(rec: TraceRecordLike & { server?: string }): number {
     // Records merged from several traces (mergeTraces) carry their server: one storage manager
     // each, so their keys are kept apart (a key of two servers is two keys, two lock tables).
     if (rec.server !== undefined && rec.server !== this.server) {
       this.server = rec.server;
       this.index.setSource(rec.server);
     }
-    const m = this.index.methods.intern(rec.qualname);
-    try {
-      if (typeof rec.indexArgs === 'function') return this.addIndexed(rec.index, m, rec.t_mono, rec as IndexArgsSource);
-      return this.add(rec.index, m, rec.t_mono, rec.decodeArgs ? rec.decodeArgs() : rec.args());
-    } catch {
-      // Arguments that do not decode (reported by the reader) still make a call, so call numbers
-      // stay record numbers; it lists no keys and takes part in no request.
-      this.undecodedArgs++;
-      return this.add(rec.index, m, rec.t_mono, {});
-    }
+    return this.feed(this.index.addTraceRecord(rec));
   }
 
-  /** Calls added with arguments that did not decode (see addTraceRecord). */
-  undecodedArgs = 0;
+  /** Calls added with arguments that did not decode (see CallIndex.addTraceRecord). */
+  get undecodedArgs(): number {
+    return this.index.undecodedArgs;
+  }
   /** The server of the last merged record added (addTraceRecord). */
   private server: string | undefined;
+
+  /**
+   * Call `j` of a part indexed elsewhere (CallIndex.openPart) as the next call: the index takes it
+   * and the request tracker sees it, in trace order, as if its record had been added here.
+   */
+  addFromPart(cur: PartCursor, j: number, recordIndex: number, tMono: number): number {
+    return this.feed(this.index.addFromPart(cur, j, recordIndex, tMono));
+  }
 
   /** add() for a record that walks its own argument bytes (RecordView): same result, without building ObjectKeys. */
   addIndexed(recordIndex: number, methodId: number, tMono: number, rec: IndexArgsSource): number {

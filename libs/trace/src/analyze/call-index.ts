@@ -1,11 +1,11 @@
 import type { ObjectKey } from '../model.ts';
 import { ArgScanner } from './arg-scan.ts';
-import { f64Column, u16Column, u32Column, u8Column } from './growable.ts';
-import { KeyTable } from './key-table.ts';
+import { f64Column, u16Column, u32Column, u8Column, WideningColumn, type Column } from './growable.ts';
+import { KeyTable, type KeyTablePart } from './key-table.ts';
 import { MethodTable } from './methods.ts';
 import { compileQueryText, type QueryContext } from './query/compile.ts';
 import { StringTable } from './string-table.ts';
-import type { FilterQuery, KeyInfo, KeyShape } from './types.ts';
+import { KeyShape, type FilterQuery, type KeyInfo } from './types.ts';
 
 /** The parts of a record the index reads (TraceRecord and RecordView fit). */
 export interface IndexableRecord {
@@ -27,30 +27,95 @@ export interface IndexArgsSink {
   value(name: string, v: unknown): void;
 }
 
+/** A record as readers yield it (TraceRecord, RecordView, AlignedRecord): see CallIndex.addTraceRecord. */
+export type TraceRecordLike = IndexableRecord & { decodeArgs?(): Record<string, unknown>; indexArgs?: IndexArgsSource['indexArgs'] };
+
+/**
+ * The calls of a run of records indexed apart (a shard: CallIndex.toPart), with their own method,
+ * text, request-id and key tables: what a worker hands to the thread that merges shards. Plain
+ * typed arrays and string lists (structured clone; `partBuffers` lists what to transfer).
+ */
+export interface CallIndexPart {
+  count: number;
+  /** Qualnames by the part's method ids. */
+  methods: string[];
+  method: Uint16Array;
+  /** t_mono as read (a merged set's alignment is the merger's). */
+  time: Float64Array;
+  texts: string[];
+  textId: Uint32Array;
+  erids: string[];
+  eridId: Uint32Array;
+  shape: Uint8Array;
+  opts: Uint8Array;
+  extra: Uint8Array | Uint16Array | Uint32Array;
+  keyOff: Uint32Array;
+  keyRefs: Uint32Array;
+  keys: KeyTablePart;
+  /** Calls whose arguments did not decode (each indexed as a call without keys). */
+  undecodedArgs: number;
+}
+
+/** The buffers of a part, to transfer it instead of copying. */
+export function partBuffers(p: CallIndexPart): ArrayBuffer[] {
+  const k = p.keys;
+  return [p.method, p.time, p.textId, p.eridId, p.shape, p.opts, p.extra, p.keyOff, p.keyRefs, k.hashPool, k.hashOff, k.cls, k.classModel, k.classSalt, k.classRank, k.classGroup, k.classSrc].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+}
+
+/** A part being merged (CallIndex.openPart): the part and what its ids are here, learnt as calls are added. */
+export class PartCursor {
+  readonly methodIds: Int32Array;
+  readonly textIds: Int32Array;
+  readonly eridIds: Int32Array;
+  readonly keyIds: Int32Array;
+  readonly modelIds: Int32Array;
+  readonly saltIds: Int32Array;
+  constructor(readonly part: CallIndexPart) {
+    this.methodIds = new Int32Array(part.methods.length).fill(-1);
+    this.textIds = new Int32Array(part.texts.length).fill(-1);
+    this.eridIds = new Int32Array(part.erids.length).fill(-1);
+    this.keyIds = new Int32Array(part.keys.size).fill(-1);
+    this.modelIds = new Int32Array(part.keys.models.length).fill(-1);
+    this.saltIds = new Int32Array(part.keys.salts.length).fill(-1);
+  }
+}
+
 /**
  * Calls in load order (call index = position of add), built incrementally in the loading worker.
- * Per call: record index, method id, t_mono, text id, external_request_id id and its key ids
- * (CSR: keyOff/keyRefs). Per key (KeyTable): identity columns; its calls are a transposed CSR built
- * on first use, plus a scan of the calls added since (so live loading does not rebuild per query).
- * Model names, salts, request ids and argument texts are interned once: a text query tests each
- * distinct value once, then each candidate call with a table lookup, so it never walks strings
- * per call. Hash prefixes are matched on the key table (see KeyTable.matchHashPrefix).
+ * Per call: method id, t_mono, text id, external_request_id id, lock arguments and its key ids
+ * (CSR: keyOff/keyRefs into one Uint32Array); the record index and the trace (source) only once
+ * they stop being the call index and 0. Per key (KeyTable): identity in typed arrays; its calls
+ * are a transposed CSR built on first use, plus a scan of the calls added since (so live loading
+ * does not rebuild per query). Model names, salts, request ids and argument texts are interned
+ * once: a text query tests each distinct value once, then each candidate call with a table
+ * lookup, so it never walks strings per call. Hash prefixes are matched on the key table.
+ *
+ * Per call (1M calls x 4 keys): method 2 B, t_mono 8, text id 4, request id 4, shape 1, lock
+ * options 1, extra_count 1 (widens if needed), key offset 4, key ids 4 per key; growth slack ~10%
+ * (growable.ts) until trim().
+ *
+ * Several workers can index runs of a trace apart (toPart) and one index takes their calls back
+ * in trace order (openPart/addFromPart): ids are given in order of first use, so the merged index
+ * is the one a single add() per record builds, column for column.
  */
 export class CallIndex {
   readonly keys = new KeyTable();
   readonly texts = new StringTable();
   readonly erids = new StringTable();
-  private readonly recordIdx = u32Column(1 << 14);
+  /** Record index of each call; null while it is the call index (one trace read from its start). */
+  private recordIdx: Column<Uint32Array> | null = null;
   private readonly method = u16Column(1 << 14);
   private readonly time = f64Column(1 << 14);
   private readonly textId = u32Column(1 << 14);
   private readonly eridId = u32Column(1 << 14);
   private readonly shape = u8Column(1 << 14);
   /** Lock arguments (ArgScanner.extra, .opts): how many read locks a prefetch takes or a release gives back. */
-  private readonly extra = u32Column(1 << 14);
+  private readonly extra = new WideningColumn(1 << 14);
   private readonly opts = u8Column(1 << 14);
-  /** Per call, the trace (server) it came from, when several are indexed together (setSource). */
-  private readonly source = u16Column(1 << 14);
+  /** Per call, the trace (server) it came from when several are indexed together (setSource); null while all are 0. */
+  private source: Column<Uint16Array> | null = null;
   /** Names of the traces (servers), by source id. */
   readonly sources: string[] = [''];
   private current = 0;
@@ -64,6 +129,8 @@ export class CallIndex {
   private postCalls: Uint32Array = new Uint32Array(0);
   private postBuiltCalls = 0;
   private postBuiltKeys = 0;
+  /** Calls added whose arguments did not decode (addTraceRecord; parts merged count theirs). */
+  undecodedArgs = 0;
 
   constructor(readonly methods: MethodTable = new MethodTable()) {
     this.keyOff.push(0);
@@ -77,58 +144,174 @@ export class CallIndex {
     return this.add(rec.index, this.methods.intern(rec.qualname), rec.t_mono, rec.args());
   }
 
+  /**
+   * Any record as a reader yields it: one that can walk its own argument bytes (RecordView) is
+   * indexed without building its ObjectKeys, others are decoded. Arguments that do not decode
+   * (reported by the reader) still make a call, so call numbers stay record numbers; it lists no
+   * keys and takes part in no request.
+   */
+  addTraceRecord(rec: TraceRecordLike): number {
+    const m = this.methods.intern(rec.qualname);
+    try {
+      if (typeof rec.indexArgs === 'function') return this.addIndexed(rec.index, m, rec.t_mono, rec as IndexArgsSource);
+      return this.add(rec.index, m, rec.t_mono, rec.decodeArgs ? rec.decodeArgs() : rec.args());
+    } catch {
+      this.undecodedArgs++;
+      return this.add(rec.index, m, rec.t_mono, {});
+    }
+  }
+
   /** Adds one call (in load order) and returns its call index. */
   add(recordIndex: number, methodId: number, tMono: number, args: Record<string, unknown>): number {
-    const call = this.method.length;
-    const n = this.time.length;
-    if (n > 0 && tMono < this.time.data[n - 1]!) this.sortedByTime = false;
-    this.recordIdx.push(recordIndex);
-    this.method.push(methodId);
-    this.time.push(tMono);
-    this.stamp = call + 1;
+    this.stamp = this.method.length + 1;
     this.scanner.scan(this.methods.shortName(methodId), args, this.onKey);
-    this.textId.push(this.texts.intern(this.scanner.text));
-    this.eridId.push(this.scanner.erid === '' ? 0 : this.erids.intern(this.scanner.erid));
-    this.shape.push(this.scanner.shape);
-    this.extra.push(this.scanner.extra);
-    this.opts.push(this.scanner.opts);
-    this.source.push(this.current);
-    this.keyOff.push(this.keyRefs.length);
-    return call;
+    return this.pushCall(recordIndex, methodId, tMono);
   }
 
   /**
    * add() for a record that walks its own argument bytes (RecordView.indexArgs): ObjectKeys are
    * interned from the buffer without being built. Same result as add(..., rec.decodeArgs()); if
    * the arguments are malformed it throws, as decodeArgs() does, before anything is added.
+   *
+   * The walk's arguments are gathered, then taken in argument order (keys interned in the order
+   * add() would intern them): a call whose other arguments are those of the last call of its method
+   * (the same values: the reader hands out one object for byte-identical containers) has that
+   * call's text, shape and lock options, and only its external_request_id is read (see ArgMemo). A
+   * trace repeats a handful of argument lists, so the text is built and interned once per list.
    */
   addIndexed(recordIndex: number, methodId: number, tMono: number, rec: IndexArgsSource): number {
-    const sc = this.scanner;
-    sc.begin(this.methods.shortName(methodId));
     this.pendingKeys = 0;
     this.stamp = this.method.length + 1;
+    const g = this.gathered;
+    g.length = 0;
+    this.nk = 0;
+    this.kBuf = null;
+    // The walk reports nothing before the record's bytes check out (it throws as decodeArgs would,
+    // and nothing is added): everything is taken in below, in argument order, as add() takes it.
+    rec.indexArgs(this.sink);
+    const memo = (this.memos[methodId] ??= new ArgMemo());
+    const hit = memo.matches(g);
+    const sc = this.scanner;
+    if (!hit) sc.begin(this.methods.shortName(methodId));
+    this.embedded = 0;
+    let k = 0;
     try {
-      rec.indexArgs(this.sink);
+      for (let i = 0; i < g.length; i += 2) {
+        const v = g[i + 1];
+        if (v === KEY_LIST) {
+          if (!hit) sc.keyList(g[i] as string);
+          for (let e = k + this.kCount[i >> 1]!; k < e; k++)
+            this.addKeyId(this.keys.internParts(this.kBuf!, this.kStart[k]!, this.kLen[k]!, this.kModel[k]!, this.kRank[k]!, this.kGroup[k]!, this.kSalt[k]!));
+        } else if (!hit) sc.arg(g[i] as string, v, this.onKey);
+      }
     } catch (e) {
-      // The record view reports nothing before its bytes check out; undo what a sink error left.
       this.keyRefs.resize(this.keyRefs.length - this.pendingKeys);
       throw e;
     }
-    sc.end();
+    let erid: string;
+    if (hit) erid = memo.eridOf(g);
+    else {
+      sc.end();
+      erid = sc.erid;
+      memo.remember(g, this.texts.intern(sc.text), sc, this.embedded);
+    }
     const call = this.method.length;
-    const len = this.time.length;
-    if (len > 0 && tMono < this.time.data[len - 1]!) this.sortedByTime = false;
-    this.recordIdx.push(recordIndex);
-    this.method.push(methodId);
-    this.time.push(tMono);
+    this.pushHead(call, recordIndex, methodId, tMono);
+    this.textId.push(memo.textId);
+    this.eridId.push(erid === '' ? 0 : this.erids.intern(erid));
+    this.shape.push(memo.shape);
+    this.extra.push(memo.extra);
+    this.opts.push(memo.opts);
+    this.keyOff.push(this.keyRefs.length);
+    return call;
+  }
+
+  /** The current call's arguments as (name, value) pairs, KEY_LIST for a key list (addIndexed). */
+  private readonly gathered: unknown[] = [];
+  /** Per pair of `gathered`, the keys of a key list (taken from kStart.. in order). */
+  private kCount = new Int32Array(64);
+  // The key lists' keys of the current call: hash at kBuf[kStart, kStart + kLen) and the other fields.
+  private kBuf: Uint8Array | null = null;
+  private kStart = new Int32Array(256);
+  private kLen = new Int32Array(256);
+  private kRank = new Float64Array(256);
+  private kGroup = new Float64Array(256);
+  private readonly kModel: string[] = [];
+  private readonly kSalt: string[] = [];
+  private nk = 0;
+  /** Per method id, its last argument list's scan (addIndexed). */
+  private readonly memos: ArgMemo[] = [];
+
+  private gatherKey(buf: Uint8Array, hashStart: number, hashLen: number, modelName: string, kvRank: number, objectGroupId: number, cacheSalt: string): void {
+    if (this.kBuf !== buf) {
+      // Every key of one record is in that record's buffer.
+      if (this.kBuf !== null) throw new Error('keys of one record in two buffers');
+      this.kBuf = buf;
+    }
+    const k = this.nk++;
+    if (k === this.kStart.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.kStart = grow(this.kStart, (n) => new Int32Array(n));
+      this.kLen = grow(this.kLen, (n) => new Int32Array(n));
+      this.kRank = grow(this.kRank, (n) => new Float64Array(n));
+      this.kGroup = grow(this.kGroup, (n) => new Float64Array(n));
+    }
+    this.kStart[k] = hashStart;
+    this.kLen[k] = hashLen;
+    this.kRank[k] = kvRank;
+    this.kGroup[k] = objectGroupId;
+    this.kModel[k] = modelName;
+    this.kSalt[k] = cacheSalt;
+    const pair = (this.gathered.length >> 1) - 1;
+    this.kCount[pair]!++;
+  }
+
+  private gatherPair(name: string, v: unknown): void {
+    const pair = this.gathered.length >> 1;
+    if (pair === this.kCount.length) {
+      const b = new Int32Array(pair * 2);
+      b.set(this.kCount);
+      this.kCount = b;
+    }
+    this.kCount[pair] = 0;
+    this.gathered.push(name, v);
+  }
+
+  /** The per-call columns of a call whose keys are in keyRefs and whose arguments are in the scanner. */
+  private pushCall(recordIndex: number, methodId: number, tMono: number): number {
+    const sc = this.scanner;
+    const call = this.method.length;
+    this.pushHead(call, recordIndex, methodId, tMono);
     this.textId.push(this.texts.intern(sc.text));
     this.eridId.push(sc.erid === '' ? 0 : this.erids.intern(sc.erid));
     this.shape.push(sc.shape);
     this.extra.push(sc.extra);
     this.opts.push(sc.opts);
-    this.source.push(this.current);
     this.keyOff.push(this.keyRefs.length);
     return call;
+  }
+
+  private pushHead(call: number, recordIndex: number, methodId: number, tMono: number): void {
+    const n = this.time.length;
+    if (n > 0 && tMono < this.time.data[n - 1]!) this.sortedByTime = false;
+    if (this.recordIdx !== null) this.recordIdx.push(recordIndex);
+    else if (recordIndex !== call) {
+      const col = (this.recordIdx = u32Column(Math.max(1 << 14, call + 1)));
+      for (let c = 0; c < call; c++) col.push(c);
+      col.push(recordIndex);
+    }
+    this.method.push(methodId);
+    this.time.push(tMono);
+    if (this.source !== null) this.source.push(this.current);
+    else if (this.current !== 0) {
+      const col = (this.source = u16Column(Math.max(1 << 14, call + 1)));
+      col.resize(call);
+      col.push(this.current);
+    }
   }
 
   private pendingKeys = 0;
@@ -136,13 +319,17 @@ export class CallIndex {
   private stamp = 0;
 
   private readonly sink: IndexArgsSink = {
-    keyList: (name) => this.scanner.keyList(name),
-    key: (buf, hashStart, hashLen, modelName, kvRank, objectGroupId, cacheSalt) =>
-      this.addKeyId(this.keys.internParts(buf, hashStart, hashLen, modelName, kvRank, objectGroupId, cacheSalt)),
-    value: (name, v) => this.scanner.arg(name, v, this.onKey),
+    keyList: (name) => this.gatherPair(name, KEY_LIST),
+    key: (buf, hashStart, hashLen, modelName, kvRank, objectGroupId, cacheSalt) => this.gatherKey(buf, hashStart, hashLen, modelName, kvRank, objectGroupId, cacheSalt),
+    value: (name, v) => this.gatherPair(name, v),
   };
 
-  private readonly onKey = (k: ObjectKey): void => this.addKeyId(this.keys.intern(k));
+  private readonly onKey = (k: ObjectKey): void => {
+    this.embedded++;
+    this.addKeyId(this.keys.intern(k));
+  };
+  /** Keys found inside argument values (not key lists) by the current scan. */
+  private embedded = 0;
 
   private addKeyId(id: number): void {
     const stamp = this.stamp;
@@ -153,8 +340,95 @@ export class CallIndex {
     this.pendingKeys++;
   }
 
+  /**
+   * This index's calls as a part (copies at their exact length), for another index to merge
+   * (openPart/addFromPart). Meant for an index of one run of one trace, its record indices and
+   * sources being the merger's business.
+   */
+  toPart(): CallIndexPart {
+    return {
+      count: this.length,
+      methods: this.methods.qualnames(),
+      method: this.method.trimmed(),
+      time: this.time.trimmed(),
+      texts: [...this.texts.values],
+      textId: this.textId.trimmed(),
+      erids: [...this.erids.values],
+      eridId: this.eridId.trimmed(),
+      shape: this.shape.trimmed(),
+      opts: this.opts.trimmed(),
+      extra: this.extra.data.slice(0, this.length),
+      keyOff: this.keyOff.trimmed(),
+      keyRefs: this.keyRefs.trimmed(),
+      keys: this.keys.toPart(),
+      undecodedArgs: this.undecodedArgs,
+    };
+  }
+
+  /** Starts merging a part: its calls are then added, in trace order, with addFromPart. */
+  openPart(part: CallIndexPart): PartCursor {
+    this.undecodedArgs += part.undecodedArgs;
+    return new PartCursor(part);
+  }
+
+  /**
+   * Adds call `j` of an open part as the next call, in the current source (setSource), with its
+   * record index and t_mono: the same columns add() would have made from the record itself. Ids
+   * the part has not used yet are interned now, so they follow the order of first use.
+   */
+  addFromPart(cur: PartCursor, j: number, recordIndex: number, tMono: number): number {
+    const p = cur.part;
+    const call = this.method.length;
+    const pm = p.method[j]!;
+    let m = cur.methodIds[pm]!;
+    if (m < 0) m = cur.methodIds[pm] = this.methods.intern(p.methods[pm]!);
+    this.pushHead(call, recordIndex, m, tMono);
+    const pt = p.textId[j]!;
+    let t = cur.textIds[pt]!;
+    if (t < 0) t = cur.textIds[pt] = this.texts.intern(p.texts[pt]!);
+    this.textId.push(t);
+    const pe = p.eridId[j]!;
+    let e = cur.eridIds[pe]!;
+    if (e < 0) e = cur.eridIds[pe] = pe === 0 ? 0 : this.erids.intern(p.erids[pe]!);
+    this.eridId.push(e);
+    this.shape.push(p.shape[j]!);
+    this.extra.push(p.extra[j]!);
+    this.opts.push(p.opts[j]!);
+    const refs = p.keyRefs, ids = cur.keyIds;
+    for (let r = p.keyOff[j]!, end = p.keyOff[j + 1]!; r < end; r++) {
+      const lk = refs[r]!;
+      let g = ids[lk]!;
+      if (g < 0) g = ids[lk] = this.keys.internFromPart(p.keys, lk, cur.modelIds, cur.saltIds);
+      this.keyRefs.push(g);
+    }
+    this.keyOff.push(this.keyRefs.length);
+    return call;
+  }
+
+  /** Room for `calls` calls in all, so a merge of known size does not grow its columns by steps. */
+  reserve(calls: number): void {
+    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts]) c.reserve(calls);
+    this.keyOff.reserve(calls + 1);
+  }
+
+  /** Gives back the columns' growth slack (the trace is complete: nothing more will be added). */
+  trim(): void {
+    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyOff, this.keyRefs]) c.trim();
+    this.extra.trim();
+    this.recordIdx?.trim();
+    this.source?.trim();
+    this.keys.trim();
+  }
+
+  /** Bytes held by the per-call columns (capacity: what memory pays), for the READMEs' figures. */
+  get byteLength(): number {
+    let n = this.extra.byteLength + (this.recordIdx?.byteLength ?? 0) + (this.source?.byteLength ?? 0);
+    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyOff, this.keyRefs, this.lastCallOfKey]) n += c.byteLength;
+    return n;
+  }
+
   recordIndexOf(call: number): number {
-    return this.recordIdx.data[call]!;
+    return this.recordIdx === null ? call : this.recordIdx.data[call]!;
   }
   methodOf(call: number): number {
     return this.method.data[call]!;
@@ -193,7 +467,7 @@ export class CallIndex {
   }
   /** The source id (setSource) of a call; 0 for a single trace. */
   sourceOf(call: number): number {
-    return this.source.data[call]!;
+    return this.source === null ? 0 : this.source.data[call]!;
   }
 
   /** `extra_count` of a prefetch or release call (0 when absent). */
@@ -213,11 +487,10 @@ export class CallIndex {
   }
 
   /** Live views of the per-call columns (valid until the next add), for stats and exports. */
-  columns(): { method: Uint16Array; time: Float64Array; recordIndex: Uint32Array; keyOff: Uint32Array; keyRefs: Uint32Array } {
+  columns(): { method: Uint16Array; time: Float64Array; keyOff: Uint32Array; keyRefs: Uint32Array } {
     return {
       method: this.method.view(),
       time: this.time.view(),
-      recordIndex: this.recordIdx.view(),
       keyOff: this.keyOff.view(),
       keyRefs: this.keyRefs.view(),
     };
@@ -296,7 +569,9 @@ export class CallIndex {
     const methodCol = this.method.data;
     let query: ((c: number) => boolean) | null = null;
     if (q.text !== undefined && q.text.trim() !== '') {
-      const columns = { method: methodCol, time, textId: this.textId.data, eridId: this.eridId.data, keyOff: this.keyOff.data, keyRefs: this.keyRefs.data, source: this.source.data };
+      // No source column while every call is of source 0: zeros, made only for a query that reads them.
+      const source = this.source?.data ?? new Uint16Array(this.sources.length > 1 ? n : 0);
+      const columns = { method: methodCol, time, textId: this.textId.data, eridId: this.eridId.data, keyOff: this.keyOff.data, keyRefs: this.keyRefs.data, source };
       const compiled = compileQueryText(q.text, {
         // Every span reader the caller lends (dur, and the phases wait/body/release/write).
         ...ctx,
@@ -351,4 +626,61 @@ function upperBound(a: Float64Array, n: number, v: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Marks a key list among gathered arguments (CallIndex.addIndexed). */
+const KEY_LIST: unique symbol = Symbol('key list');
+const ERID = 'external_request_id';
+
+/**
+ * The scan of one argument list, for the next call with the same list. Lists are equal when every
+ * name is and every value is the same value (===: one object for byte-identical containers, equal
+ * primitives), except a string external_request_id, which the scan takes apart (never into the
+ * text) and which is read from each call. A scan whose request id came from elsewhere (a
+ * PrefetchHandle among the values) is only reused for calls without that argument.
+ */
+class ArgMemo {
+  private names: unknown[] = [];
+  textId = 0;
+  shape: KeyShape = KeyShape.none;
+  extra = 0;
+  opts = 0;
+  /** The request id the scan found, when it did not come from the external_request_id argument. */
+  private fixedErid = '';
+  private eridFromArg = false;
+  private valid = false;
+
+  matches(g: readonly unknown[]): boolean {
+    const m = this.names;
+    if (!this.valid || m.length !== g.length) return false;
+    for (let i = 0; i < g.length; i += 2) {
+      if (m[i] !== g[i]) return false;
+      const v = g[i + 1];
+      if (m[i + 1] !== v && !(g[i] === ERID && typeof v === 'string' && typeof m[i + 1] === 'string')) return false;
+    }
+    return true;
+  }
+
+  /** The request id of a call whose list matches. */
+  eridOf(g: readonly unknown[]): string {
+    if (!this.eridFromArg) return this.fixedErid;
+    for (let i = 0; i < g.length; i += 2) if (g[i] === ERID && typeof g[i + 1] === 'string') return g[i + 1] as string;
+    return '';
+  }
+
+  /** `embeddedKeys`: keys the scan found inside the values (those must be read from every call: no reuse). */
+  remember(g: readonly unknown[], textId: number, sc: ArgScanner, embeddedKeys: number): void {
+    this.names = g.slice();
+    this.textId = textId;
+    this.shape = sc.shape;
+    this.extra = sc.extra;
+    this.opts = sc.opts;
+    let argErid: string | null = null;
+    for (let i = 0; i < g.length; i += 2) if (g[i] === ERID && typeof g[i + 1] === 'string') argErid = g[i + 1] as string;
+    // Reusable only if the scan's request id is the argument's (or there is none): then a later
+    // call's own argument is its request id, as its scan would find.
+    this.eridFromArg = argErid !== null && sc.erid === argErid;
+    this.fixedErid = sc.erid;
+    this.valid = embeddedKeys === 0 && (argErid === null || this.eridFromArg);
+  }
 }

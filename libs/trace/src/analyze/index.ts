@@ -2,9 +2,10 @@
 export * from './types.ts';
 export { MethodTable, MAX_METHODS } from './methods.ts';
 export { StringTable } from './string-table.ts';
-export { KeyTable } from './key-table.ts';
+export { KeyTable, type KeyTablePart } from './key-table.ts';
 export { ArgScanner, MAX_CALL_TEXT } from './arg-scan.ts';
-export { CallIndex, type IndexableRecord, type IndexArgsSource } from './call-index.ts';
+export { CallIndex, PartCursor, partBuffers, type CallIndexPart, type IndexableRecord, type IndexArgsSource, type TraceRecordLike } from './call-index.ts';
+export { IndexShard, ShardMerger, freeBuffers, freePart, partBytes, type ShardResult } from './shard.ts';
 export * from './query/index.ts';
 export { RequestTracker, type CallSource, type LockCall } from './request-tracker.ts';
 export { requestSpans, requestSummary, flagGroups, keySpans, keyFlags, phaseDuration, phaseDurations, spanStatuses, spanDuration } from './request-report.ts';
@@ -18,4 +19,5 @@ export { exportRow, keyCount, type ExportRow, type ExportRecord } from './export
 export { CSV_COLUMNS, csvField, csvHeader, csvLine, jsonLine } from './export/text.ts';
 export { ChromeTraceWriter, chromeTraceOptions, type ChromeTraceOptions } from './export/chrome.ts';
 export { TraceAnalyzer } from './analyzer.ts';
+export { WideningColumn } from './growable.ts';
 export { transferable } from './transfer.ts';

@@ -1,0 +1,152 @@
+import { DEFAULT_T_WALL_START, insertFrame, malformedRecordBody, splitFrames, testSeed, trafficTrace } from '@kvtrace/trace/test-support';
+import { describe, expect, it } from 'vitest';
+import type { AnalysisRequest } from '../model/queries.ts';
+import { TraceSession } from '../model/session.ts';
+import { trafficSegments } from '../test-support/test-trace.ts';
+import type { AnalysisHost, Frames } from './analysis-host.ts';
+import { runLoad, type LoadEnv } from './load-run.ts';
+import type { OpenRequest, TraceSpec, WorkerMessage } from './protocol.ts';
+import { inProcessPort, type ShardPort } from './shards.ts';
+import { fileRangeSource } from './sources.ts';
+
+/**
+ * The worker's load (load-run.ts) in-process, a trace indexed two ways: while it is read (one
+ * worker, as small traces are) and by shard workers from the reading pass's units, merged in trace
+ * order (as big files are; the shard "workers" here are in-process ports running the same code).
+ * Every answer the page can ask for must be the same: filters, lifecycles, statistics, timeline
+ * slices, key timelines, each row's request span, exports (whose frames the sharded load looks up
+ * in the page's store).
+ */
+
+interface Loaded {
+  host: AnalysisHost;
+  session: TraceSession;
+  messages: WorkerMessage[];
+}
+
+async function load(traces: TraceSpec[], how: { sharded: boolean; unitRecords?: number; ports?: () => ShardPort }): Promise<Loaded> {
+  const session = new TraceSession();
+  session.begin('t', null);
+  const messages: WorkerMessage[] = [];
+  let host: AnalysisHost | null = null;
+  const lookUpFrames = async (calls: Uint32Array): Promise<Frames> => {
+    const s = session.store;
+    return {
+      offset: Float64Array.from(calls, (c) => s.offset[c]!),
+      frameBytes: Uint32Array.from(calls, (c) => s.frameBytes[c]!),
+      file: s.file.length > 0 ? Uint16Array.from(calls, (c) => s.fileOf(c)) : null,
+    };
+  };
+  const env: LoadEnv = {
+    post: (m) => {
+      messages.push(m);
+      if (m.type === 'header') session.onHeader(m.header, m.totalBytes, m.traces);
+      else if (m.type === 'batch') session.onBatch(m.batch, m.progress);
+      else if (m.type === 'done') session.finish(m.report);
+    },
+    unreachable: (url) => `unreachable ${url}`,
+    rangeSource: (s) => (s.kind === 'file' ? fileRangeSource(s.file) : { read: () => Promise.reject(new Error('no url')) }),
+    shards: how.sharded ? { make: how.ports ?? inProcessPort, count: 3 } : null,
+    lookUpFrames,
+    onHost: (h) => (host = h),
+    onStop: () => undefined,
+    limits: how.sharded ? { inlineIndexMaxBytes: 0, unitRecords: how.unitRecords ?? 97 } : {},
+  };
+  const req: OpenRequest = { type: 'open', traces, checkArgs: false };
+  await runLoad(req, env);
+  return { host: host!, session, messages };
+}
+
+const ask = async (host: AnalysisHost, req: AnalysisRequest): Promise<unknown> => {
+  const a = (await host.handle(req)).answer;
+  if (a instanceof Blob) return a.text();
+  return ArrayBuffer.isView(a) ? Array.from(a as Uint32Array) : JSON.parse(JSON.stringify(a, (_, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v)));
+};
+
+/** Every question the page asks, answered. */
+async function answers(l: Loaded): Promise<unknown[]> {
+  const h = l.host;
+  const n = h.length;
+  const out: unknown[] = [n, h.analyzer.index.sources];
+  const queries = ['method:reserve_write', 'keys>4', 'ab', 'req:req-1', 'dur>1ms', 'NOT method:finish_write', 'mode="new"'];
+  if (h.servers.length > 1) queries.push(`server:${h.servers[1]}`);
+  for (const text of queries) out.push(await ask(h, { kind: 'filter', query: { methods: null, text } }));
+  out.push(await ask(h, { kind: 'filter', query: { methods: [1, 2], t0: 0.001, t1: 0.05 } }));
+  out.push(await ask(h, { kind: 'stats', bins: 30, query: null }));
+  out.push(await ask(h, { kind: 'stats', bins: 10, query: { methods: [0] } }));
+  out.push(await ask(h, { kind: 'requests', flagLimit: 50, requestLimit: 20, bins: 12 }));
+  out.push(await ask(h, { kind: 'slices' }));
+  out.push(await ask(h, { kind: 'callSpans', calls: Array.from({ length: Math.min(n, 400) }, (_, i) => Math.floor((i * n) / 400)) }));
+  const keys = h.analyzer.index.keys.size;
+  for (const k of [0, 1, Math.floor(keys / 3), keys - 1]) out.push(await ask(h, { kind: 'keyTimeline', keyId: k }));
+  out.push(await ask(h, { kind: 'export', format: 'csv', query: { methods: null, text: 'keys>2' }, name: 't' }));
+  out.push(await ask(h, { kind: 'export', format: 'jsonl', query: null, name: 't' }));
+  out.push(await ask(h, { kind: 'export', format: 'chrome', query: null, name: 't' }));
+  return out;
+}
+
+const fileTrace = (name: string, bytes: Uint8Array): TraceSpec => ({ server: name, files: [{ name, source: { kind: 'file', file: new File([bytes.slice()], name) } }], missing: [] });
+
+/** One server's trace with damage in the middle: a frame that is not a record. */
+function oneTrace(seed: number): Uint8Array {
+  const { bytes } = trafficTrace({ seed, records: 1800, concurrency: 5, keysPerCall: [2, 9], documents: 10 }, { tWallStart: DEFAULT_T_WALL_START });
+  const frames = splitFrames(bytes);
+  return insertFrame(bytes, frames[900]!.offset, malformedRecordBody('wrong-types'));
+}
+
+const indexDone = (l: Loaded) => l.messages.filter((m) => m.type === 'index' && m.progress.done).map((m) => (m.type === 'index' ? m.progress : null));
+
+describe('a big file indexed by shard workers (the worker, in-process)', () => {
+  it('one trace: the same answers as the one-worker index, in any unit size', async () => {
+    const seed = testSeed('sharded load, one trace');
+    const bytes = oneTrace(seed);
+    const traces = [fileTrace('one.lct', bytes)];
+    const one = await load(traces, { sharded: false });
+    const want = await answers(one);
+    expect(one.host.length).toBe(1800);
+    expect(one.host.analyzer.summary().requests.total).toBeGreaterThan(100);
+    for (const unitRecords of [1, 97, 100_000]) {
+      const sharded = await load(traces, { sharded: true, unitRecords });
+      expect(indexDone(sharded)).toEqual([{ calls: one.host.length, total: one.host.length, done: true, secondPass: true, error: undefined }]);
+      expect(await answers(sharded), `units of ${unitRecords} records`).toEqual(want);
+    }
+  });
+
+  it('several traces (one of them rotated) merged on the wall clock: the same answers, each server its own keys', async () => {
+    const seed = testSeed('sharded load, several traces');
+    const a = trafficSegments({ seed, requests: 60, tWallStart: DEFAULT_T_WALL_START })[0]!;
+    const [b0, b1] = trafficSegments({ seed, requests: 60, tWallStart: DEFAULT_T_WALL_START + 0.0004, cuts: [110] });
+    const c = trafficSegments({ seed: seed + 1, requests: 40, tWallStart: DEFAULT_T_WALL_START + 0.02 })[0]!;
+    const traces: TraceSpec[] = [
+      fileTrace('node-a', a),
+      { server: 'node-b', files: [b0!, b1!].map((f, i) => ({ name: i === 0 ? 'node-b.lct' : 'node-b.000001.lct', source: { kind: 'file' as const, file: new File([f.slice()], 'x') } })), missing: [] },
+      fileTrace('node-c', c),
+    ];
+    const one = await load(traces, { sharded: false });
+    expect(one.host.analyzer.index.sources).toEqual(['node-a', 'node-b', 'node-c']);
+    const want = await answers(one);
+    const sharded = await load(traces, { sharded: true, unitRecords: 41 });
+    expect(await answers(sharded)).toEqual(want);
+  });
+
+  it('a shard that fails: the rest is indexed by a second read, with the same answers', async () => {
+    const seed = testSeed('sharded load, a shard fails');
+    const traces = [fileTrace('one.lct', oneTrace(seed))];
+    const want = await answers(await load(traces, { sharded: false }));
+    let units = 0;
+    // The third unit any worker is handed fails.
+    const failing = (): ShardPort => {
+      const p = inProcessPort();
+      const post = p.post.bind(p);
+      p.post = (req) => {
+        if (++units === 3) setTimeout(() => p.onmessage?.({ type: 'error', id: req.id, message: 'disk gone' }), 0);
+        else post(req);
+      };
+      return p;
+    };
+    const sharded = await load(traces, { sharded: true, unitRecords: 200, ports: failing });
+    expect(units).toBeGreaterThan(3);
+    expect(indexDone(sharded)[0]?.error).toBeUndefined();
+    expect(await answers(sharded)).toEqual(want);
+  });
+});
