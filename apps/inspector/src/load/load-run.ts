@@ -43,7 +43,12 @@ export interface LoadEnv {
   unreachable(url: string, e: unknown): string;
   rangeSource(s: SourceSpec): RangeSource;
   /** Shard workers for a big file's index, and how many; null: index in a second pass here. */
-  shards: { make: ShardPortFactory; count: number } | null;
+  /**
+   * Shard workers for a big file's index, and how many; `duringRead`: how many may run while the
+   * reading pass does (default all; 0: none, their units wait for the end of the table). Null:
+   * index in a second pass here.
+   */
+  shards: { make: ShardPortFactory; count: number; duringRead?: number } | null;
   /** Frames of calls, from the main thread's record store (a sharded index keeps none here). */
   lookUpFrames: FrameLookup;
   /** The analysis the load builds, once it exists (queries go to it). */
@@ -107,7 +112,7 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
       return { decodeArgs: checkArgs, maxMalformedListed: 200 };
     },
     (file, offset, chunk) => {
-      if (!inline && env.shards !== null) windows[file]!.push(offset, chunk);
+      if (!inline && env.shards !== null && env.shards.duringRead !== 0) windows[file]!.push(offset, chunk);
     },
   );
   const servers = req.traces.map((t) => t.server);
@@ -276,11 +281,15 @@ function startShards(env: LoadEnv, req: OpenRequest, host: AnalysisHost, wallSta
       notify();
     },
   );
+  // The reading pass is the table the user waits for: shards run beside it only where cores are
+  // left over (worker.ts), or their units wait for its end and read their bytes from the file.
+  const duringRead = env.shards.duringRead ?? env.shards.count;
+  if (duringRead > 0) pool.setActive(duringRead);
   const planner = new UnitPlanner(req.traces.length, { maxBytes: env.limits?.unitBytes ?? UNIT_BYTES, maxRecords: env.limits?.unitRecords ?? UNIT_RECORDS }, (u) => {
     const id = merger.plan(u.trace, u.firstRecord, u.count);
     planned++;
     const w = windows[u.file]!;
-    const bytes = bytesInFlight + (u.end - u.start) <= MAX_BYTES_IN_FLIGHT ? w.take(u.start, u.end) : (w.drop(u.end), null);
+    const bytes = duringRead > 0 && bytesInFlight + (u.end - u.start) <= MAX_BYTES_IN_FLIGHT ? w.take(u.start, u.end) : (w.drop(u.end), null);
     const unit: ShardRequest = { type: 'unit', id, source: shardSource(files[u.file]!), start: u.start, end: u.end };
     if (bytes === null) {
       deferred.push(unit);
@@ -302,6 +311,7 @@ function startShards(env: LoadEnv, req: OpenRequest, host: AnalysisHost, wallSta
     async finish(records) {
       planner.flush();
       planDone = true;
+      pool.setActive(Infinity);
       for (const u of deferred) pool.submit(u);
       deferred.length = 0;
       if (received === planned) pool.close();

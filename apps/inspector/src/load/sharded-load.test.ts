@@ -24,7 +24,7 @@ interface Loaded {
   messages: WorkerMessage[];
 }
 
-async function load(traces: TraceSpec[], how: { sharded: boolean; unitRecords?: number; ports?: () => ShardPort }): Promise<Loaded> {
+async function load(traces: TraceSpec[], how: { sharded: boolean; unitRecords?: number; ports?: () => ShardPort; duringRead?: number }): Promise<Loaded> {
   const session = new TraceSession();
   session.begin('t', null);
   const messages: WorkerMessage[] = [];
@@ -46,7 +46,7 @@ async function load(traces: TraceSpec[], how: { sharded: boolean; unitRecords?: 
     },
     unreachable: (url) => `unreachable ${url}`,
     rangeSource: (s) => (s.kind === 'file' ? fileRangeSource(s.file) : { read: () => Promise.reject(new Error('no url')) }),
-    shards: how.sharded ? { make: how.ports ?? inProcessPort, count: 3 } : null,
+    shards: how.sharded ? { make: how.ports ?? inProcessPort, count: 3, ...(how.duringRead === undefined ? {} : { duringRead: how.duringRead }) } : null,
     lookUpFrames,
     onHost: (h) => (host = h),
     onStop: () => undefined,
@@ -105,10 +105,11 @@ describe('a big file indexed by shard workers (the worker, in-process)', () => {
     const want = await answers(one);
     expect(one.host.length).toBe(1800);
     expect(one.host.analyzer.summary().requests.total).toBeGreaterThan(100);
-    for (const unitRecords of [1, 97, 100_000]) {
-      const sharded = await load(traces, { sharded: true, unitRecords });
+    // duringRead 0 (a 2-core machine): no shard runs beside the reading pass, each reads its unit from the file after it.
+    for (const [unitRecords, duringRead] of [[1, undefined], [97, undefined], [100_000, undefined], [97, 0], [100_000, 0]] as const) {
+      const sharded = await load(traces, { sharded: true, unitRecords, duringRead });
       expect(indexDone(sharded)).toEqual([{ calls: one.host.length, total: one.host.length, done: true, secondPass: true, error: undefined }]);
-      expect(await answers(sharded), `units of ${unitRecords} records`).toEqual(want);
+      expect(await answers(sharded), `units of ${unitRecords} records, ${duringRead ?? 'all'} shards during the read`).toEqual(want);
     }
   });
 
@@ -125,8 +126,10 @@ describe('a big file indexed by shard workers (the worker, in-process)', () => {
     const one = await load(traces, { sharded: false });
     expect(one.host.analyzer.index.sources).toEqual(['node-a', 'node-b', 'node-c']);
     const want = await answers(one);
-    const sharded = await load(traces, { sharded: true, unitRecords: 41 });
-    expect(await answers(sharded)).toEqual(want);
+    for (const duringRead of [undefined, 0]) {
+      const sharded = await load(traces, { sharded: true, unitRecords: 41, duringRead });
+      expect(await answers(sharded), `${duringRead ?? 'all'} shards during the read`).toEqual(want);
+    }
   });
 
   it('a shard that fails: the rest is indexed by a second read, with the same answers', async () => {

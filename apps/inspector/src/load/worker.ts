@@ -106,13 +106,17 @@ scope.onmessage = (e: MessageEvent<MainMessage>) => {
       else w?.reject(new Error(m.message));
       return;
     }
-    case 'open':
+    case 'open': {
+      const cores = navigator.hardwareConcurrency || 2;
       runLoad(m, {
         post,
         unreachable,
         rangeSource: rangeSourceOf,
-        // At least two: the index is the slow half of a big file's load (issue 12).
-        shards: { make: shardPort, count: Math.max(2, navigator.hardwareConcurrency || 2) },
+        // At least two: the index is the slow half of a big file's load (issue 12). While the table
+        // loads, the reading pass and the page each want a core: shards run beside them only on
+        // the cores left (none on a 2-core machine, where running them anyway doubled the
+        // table-ready time of a 1M-call file for no gain in the indexed time).
+        shards: { make: shardPort, count: Math.max(2, cores), duringRead: Math.max(0, cores - 2) },
         lookUpFrames,
         onHost: (h) => (host = h),
         onStop: (s) => (stopLoad = s),
@@ -120,5 +124,7 @@ scope.onmessage = (e: MessageEvent<MainMessage>) => {
         if (err instanceof TraceHeaderError || err instanceof LoadError) post({ type: 'failed', error: { kind: err.kind, message: err.message } });
         else post({ type: 'failed', error: { kind: 'io', message: err instanceof Error ? err.message : String(err) } });
       });
+      return;
+    }
   }
 };

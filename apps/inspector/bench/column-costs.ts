@@ -1,0 +1,87 @@
+/**
+ * What each column of the inspector's analysis costs per call, for apps/inspector/README.md:
+ * `npx tsx apps/inspector/bench/column-costs.ts TRACE.lct`. Builds the analysis the way the
+ * inspector's loading worker does for a big file (shards of 16 MB indexed apart with IndexShard,
+ * merged in order with ShardMerger, then trimmed), then walks the analyzer's objects and sums the
+ * bytes of every typed array by the field that holds it (capacity, which is what memory pays; a
+ * buffer shared by two views counts once). The page's RecordStore columns are fixed per call and
+ * listed from their element sizes.
+ */
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { IndexShard, ShardMerger, TraceAnalyzer } from '@kvtrace/trace';
+
+const UNIT_BYTES = 16 << 20;
+
+function buildAnalysis(path: string): TraceAnalyzer {
+  const fd = openSync(path, 'r');
+  const size = fstatSync(fd).size;
+  const u32 = Buffer.alloc(4);
+  const frameLen = (at: number): number => (readSync(fd, u32, 0, 4, at), u32.readUInt32BE(0));
+  const analyzer = new TraceAnalyzer();
+  const merger = new ShardMerger(analyzer);
+  let pos = 4 + frameLen(0);
+  let record = 0;
+  while (pos + 4 <= size) {
+    // One unit: whole frames up to UNIT_BYTES.
+    let end = pos;
+    while (end + 4 <= size && end + 4 + frameLen(end) <= size && (end === pos || end + 4 + frameLen(end) - pos <= UNIT_BYTES)) end += 4 + frameLen(end);
+    if (end === pos) break;
+    const bytes = Buffer.alloc(end - pos);
+    readSync(fd, bytes, 0, bytes.length, pos);
+    const shard = new IndexShard(pos);
+    shard.push(bytes);
+    const { part } = shard.finish();
+    const id = merger.plan(0, record, part.count);
+    merger.deliver(id, part);
+    record += part.count;
+    merger.advance(record);
+    pos = end;
+  }
+  closeSync(fd);
+  analyzer.index.trim();
+  return analyzer;
+}
+
+/** Bytes of typed arrays reachable from `root`, by the path of the field holding them (depth ≤ 3). */
+function typedBytes(root: object): Map<string, number> {
+  const out = new Map<string, number>();
+  const seenBuffers = new Set<ArrayBufferLike>();
+  const seenObjects = new Set<object>();
+  const visit = (o: unknown, path: string, depth: number) => {
+    if (o === null || typeof o !== 'object' || seenObjects.has(o)) return;
+    seenObjects.add(o);
+    if (ArrayBuffer.isView(o)) {
+      if (seenBuffers.has(o.buffer)) return;
+      seenBuffers.add(o.buffer);
+      out.set(path, (out.get(path) ?? 0) + o.buffer.byteLength);
+      return;
+    }
+    if (depth > 4) return;
+    for (const [k, v] of Object.entries(o)) {
+      // A growable column's typed array is its `data`: name the column, not the wrapper's field.
+      const p = k === 'data' ? path : path === '' ? k : `${path}.${k}`;
+      visit(v, depth >= 3 ? path : p, depth + 1);
+    }
+  };
+  visit(root, '', 0);
+  return out;
+}
+
+const path = process.argv[2];
+if (!path) {
+  console.error('usage: tsx apps/inspector/bench/column-costs.ts TRACE.lct');
+  process.exit(2);
+}
+const a = buildAnalysis(path);
+const calls = a.length;
+const keys = a.index.keys.size;
+const rows = [...typedBytes(a)].sort((x, y) => y[1] - x[1]);
+const total = rows.reduce((n, [, b]) => n + b, 0);
+const pad = (s: string, n: number) => s.padEnd(n);
+let refs = 0;
+for (let c = 0; c < calls; c++) refs += a.index.keysOfCall(c).length;
+console.log(`${path}: ${calls} calls, ${keys} distinct keys, ${(refs / calls).toFixed(1)} keys a call`);
+console.log(`${pad('loading worker: analysis column', 44)} B/call`);
+for (const [name, b] of rows) if (b / calls >= 0.05) console.log(`${pad(name, 44)} ${(b / calls).toFixed(2)}`);
+console.log(`${pad('all typed arrays of the analysis', 44)} ${(total / calls).toFixed(2)}`);
+console.log(`${pad('page: RecordStore (tMono 8, tWall 8, method 2, offset 8, frameBytes 4; file 2 for a set)', 44)} 30.00`);
