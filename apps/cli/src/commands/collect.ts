@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { collectTraces, type CollectedFile } from '../fleet/collect.ts';
 import { formatBytes, Progress } from '../fleet/progress.ts';
+import { complaints } from './complaints.ts';
 
 export const summary = 'download the traces of several servers (GET /traces), resumable, one folder per server';
 
@@ -19,6 +20,7 @@ options:
   -h, --help     this text
 Then: npm run kvtrace -- info DIR ; export DIR --format parquet --out PQ ; sql "..." DIR
 Exit status: 0 when every server was listed and every file fetched, 1 otherwise, 2 for bad usage.`;
+const { usageError } = complaints('collect', HELP);
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
@@ -107,9 +109,4 @@ export function parseServerUrl(raw: string): URL | string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--from: ${JSON.stringify(raw)}: only http and https servers can be collected from`;
   if (url.search || url.hash) return `--from: ${JSON.stringify(raw)}: give the server's base URL, without ? or #`;
   return url;
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`kvtrace collect: ${message}\n\n${HELP}\n`);
-  return 2;
 }

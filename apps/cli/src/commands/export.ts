@@ -10,6 +10,7 @@ import { exportParquet, partitionDir } from '../fleet/parquet-export.ts';
 import { formatBytes, Progress } from '../fleet/progress.ts';
 import { TABLES } from '../fleet/tables.ts';
 import { openTraceSet } from '../fleet/trace-set.ts';
+import { complaints } from './complaints.ts';
 
 export const summary = 'convert traces to JSON lines, CSV, Chrome trace-event JSON (Perfetto) or a Parquet dataset';
 
@@ -49,6 +50,7 @@ options:
 Damage (truncated tails, malformed frames) is reported on standard error; the export still holds
 every readable record. Exit status: 0 on success (also when the reader of standard output goes
 away), 1 for an unreadable trace or an output that cannot be written, 2 for bad usage.`;
+const { fail, usageError } = complaints('export', HELP);
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
@@ -162,14 +164,4 @@ function mergedSource(sets: TraceSet[]): RecordSource & { readers: MergeInput[] 
       await Promise.all(readers.map(({ reader }) => reader.cancel()));
     },
   };
-}
-
-function fail(message: string): number {
-  process.stderr.write(`kvtrace export: ${message}\n`);
-  return 1;
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`kvtrace export: ${message}\n\n${HELP}\n`);
-  return 2;
 }

@@ -15,6 +15,7 @@ import { ReplayRefused, assertReplayable, replayTrace, type ReplayResult } from 
 import { HttpTarget } from '../replay/target-http.ts';
 import { DEFAULT_MAX_OBJECT_BYTES, LocalTarget } from '../replay/target-local.ts';
 import type { ReplayTarget } from '../replay/target.ts';
+import { complaints } from './complaints.ts';
 
 export const summary = 'replay a trace against a storage manager and measure it (like `lmcache trace replay`)';
 
@@ -60,6 +61,7 @@ reports (besides the table on standard output):
 
 Exit status: 0 when every record replayed or was skipped, 1 when a record failed or the file cannot
 be replayed, 2 for bad usage.`;
+const { usageError } = complaints('replay', 'Run with --help for the options.');
 
 const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   url: { type: 'string' },
@@ -330,10 +332,6 @@ function refuse(file: string, e: unknown): number {
   throw e;
 }
 
-function usageError(message: string): number {
-  process.stderr.write(`kvtrace replay: ${message}\n\nRun with --help for the options.\n`);
-  return 2;
-}
 
 /** Why a report file cannot be written at `path` (its folder missing or read-only, a folder in its place), else null. */
 function unwritable(path: string): string | null {

@@ -10,6 +10,7 @@ import { hasTables, holdsTraces, loadTraces, runQuery, tempDatabase } from '../f
 import { writeResult, type SqlOutput } from '../fleet/sql-output.ts';
 import { TABLES } from '../fleet/tables.ts';
 import { removeStaleWorkDirs, workDirName } from '../fleet/stale.ts';
+import { complaints } from './complaints.ts';
 
 const SQL_TEMP_PREFIX = 'kvtrace-sql-';
 const SQL_STAGING_PREFIX = '.kvtrace-sql-staging-';
@@ -36,6 +37,7 @@ options:
   -h, --help   this text
 Without --json or --csv the result is a table (up to 10,000 rows shown; the rest counted).
 Exit status: 0 on success, 1 for a query error or an unreadable trace, 2 for bad usage.`;
+const { fail, usageError } = complaints('sql', HELP);
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
@@ -126,14 +128,4 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-function fail(message: string): number {
-  process.stderr.write(`kvtrace sql: ${message}\n`);
-  return 1;
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`kvtrace sql: ${message}\n\n${HELP}\n`);
-  return 2;
 }
