@@ -25,6 +25,13 @@ export interface WorkloadResult {
   l1Hits: number;
   l2Hits: number;
   chunksStored: number;
+  /**
+   * Stores the server refused whole (no key reserved: each `exists`, `locked` or `no_space`), and
+   * their keys: those reservations are never finished, so a trace cannot tell them from a write
+   * lock still held, and `kvtrace analyze` counts their keys as undecided, never as leaked.
+   */
+  storesRefusedWhole: number;
+  keysRefusedWhole: number;
   errors: number;
   corrupt: number;
   firstError: string | null;
@@ -61,7 +68,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
   const seed = o.seed ?? 1;
   const client = new KvClient(o.url);
   const r: WorkloadResult = {
-    requests: 0, stores: 0, retrieves: 0, chunksRequested: 0, chunksHit: 0, l1Hits: 0, l2Hits: 0, chunksStored: 0,
+    requests: 0, stores: 0, retrieves: 0, chunksRequested: 0, chunksHit: 0, l1Hits: 0, l2Hits: 0, chunksStored: 0, storesRefusedWhole: 0, keysRefusedWhole: 0,
     errors: 0, corrupt: 0, firstError: null, durationS: 0, reqPerS: 0, p50Ms: 0, p99Ms: 0, server: null,
   };
   const latencies: number[] = [];
@@ -92,6 +99,10 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
           const s = await client.store(rest, layout, rest.map((k) => chunkBytes(k, size)));
           r.stores++;
           r.chunksStored += s.stored;
+          if (s.outcomes.every((x) => x !== 'reserved')) {
+            r.storesRefusedWhole++;
+            r.keysRefusedWhole += rest.length;
+          }
         }
         r.requests++;
         latencies.push(performance.now() - start);
@@ -126,6 +137,7 @@ export function summaryRows(r: WorkloadResult): [string, string][] {
   return [
     ['requests', String(r.requests)],
     ['stores', `${r.stores} (${r.chunksStored} chunks)`],
+    ['stores refused whole', `${r.storesRefusedWhole} (${r.keysRefusedWhole} keys: exists, locked or no space)`],
     ['retrieves', String(r.retrieves)],
     ['hits', `${r.chunksHit}/${r.chunksRequested} chunks (${r.l1Hits} L1, ${r.l2Hits} L2)`],
     ['errors', r.errors ? `${r.errors} (${r.firstError ?? ''})` : '0'],
