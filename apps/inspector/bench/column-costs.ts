@@ -1,45 +1,46 @@
 /**
  * What each column of the inspector's analysis costs per call, for apps/inspector/README.md:
  * `npx tsx apps/inspector/bench/column-costs.ts TRACE.lct`. Builds the analysis the way the
- * inspector's loading worker does for a big file (shards of 16 MB indexed apart with IndexShard,
- * merged in order with ShardMerger, then trimmed), then walks the analyzer's objects and sums the
+ * inspector's loading worker does for a big file (IndexShard, the part merged with
+ * ShardMerger, then trimmed), then walks the analyzer's objects and sums the
  * bytes of every typed array by the field that holds it (capacity, which is what memory pays; a
  * buffer shared by two views counts once). The page's RecordStore columns are fixed per call and
  * listed from their element sizes.
  */
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { IndexShard, ShardMerger, TraceAnalyzer } from '@kvtrace/trace';
 
-const UNIT_BYTES = 16 << 20;
+const CHUNK = 16 << 20;
 
+/**
+ * The analysis of a file as the sharded load builds it: its records (after the header frame)
+ * streamed through an IndexShard and the part merged with ShardMerger. One part or many give the
+ * same index (load/sharded-load.test.ts), so one is enough here.
+ */
 function buildAnalysis(path: string): TraceAnalyzer {
   const fd = openSync(path, 'r');
-  const size = fstatSync(fd).size;
-  const u32 = Buffer.alloc(4);
-  const frameLen = (at: number): number => (readSync(fd, u32, 0, 4, at), u32.readUInt32BE(0));
-  const analyzer = new TraceAnalyzer();
-  const merger = new ShardMerger(analyzer);
-  let pos = 4 + frameLen(0);
-  let record = 0;
-  while (pos + 4 <= size) {
-    // One unit: whole frames up to UNIT_BYTES.
-    let end = pos;
-    while (end + 4 <= size && end + 4 + frameLen(end) <= size && (end === pos || end + 4 + frameLen(end) - pos <= UNIT_BYTES)) end += 4 + frameLen(end);
-    if (end === pos) break;
-    const bytes = Buffer.alloc(end - pos);
-    readSync(fd, bytes, 0, bytes.length, pos);
+  try {
+    const prefix = Buffer.alloc(4);
+    readSync(fd, prefix, 0, 4, 0);
+    let pos = 4 + prefix.readUInt32BE(0);
     const shard = new IndexShard(pos);
-    shard.push(bytes);
+    for (;;) {
+      const chunk = Buffer.alloc(CHUNK);
+      const n = readSync(fd, chunk, 0, CHUNK, pos);
+      if (n === 0) break;
+      shard.push(chunk.subarray(0, n));
+      pos += n;
+    }
     const { part } = shard.finish();
-    const id = merger.plan(0, record, part.count);
-    merger.deliver(id, part);
-    record += part.count;
-    merger.advance(record);
-    pos = end;
+    const analyzer = new TraceAnalyzer();
+    const merger = new ShardMerger(analyzer);
+    merger.deliver(merger.plan(0, 0, part.count), part);
+    merger.advance(part.count);
+    analyzer.index.trim();
+    return analyzer;
+  } finally {
+    closeSync(fd);
   }
-  closeSync(fd);
-  analyzer.index.trim();
-  return analyzer;
 }
 
 /** Bytes of typed arrays reachable from `root`, by the path of the field holding them (depth ≤ 3). */

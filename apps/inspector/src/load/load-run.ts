@@ -99,6 +99,8 @@ const yieldToEvents = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
  */
 export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
   const files = req.traces.flatMap((t) => t.files);
+  // Shards running beside the reading pass take their units' bytes from its chunks (windows).
+  const shardsDuringRead = env.shards === null ? 0 : (env.shards.duringRead ?? env.shards.count);
   let checkArgs = false;
   let inline = true;
   // A big file's bytes, as read, for the shard units (the reading pass keeps what its open units need).
@@ -112,7 +114,7 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
       return { decodeArgs: checkArgs, maxMalformedListed: 200 };
     },
     (file, offset, chunk) => {
-      if (!inline && env.shards !== null && env.shards.duringRead !== 0) windows[file]!.push(offset, chunk);
+      if (!inline && shardsDuringRead > 0) windows[file]!.push(offset, chunk);
     },
   );
   const servers = req.traces.map((t) => t.server);
@@ -134,7 +136,7 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
   env.post({ type: 'header', header, totalBytes: total, argsChecked: checkArgs, ...(traces ? { traces } : {}) });
 
   const several = files.length > 1;
-  const sharded = inline ? null : startShards(env, req, analysis, traces?.map((t) => t.header.t_wall_start) ?? [0], windows);
+  const sharded = inline ? null : startShards(env, req, analysis, traces?.map((t) => t.header.t_wall_start) ?? [0], windows, shardsDuringRead);
   let known = 0;
   let read = 0;
   const batcher = new ColumnBatcher(
@@ -229,7 +231,7 @@ interface ShardedIndex {
  * (a production-size file: memory stays bounded). Frames are then looked up in the main thread's
  * store.
  */
-function startShards(env: LoadEnv, req: OpenRequest, host: AnalysisHost, wallStarts: readonly number[], windows: ChunkWindow[]): ShardedIndex | null {
+function startShards(env: LoadEnv, req: OpenRequest, host: AnalysisHost, wallStarts: readonly number[], windows: ChunkWindow[], duringRead: number): ShardedIndex | null {
   if (env.shards === null) return null;
   const files = req.traces.flatMap((t) => t.files.map((f) => f.source));
   const several = req.traces.length > 1;
@@ -283,7 +285,6 @@ function startShards(env: LoadEnv, req: OpenRequest, host: AnalysisHost, wallSta
   );
   // The reading pass is the table the user waits for: shards run beside it only where cores are
   // left over (worker.ts), or their units wait for its end and read their bytes from the file.
-  const duringRead = env.shards.duringRead ?? env.shards.count;
   if (duringRead > 0) pool.setActive(duringRead);
   const planner = new UnitPlanner(req.traces.length, { maxBytes: env.limits?.unitBytes ?? UNIT_BYTES, maxRecords: env.limits?.unitRecords ?? UNIT_RECORDS }, (u) => {
     const id = merger.plan(u.trace, u.firstRecord, u.count);
