@@ -62,7 +62,7 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     name: 'server/app',
-    paths: ['apps/server/src/app.ts'],
+    paths: ['apps/server/src/app.ts', 'apps/server/src/graceful-close.ts'],
     may: ['server/errors', 'server/ensure-dir', 'server/routes', 'server/services', 'server/storage', TRACE_ENTRY, TRACE_NODE],
     packages: ['node:*', 'fastify', '@fastify/helmet'],
   },

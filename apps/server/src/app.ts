@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyHelmet from '@fastify/helmet';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { setupTracing, type TracingSession } from '@kvtrace/trace/node';
 import { ensureWritableDir } from './ensure-dir.ts';
 import { FieldError, HttpError } from './errors.ts';
@@ -11,6 +11,7 @@ import { receiveChunks } from './routes/receive-chunks.ts';
 import { helmetOptions } from './routes/security.ts';
 import { tracesRoutes } from './routes/traces.ts';
 import { v1Routes } from './routes/v1.ts';
+import { DEFAULT_CLOSE_BOUNDS, installGracefulClose, type CloseBounds } from './graceful-close.ts';
 import { hostAllowlist } from './services/host-allowlist.ts';
 import { TraceDirectory } from './services/trace-directory.ts';
 import { tracingStatus } from './services/tracing-status.ts';
@@ -46,17 +47,17 @@ export interface AppOptions {
   /** Where state changes of the recording are said (disk full, recovered, file deleted): one line each. */
   notice?: (message: string) => void;
   logger?: FastifyServerOptions['logger'];
+  /** How long a close waits for API calls, then for open downloads and follow streams (graceful-close.ts). */
+  closeBounds?: CloseBounds;
 }
 
 const STORAGE_STATUS: Record<StorageError['code'], number> = { bad_argument: 400, size_mismatch: 400, not_reserved: 409, closed: 503 };
 
-/** How long closing waits for API calls in flight before it closes the recording anyway. */
-const CLOSE_DRAIN_MS = 10_000;
-
 /**
  * Builds the server: services (storage manager, tracing session, traces directory) as decorators
  * closed in onClose, routes as encapsulated plugins, one error handler. Call `close()` to shut it
- * down: in-flight requests finish, then the recorder is drained and fsynced, then L2 is flushed.
+ * down: in-flight calls finish, the recorder is drained and fsynced, followers read the file to its
+ * end, then L2 is flushed.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? 256 * 2 ** 20;
@@ -105,40 +106,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('storage', sm);
   app.decorate('tracing', tracing);
   app.decorate('traces', traces);
-  // Closing, in the order that loses no call: refuse new /v1 calls (503), let the ones in flight
-  // finish, close the recording (every traced call is then in the file), and only then end the
-  // follow streams, which read the file to its end first; otherwise the server would wait for them
-  // forever. Responses sent while closing close their connection, or an idle keep-alive socket
-  // would hold close() for its timeout.
-  let closing = false;
-  const inFlight = new Set<FastifyRequest>();
-  let drained: (() => void) | null = null;
-  const done = (req: FastifyRequest) => {
-    if (inFlight.delete(req) && inFlight.size === 0) drained?.();
-  };
-  app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/v1/')) return;
-    if (closing) throw new HttpError(503, 'the server is shutting down');
-    inFlight.add(req);
-  });
-  app.addHook('onResponse', async (req) => done(req));
-  app.addHook('onRequestAbort', async (req) => done(req));
-  app.addHook('preClose', async () => {
-    closing = true;
-    if (inFlight.size > 0) {
-      // Bounded: a call stuck in the storage manager must not keep the server from stopping.
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((r) => {
-        drained = r;
-        timer = setTimeout(r, CLOSE_DRAIN_MS);
-      });
-      clearTimeout(timer);
-    }
-    session?.close();
-    traces.closing.abort();
-  });
-  app.addHook('onSend', async (_req, reply) => {
-    if (closing) reply.header('connection', 'close');
+  installGracefulClose(app, {
+    bounds: options.closeBounds ?? DEFAULT_CLOSE_BOUNDS,
+    closeRecording: () => session?.close(),
+    endFollows: () => traces.closing.abort(),
+    notice,
   });
   app.addHook('onClose', async () => {
     session?.close();

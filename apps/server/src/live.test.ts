@@ -1,5 +1,7 @@
 /** Real listening port: the workload against a traced server, the trace downloaded over HTTP. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shortMethodName, TraceReader } from '@kvtrace/trace';
 import { build, type Built } from './test-support.ts';
@@ -113,6 +115,48 @@ describe('workload against a traced server on a real port', () => {
     await s.app.close();
     const followed = await follow;
     expect(Buffer.compare(Buffer.from(followed), Buffer.from(bytes))).toBe(0);
+  });
+
+  it('a follower and a download that have not read a byte when the server closes still get every byte', async () => {
+    // A follower reads at its client's pace: a browser parsing a busy recording can be seconds behind
+    // when the server is told to close. The close waits for it (bounded), it does not cut it.
+    const s = await listen({ objects: 256, trace: 'slow.lct' });
+    const big = new Uint8Array(48 << 20).map((_, i) => i & 0xff);
+    writeFileSync(join(s.tracesDir, 'big.lct'), big);
+    const r = await runWorkload({ url: s.url, requests: 30, concurrency: 3, layout: layoutOfKib(1) });
+    expect(r.errors).toBe(0);
+    // Headers only: neither body is read, so the download backs up in the sockets.
+    const follow = await fetch(`${s.url}/traces/slow.lct?follow=1`);
+    const downloading = await fetch(`${s.url}/traces/big.lct`);
+    let closed = false;
+    const closing = s.app.close().then(() => (closed = true));
+    // Read only once the recording is closed, i.e. the close is past its calls and its recorder.
+    while (!s.app.tracing!.recorder.isClosed) await new Promise((res) => setTimeout(res, 10));
+    // The download cannot have finished unread: the close is waiting for it, not cutting it.
+    expect(closed).toBe(false);
+    const [followed, downloaded] = await Promise.all([follow.arrayBuffer(), downloading.arrayBuffer()]);
+    await closing;
+    expect(closed).toBe(true);
+    expect(Buffer.compare(Buffer.from(downloaded), Buffer.from(big))).toBe(0);
+    const file = readFileSync(join(s.tracesDir, 'slow.lct'));
+    expect(Buffer.compare(Buffer.from(followed), file)).toBe(0);
+    const { records, report } = await readTrace(new Uint8Array(followed));
+    expect(report.truncated).toBeNull();
+    expect(records.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('a download whose client stalls is cut once the close bound passes, and the close finishes', async () => {
+    const notices: string[] = [];
+    const s = await listen({ objects: 64, app: { closeBounds: { calls: 10_000, responses: 50 }, notice: (m) => notices.push(m) } });
+    writeFileSync(join(s.tracesDir, 'big.lct'), new Uint8Array(48 << 20));
+    const stalled = await fetch(`${s.url}/traces/big.lct`);
+    // A follow of a file no longer recorded reads it to its end: chunked, no length to check.
+    const follower = await fetch(`${s.url}/traces/big.lct?follow=1`);
+    await s.app.close();
+    expect(notices).toEqual(['closing: waiting for 2 downloads to finish (0.05 s at most)', 'closing: 2 downloads still unfinished after 0.05 s; cut']);
+    // Cut short is an error to the client, never a whole-looking file.
+    await expect(stalled.arrayBuffer()).rejects.toThrow('terminated');
+    await expect(follower.arrayBuffer()).rejects.toThrow('terminated');
   });
 
   it('above the queue bound, drops are counted and records + drops equal the calls', async () => {

@@ -53,9 +53,7 @@ async function main(argv: string[]): Promise<number> {
     }
     firstSignalAt = Date.now();
     say(`${signal}: closing (draining requests, then the trace)`);
-    // In-flight requests get a few seconds; then their connections are cut so the trace still closes cleanly.
-    const force = setTimeout(() => app.server.closeAllConnections(), 5000);
-    force.unref();
+    // app.close() bounds itself (graceful-close.ts): calls in flight, then open downloads.
     closing = app.close().then(
       () => {
         const t = app.tracing;

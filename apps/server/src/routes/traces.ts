@@ -36,9 +36,9 @@ export async function tracesRoutes(app: FastifyInstance): Promise<void> {
         .header('cache-control', 'no-store')
         .header('x-kvtrace-recording', t.live ? '1' : '0');
       if (follow) {
-        // Chunked: the length is not known until the recording closes. The connection is not kept
-        // alive after it: a follow ends when the server closes, and its socket must not hold the close.
-        reply.header('connection', 'close');
+        // Chunked: the length is not known until the recording closes. Not `connection: close`:
+        // then a cut connection is a clean end to some clients (Node's fetch), and a follower cut
+        // short must see an error, never a whole-looking file. The close ends the idle socket.
         const signal = AbortSignal.any([dir.closing.signal, abortOnClose(reply.raw)]);
         return reply.send(Readable.from(followFrames(dir, t, signal)));
       }
