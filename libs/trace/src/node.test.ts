@@ -52,6 +52,21 @@ describe('fileStream (the CLI reads every trace through it)', () => {
     expect((await collect(fileStream(path, { start: data.length }))).bytes).toHaveLength(0);
   });
 
+  it('readBytes reads more per read and hands it on in highWaterMark views, ranges kept (seeded)', async () => {
+    const { bytes, chunks } = await collect(fileStream(path, { highWaterMark: 4096, readBytes: 30_000 }));
+    expect(bytes).toEqual(data);
+    // Each read of 30,000 bytes is 7 views of 4096 and one of 1,328; the last read is what is left.
+    expect(chunks.slice(0, 8)).toEqual([4096, 4096, 4096, 4096, 4096, 4096, 4096, 30_000 - 7 * 4096]);
+    expect(chunks.every((n) => n <= 4096)).toBe(true);
+    for (let i = 0; i < 12; i++) {
+      const start = Math.floor(rand() * data.length);
+      const end = start + Math.floor(rand() * (data.length - start));
+      const hw = 512 + Math.floor(rand() * 9000);
+      const got = await collect(fileStream(path, { start, end, highWaterMark: hw, readBytes: hw * (1 + Math.floor(rand() * 8)) }));
+      expect(got.bytes, `start ${start}, end ${end}, seed ${SEED}`).toEqual(data.subarray(start, end + 1));
+    }
+  });
+
   it('chunks are not reused: a chunk read earlier keeps its bytes', async () => {
     const reader = fileStream(path, { highWaterMark: 1000 }).getReader();
     const first = (await reader.read()).value!;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { mergeTraces, TraceHeaderError, type MergeInput, type SegmentReport } from '@kvtrace/trace';
 import { fileStream } from '@kvtrace/trace/node';
-import { READ_CHUNK } from '../replay/read-chunk.ts';
+import { READ_BYTES, READ_CHUNK } from '../replay/read-chunk.ts';
 import { EXPORT_FORMATS, createFormat, exportRecords, exportTrace, type ExportFormat, type ExportFormatName, type RecordSource } from '../export/export-trace.ts';
 import { OutputClosedError, TextSink } from '../export/text-sink.ts';
 import { describeDamage } from '../replay/damage.ts';
@@ -117,7 +117,7 @@ async function toText(sets: TraceSet[], name: ExportFormatName, output: string |
   try {
     if (single) {
       // One plain file: the exporter as it always was (its offsets, its indices, its header).
-      const result = await exportTrace(() => fileStream(single.path, { highWaterMark: READ_CHUNK }), createFormat(name), sink, single.name);
+      const result = await exportTrace(() => fileStream(single.path, { highWaterMark: READ_CHUNK, readBytes: READ_BYTES }), createFormat(name), sink, single.name);
       await sink.close();
       for (const line of describeDamage(result.report)) process.stderr.write(`kvtrace export: ${single.path}: ${line}\n`);
       if (output) process.stderr.write(`kvtrace export: wrote ${result.records} records to ${output}\n`);

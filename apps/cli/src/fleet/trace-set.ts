@@ -1,6 +1,6 @@
 import { SegmentedTraceReader, type ParserOptions } from '@kvtrace/trace';
 import { fileStream } from '@kvtrace/trace/node';
-import { READ_CHUNK } from '../replay/read-chunk.ts';
+import { READ_BYTES, READ_CHUNK } from '../replay/read-chunk.ts';
 import type { TraceSet } from './inputs.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { TraceSet } from './inputs.ts';
  */
 export function openTraceSet(set: TraceSet, options: ParserOptions = {}): SegmentedTraceReader {
   return new SegmentedTraceReader(
-    set.segments.map((s) => ({ name: s.name, open: () => fileStream(s.path, { highWaterMark: READ_CHUNK }) })),
+    set.segments.map((s) => ({ name: s.name, open: () => fileStream(s.path, { highWaterMark: READ_CHUNK, readBytes: READ_BYTES }) })),
     options,
   );
 }
