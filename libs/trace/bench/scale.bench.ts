@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { openSync, readSync, closeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { BenchSection } from '../../../scripts/bench-types.ts';
 import { CACHE } from '../../../e2e/support/paths.ts';
 import { ensureBigTrace } from './big-trace.ts';
@@ -58,7 +59,10 @@ export async function run(): Promise<BenchSection[]> {
   }
   const cached = cachedBytes(trace.path);
   const info: Timed[] = [];
+  const oneThread: Timed[] = [];
   for (let i = 0; i < RUNS; i++) {
+    // Side by side in each round: the default (one thread per core) and --threads 1.
+    oneThread.push(cli(['info', trace.path, '--json', '--threads', '1']));
     const r = cli(['info', trace.path, '--json']);
     const s = JSON.parse(r.stdout) as { records: number; ok: boolean; malformed: number; truncated: unknown };
     if (!s.ok || s.records !== trace.records || s.malformed !== 0 || s.truncated !== null)
@@ -85,6 +89,7 @@ export async function run(): Promise<BenchSection[]> {
   const infoCpuMs = median(info.map((r) => r.cpuMs));
   const nodeMs = median(node);
   const infoMs = median(info.map((r) => r.ms));
+  const oneMs = median(oneThread.map((r) => r.ms));
   const rate = (ms: number) => `${((mb / ms) * 1000).toFixed(0)} MB/s`;
   const ratio = catMs / infoMs;
   return [
@@ -95,6 +100,8 @@ export async function run(): Promise<BenchSection[]> {
         ['cat FILE > /dev/null', `${catMs.toFixed(0)} ms`, rate(catMs)],
         ['Node readSync loop, 1 MiB buffer', `${nodeMs.toFixed(0)} ms`, rate(nodeMs)],
         ['kvtrace info FILE --json (process start to exit)', `${infoMs.toFixed(0)} ms`, `${rate(infoMs)}, peak RSS ${(median(info.map((r) => r.maxRssKb)) / 1024).toFixed(0)} MiB`],
+        ['kvtrace info FILE --json --threads 1', `${oneMs.toFixed(0)} ms`, `${rate(oneMs)}, peak RSS ${(median(oneThread.map((r) => r.maxRssKb)) / 1024).toFixed(0)} MiB`],
+        ['info: one thread per core vs one thread', `${(oneMs / infoMs).toFixed(2)}x faster`, `${availableParallelism()} cores`],
         ['info vs raw read (cat time / info time)', `${ratio.toFixed(3)}x`, '1 = disk speed'],
         ['CPU time (user + sys): cat / info', `${catCpuMs.toFixed(0)} / ${infoCpuMs.toFixed(0)} ms`, `info ${rate(infoCpuMs)} of CPU time`],
         ['cold: cat FILE > /dev/null (file evicted first)', `${coldCatMs.toFixed(0)} ms`, `${rate(coldCatMs)}: the disk`],
@@ -107,6 +114,8 @@ export async function run(): Promise<BenchSection[]> {
         cli_raw_read_mb_per_s: Math.round((mb / catMs) * 1000),
         cli_info_cpu_mb_per_s: Math.round((mb / infoCpuMs) * 1000),
         cli_info_peak_rss_mib: Math.round(median(info.map((r) => r.maxRssKb)) / 1024),
+        cli_info_one_thread_mb_per_s: Math.round((mb / oneMs) * 1000),
+        cli_info_threads_speedup: Number((oneMs / infoMs).toFixed(2)),
         cli_info_cold_mb_per_s: Math.round((mb / coldInfoMs) * 1000),
         cli_disk_read_mb_per_s: Math.round((mb / coldCatMs) * 1000),
         cli_info_vs_cold_read_ratio: Number(coldRatio.toFixed(3)),
@@ -116,7 +125,7 @@ export async function run(): Promise<BenchSection[]> {
         `calls by method: ${Object.entries(trace.summary.byMethod).map(([m, n]) => `${m} ${n}`).join(', ')}; ${(trace.bytes / trace.records).toFixed(0)} B a record`,
         `page cache held ${((cached / trace.bytes) * 100).toFixed(0)}% of the file after the raw reads`,
         `machine load (/proc/loadavg 1/5/15 min): ${loadBefore} before, ${loadAfter} after; 2 cores shared`,
-        `per run (wall): cat ${cat.map((r) => r.ms.toFixed(0)).join(', ')} ms; info ${info.map((r) => r.ms.toFixed(0)).join(', ')} ms; cold cat ${coldCat.map((r) => r.ms.toFixed(0)).join(', ')} ms; cold info ${coldInfo.map((r) => r.ms.toFixed(0)).join(', ')} ms`,
+        `per run (wall): cat ${cat.map((r) => r.ms.toFixed(0)).join(', ')} ms; info ${info.map((r) => r.ms.toFixed(0)).join(', ')} ms; info --threads 1 ${oneThread.map((r) => r.ms.toFixed(0)).join(', ')} ms; cold cat ${coldCat.map((r) => r.ms.toFixed(0)).join(', ')} ms; cold info ${coldInfo.map((r) => r.ms.toFixed(0)).join(', ')} ms`,
         `bytes of the file still cached after each eviction: ${leftCached.join(', ')} (0 = the read came from the disk)`,
       ],
     },

@@ -24,7 +24,7 @@ export { TraceReader } from './read/trace-reader.ts';
 export { SegmentedTraceReader, SegmentRecord, SegmentError, groupSegments, type SegmentSource, type SegmentReport, type RecordingGroup } from './read/segments.ts';
 export { parseSegmentName, segmentFileName, type SegmentName } from './format/segment-name.ts';
 export { mergeTraces, AlignedRecord, type MergeInput, type MergeOptions } from './read/merge.ts';
-export { summarizeTrace, summarizeRecording, unreadSummary, headerFacts, type TraceSummary, type SegmentSummary, type HeaderFacts } from './read/summary.ts';
+export { summarizeTrace, summarizeRecording, summarizeFrames, summaryOfParts, unreadSummary, headerFacts, type FramesFigures, type TraceSummary, type SegmentSummary, type HeaderFacts } from './read/summary.ts';
 export * from './analyze/index.ts';
 export { type Violation, violationMessage } from './validate/violation.ts';
 export { unicodeViolation } from './validate/unicode.ts';

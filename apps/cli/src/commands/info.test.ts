@@ -87,6 +87,17 @@ describe('kvtrace info', () => {
   it('usage errors exit 2', async () => {
     expect((await captureRun(info)).code).toBe(2);
     expect(kvtrace('nonsense').code).toBe(2);
+    const zero = await captureRun(info, '--threads', '0', fixtures + 'workload-small.lct');
+    expect(zero.code).toBe(2);
+    expect(zero.err).toContain('--threads must be a whole number from 1 to 64, got "0"');
+  });
+
+  it('--threads 2 reads the file in parts and prints what one thread prints', async () => {
+    const files = ['workload-small.lct', 'malformed-middle.lct', 'unknown-tag.lct', 'truncated-body.lct'].map((f) => fixtures + f);
+    const one = await captureRun(info, '--json', '--threads', '1', ...files);
+    const two = await captureRun(info, '--json', '--threads', '2', ...files);
+    expect(two.code).toBe(one.code);
+    expect(jsonLines(two.out)).toEqual(jsonLines(one.out));
   });
 });
 

@@ -7,14 +7,16 @@ import { summarizeSet, type SetSummary } from '../fleet/summarize.ts';
 
 export const summary = 'summarise traces (like `lmcache trace info`); several traces on one wall clock';
 
-const HELP = `usage: npm run kvtrace -- info TRACE... [--json]
+const HELP = `usage: npm run kvtrace -- info TRACE... [--json] [--threads N]
 
 TRACE is a file, a folder (every .lct under it) or a pattern; a rotated recording (NAME.lct,
 NAME.000001.lct, ...) is one trace. For each trace: level, versions, start time, how long its
 calls span, config digest (and whether it matches the config), record count, counts per method,
 and what is damaged (truncated tail, malformed frames, argument tags this build does not know, by
 name). Several traces are then lined up on one wall clock (each header's t_wall_start + t_mono)
-with totals. A progress bar shows on a terminal while big files are read.
+with totals. A progress bar shows on a terminal while big files are read. A file of 256 MiB or more is
+checked by as many threads as there are cores (the file is cut into parts at frame boundaries; the
+figures are the same); --threads N sets the count (1: one thread).
 --json prints one JSON object per trace, one per line (the shape of lmcache trace info: its
 duration_s is the last call's offset from the recorder's start; span_s is first to last call),
 then, for several traces, one object with "servers" and the totals.
@@ -28,7 +30,7 @@ const iso = (unix: number) => new Date(unix * 1000).toISOString();
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     process.stderr.write(`kvtrace info: ${(e as Error).message}\n${HELP}\n`);
     return 2;
@@ -42,6 +44,11 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const json = parsed.values.json === true;
+  const threads = parsed.values.threads === undefined ? undefined : Number(parsed.values.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
+    process.stderr.write(`kvtrace info: --threads must be a whole number from 1 to 64, got ${JSON.stringify(parsed.values.threads)}\n`);
+    return 2;
+  }
   const { sets, warnings, errors } = await expandTraceInputs(parsed.positionals, { keepGoing: true });
   for (const w of warnings) process.stderr.write(`kvtrace info: ${w}\n`);
   let allOk = errors.length === 0;
@@ -55,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   const summaries: SetSummary[] = [];
   let before = 0;
   for (const set of sets) {
-    const s = await summarizeSet(set, (bytes) => bar.update(before + bytes, set.server));
+    const s = await summarizeSet(set, (bytes) => bar.update(before + bytes, set.server), threads);
     before += set.bytes;
     bar.clear();
     summaries.push(s);

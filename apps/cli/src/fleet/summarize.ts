@@ -1,5 +1,6 @@
 import { summarizeRecording, unreadSummary, type SegmentSummary as RecordingSegment, type TraceSummary } from '@kvtrace/trace';
 import type { TraceSet } from './inputs.ts';
+import { partThreads, summarizeFileInParts } from './parallel-summary.ts';
 import { openTraceSet } from './trace-set.ts';
 
 /** A segment file's figures: libs/trace's per-segment summary with its path and size. */
@@ -17,11 +18,16 @@ export interface SetSummary extends Omit<TraceSummary, 'segments'> {
   missing_segments?: number[];
 }
 
-/** Reads a whole trace set, checking every argument, and summarises it. Never throws for a bad trace. */
-export async function summarizeSet(set: TraceSet, onBytes?: (bytesRead: number) => void): Promise<SetSummary> {
+/**
+ * Reads a whole trace set, checking every argument, and summarises it. Never throws for a bad trace.
+ * A big single file is read in parts by several threads (parallel-summary.ts; `threads` overrides
+ * the choice by size); a rotated recording, and a file whose header is bad, by one reader.
+ */
+export async function summarizeSet(set: TraceSet, onBytes?: (bytesRead: number) => void, threads = partThreads(set.bytes)): Promise<SetSummary> {
   const first = set.segments[0]!;
+  const inParts = set.header && set.segments.length === 1 && threads > 1 ? await summarizeFileInParts(first.path, { segment: first.name, threads, onBytes }) : null;
   // checkArgs: every argument checked (the damage report) without building it; args() on demand.
-  const base = set.header ? await summarizeRecording(openTraceSet(set, { checkArgs: true }), first.path, onBytes) : unreadSummary(first.path, first.error);
+  const base = inParts ?? (set.header ? await summarizeRecording(openTraceSet(set, { checkArgs: true }), first.path, onBytes) : unreadSummary(first.path, first.error));
   const { segments: read, ...rest } = base;
   const s: SetSummary = { ...rest, server: set.server };
   if (set.segments.length > 1)

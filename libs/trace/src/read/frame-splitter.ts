@@ -10,12 +10,15 @@ export type FrameSink = (buf: Uint8Array, start: number, end: number, offset: nu
  * arrived, so memory follows the bytes actually received, never a claimed length.
  */
 export class FrameSplitter {
-  /** File offset of the first byte not yet handed out as part of a frame. */
-  private offset = 0;
   private parts: Uint8Array[] = [];
   private partsLen = 0;
 
-  constructor(private readonly onFrame: FrameSink) {}
+  /** `offset`: the file offset of the first byte pushed (a part of a file read from the middle). */
+  constructor(
+    private readonly onFrame: FrameSink,
+    /** File offset of the first byte not yet handed out as part of a frame. */
+    private offset = 0,
+  ) {}
 
   get consumed(): number {
     return this.offset;

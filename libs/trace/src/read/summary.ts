@@ -1,7 +1,8 @@
 import { TraceHeaderError } from './header.ts';
 import { SegmentError, SegmentedTraceReader } from './segments.ts';
 import type { CodecRegistry } from '../codec/registry.ts';
-import { PrefetchRequestSpec, RawTagged, Tuple, type TraceHeader, type TruncationReport } from '../model.ts';
+import { PrefetchRequestSpec, RawTagged, Tuple, type TraceHeader, type TraceRecord, type TruncationReport } from '../model.ts';
+import { MAX_LISTED, TraceParser, type ReadReport } from './trace-parser.ts';
 
 /** One segment's own figures (offsets are per file). */
 export interface SegmentSummary {
@@ -70,44 +71,83 @@ const byName = (m: Map<string, number>): Record<string, number> => Object.fromEn
  */
 export async function summarizeRecording(reader: SegmentedTraceReader, file: string, onBytes?: (bytesRead: number) => void): Promise<TraceSummary> {
   const s = unreadSummary(file, null);
-  const counts = new Map<string, number>();
-  const tags = new Map<string, number>();
-  let lo = Infinity;
-  let hi = -Infinity;
+  const tally = new RecordTally();
   try {
     s.header = headerFacts(await reader.header());
-    const seen = new Set<string>();
     for await (const batch of reader.batches()) {
-      for (const r of batch) {
-        counts.set(r.qualname, (counts.get(r.qualname) ?? 0) + 1);
-        if (r.t_mono < lo) lo = r.t_mono;
-        if (r.t_mono > hi) hi = r.t_mono;
-        if (r.unknownTags > 0) {
-          seen.clear();
-          collectTags(r.args(), seen, 0);
-          for (const t of seen) tags.set(t, (tags.get(t) ?? 0) + 1);
-        }
-      }
+      for (const r of batch) tally.add(r);
       onBytes?.(reader.totals.bytesRead);
     }
     s.ok = true;
   } catch (e) {
     s.error = e instanceof TraceHeaderError || e instanceof SegmentError ? e.message : `read failed: ${(e as Error).message}`;
   }
-  s.by_qualname = byName(counts);
-  s.unknown_tags = byName(tags);
-  if (hi >= lo) {
-    s.first_call_s = lo;
-    s.last_call_s = hi;
-    s.span_s = hi - lo;
-    // LMCache reports the last call's offset from t_mono_start (0 when the last call is before it).
-    s.duration_s = Math.max(0, hi);
+  fillSummary(s, tally, reader.segments);
+  return s;
+}
+
+/** A tally as plain data, for postMessage between threads. */
+export interface TallyData {
+  counts: [string, number][];
+  tags: [string, number][];
+  lo: number;
+  hi: number;
+}
+
+/**
+ * The per-record figures of a summary (calls by method, first and last call, records by unknown
+ * tag), added record by record and merged part by part: the one definition for a serial read and
+ * for a file summarised in parts by several threads.
+ */
+export class RecordTally {
+  private readonly counts = new Map<string, number>();
+  private readonly tags = new Map<string, number>();
+  private lo = Infinity;
+  private hi = -Infinity;
+  private readonly seen = new Set<string>();
+
+  add(r: TraceRecord): void {
+    this.counts.set(r.qualname, (this.counts.get(r.qualname) ?? 0) + 1);
+    if (r.t_mono < this.lo) this.lo = r.t_mono;
+    if (r.t_mono > this.hi) this.hi = r.t_mono;
+    if (r.unknownTags > 0) {
+      this.seen.clear();
+      collectTags(r.args(), this.seen, 0);
+      for (const t of this.seen) this.tags.set(t, (this.tags.get(t) ?? 0) + 1);
+    }
   }
-  const segs = reader.segments;
-  const totals = reader.totals;
-  s.records = totals.records;
-  s.malformed = totals.malformed;
-  s.arg_decode_errors = totals.argDecodeErrors;
+
+  merge(d: TallyData): void {
+    for (const [q, n] of d.counts) this.counts.set(q, (this.counts.get(q) ?? 0) + n);
+    for (const [t, n] of d.tags) this.tags.set(t, (this.tags.get(t) ?? 0) + n);
+    if (d.lo < this.lo) this.lo = d.lo;
+    if (d.hi > this.hi) this.hi = d.hi;
+  }
+
+  data(): TallyData {
+    return { counts: [...this.counts], tags: [...this.tags], lo: this.lo, hi: this.hi };
+  }
+
+  /** Writes the tally's figures into a summary. */
+  fill(s: TraceSummary): void {
+    s.by_qualname = byName(this.counts);
+    s.unknown_tags = byName(this.tags);
+    if (this.hi >= this.lo) {
+      s.first_call_s = this.lo;
+      s.last_call_s = this.hi;
+      s.span_s = this.hi - this.lo;
+      // LMCache reports the last call's offset from t_mono_start (0 when the last call is before it).
+      s.duration_s = Math.max(0, this.hi);
+    }
+  }
+}
+
+/** The figures of a summary: the tally's, then each segment's read report (records, damage) and their totals. */
+export function fillSummary(s: TraceSummary, tally: RecordTally, segs: readonly { name: string; report: ReadReport }[]): void {
+  tally.fill(s);
+  s.records = segs.reduce((n, g) => n + g.report.records, 0);
+  s.malformed = segs.reduce((n, g) => n + g.report.malformed, 0);
+  s.arg_decode_errors = segs.reduce((n, g) => n + g.report.argDecodeErrors, 0);
   s.truncated = segs.length > 0 ? segs[segs.length - 1]!.report.truncated : null;
   const frames = segs.flatMap((g) => g.report.malformedFrames.map(({ offset, reason }) => ({ offset, reason: segs.length > 1 ? `${g.name}: ${reason}` : reason })));
   if (frames.length > 0) s.malformed_frames = frames;
@@ -116,6 +156,51 @@ export async function summarizeRecording(reader: SegmentedTraceReader, file: str
     if (g.report.malformedFrames.length > 0) out.malformed_frames = g.report.malformedFrames.map(({ offset, reason }) => ({ offset, reason }));
     return out;
   });
+}
+
+/** Bytes per push when summarising a part (the CLI's READ_CHUNK measured best for records checked one by one). */
+const PUSH_BYTES = 64 * 1024;
+
+/** What one part of a file gives (its records' tally and its read report), for a file summarised in parts. */
+export interface FramesFigures {
+  tally: TallyData;
+  report: ReadReport;
+}
+
+/**
+ * Summarises one part of a file: `bytes` are whole record frames (after the header), the first at
+ * file offset `offset`. Every record is checked as with `checkArgs`. Merge the parts, in file
+ * order, with summaryOfParts.
+ */
+export function summarizeFrames(bytes: Uint8Array, offset: number, options: { registry?: CodecRegistry; maxMalformedListed?: number } = {}): FramesFigures {
+  const parser = new TraceParser({ checkArgs: true, recordsFrom: offset, registry: options.registry, maxMalformedListed: options.maxMalformedListed ?? MAX_LISTED });
+  const tally = new RecordTally();
+  // Pushed in small views, so each push's records die young (one push of a whole part kept
+  // thousands of records alive at once and doubled the GC's share).
+  for (let at = 0; at < bytes.length; at += PUSH_BYTES) for (const r of parser.push(bytes.subarray(at, Math.min(at + PUSH_BYTES, bytes.length)))) tally.add(r);
+  parser.finish();
+  if (parser.report.truncated) throw new Error(`the part at byte ${offset} does not end on a frame boundary`);
+  return { tally: tally.data(), report: parser.report };
+}
+
+/**
+ * A file summarised in parts (summarizeFrames of each, in file order) and its tail: the summary
+ * summarizeRecording gives for the whole file, read as one segment named `segment`.
+ */
+export function summaryOfParts(file: string, segment: string, header: TraceHeader, parts: readonly FramesFigures[], truncated: TruncationReport | null, bytesRead: number): TraceSummary {
+  const s = unreadSummary(file, null);
+  s.header = headerFacts(header);
+  s.ok = true;
+  const tally = new RecordTally();
+  const report: ReadReport = { records: 0, malformed: 0, malformedFrames: [], argDecodeErrors: 0, truncated, bytesRead };
+  for (const p of parts) {
+    tally.merge(p.tally);
+    report.records += p.report.records;
+    report.malformed += p.report.malformed;
+    report.argDecodeErrors += p.report.argDecodeErrors;
+    for (const f of p.report.malformedFrames) if (report.malformedFrames.length < MAX_LISTED) report.malformedFrames.push(f);
+  }
+  fillSummary(s, tally, [{ name: segment, report }]);
   return s;
 }
 

@@ -32,7 +32,15 @@ export interface ParserOptions {
    */
   checkArgs?: boolean;
   maxMalformedListed?: number;
+  /**
+   * The bytes are whole record frames from this file offset on, no header: one part of a file that
+   * is read in parts (summarizeFrames). Records are numbered from 0 within the part.
+   */
+  recordsFrom?: number;
 }
+
+/** Malformed frames listed with their offsets and reasons, by default. */
+export const MAX_LISTED = 1000;
 
 /**
  * The reader's synchronous core: push chunks, get records. TraceReader drives it from a
@@ -51,13 +59,15 @@ export class TraceParser {
   private readonly decodeArgs: boolean;
   private readonly checkArgs: boolean;
   private readonly maxListed: number;
+  private readonly recordsOnly: boolean;
 
   constructor(options: ParserOptions = {}) {
     this.registry = options.registry ?? createDefaultRegistry();
     this.decodeArgs = options.decodeArgs ?? false;
     this.checkArgs = !this.decodeArgs && (options.checkArgs ?? false);
-    this.maxListed = options.maxMalformedListed ?? 1000;
-    this.splitter = new FrameSplitter((buf, start, end, offset) => this.onFrame(buf, start, end, offset));
+    this.maxListed = options.maxMalformedListed ?? MAX_LISTED;
+    this.recordsOnly = options.recordsFrom !== undefined;
+    this.splitter = new FrameSplitter((buf, start, end, offset) => this.onFrame(buf, start, end, offset), options.recordsFrom ?? 0);
   }
 
   /** Feeds a chunk; returns the records completed by it. Throws TraceHeaderError for a bad header. */
@@ -74,13 +84,13 @@ export class TraceParser {
   /** Ends the stream: records the truncated tail, or throws if the header never completed. */
   finish(): void {
     const tail = this.splitter.finish();
-    if (!this.header) throw this.headerError ?? headerErrorForTruncation(tail, this.report.bytesRead);
+    if (!this.header && !this.recordsOnly) throw this.headerError ?? headerErrorForTruncation(tail, this.report.bytesRead);
     this.report.truncated = tail;
   }
 
   private onFrame(buf: Uint8Array, start: number, end: number, offset: number): void {
     if (this.headerError) return;
-    if (!this.header) {
+    if (!this.header && !this.recordsOnly) {
       try {
         this.header = parseHeader(buf, start, end);
       } catch (e) {
