@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { InspectorPage } from './support/inspector-page.ts';
-import { BIG_RECORDS, BIG_TRACE, FIXTURES } from './support/paths.ts';
+import { BIG_RECORDS, BIG_TRACE, FIXTURES, TRACES_DIR } from './support/paths.ts';
 
 test('file picker opens a trace', async ({ page }) => {
   const app = new InspectorPage(page);
@@ -67,6 +67,29 @@ test('loading can be cancelled and keeps what was read', async ({ page }) => {
   await page.getByTestId('cancel-load').click();
   await app.expectState('partial');
   await expect(page.getByTestId('cancelled-banner')).toContainText('Loading cancelled');
+  const n = await app.records();
+  expect(n).toBeGreaterThan(0);
+  expect(n).toBeLessThan(BIG_RECORDS);
+  expect(await app.rowCount()).toBe(n);
+});
+
+test('a big file from the picker is read by a worker of its own: every call arrives; a cancel keeps what was read', async ({ page }) => {
+  test.setTimeout(180_000);
+  const app = new InspectorPage(page);
+  const readers: string[] = [];
+  page.on('worker', (w) => {
+    if (w.url().includes('read-ahead-worker')) readers.push(w.url());
+  });
+  await app.goto();
+  await app.pickFile(`${TRACES_DIR}/${BIG_TRACE}`);
+  await app.expectState('ready');
+  expect(await app.records()).toBe(BIG_RECORDS);
+  expect(readers).toHaveLength(1);
+
+  await app.pickFile(`${TRACES_DIR}/${BIG_TRACE}`);
+  await expect(app.row(0)).toBeVisible();
+  await page.getByTestId('cancel-load').click();
+  await app.expectState('partial');
   const n = await app.records();
   expect(n).toBeGreaterThan(0);
   expect(n).toBeLessThan(BIG_RECORDS);

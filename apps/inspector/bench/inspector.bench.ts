@@ -16,7 +16,7 @@ import { ensureTrace, type GenOptions } from '../../../e2e/support/gen-traces.ts
 import { CACHE, DIST, FIXTURES, ROOT } from '../../../e2e/support/paths.ts';
 import { startStaticServer } from '../../../e2e/support/static-server.ts';
 import { ensureBigTrace } from '@kvtrace/trace/bench/big-trace';
-import { msgpackrBaseline, openFromInput, PAGE_INIT, type OpenTiming } from './open-timing.ts';
+import { msgpackrBaseline, openFromInput, PAGE_INIT, rawReadBaseline, type OpenTiming } from './open-timing.ts';
 import { childrenOf, cmdline, loadAvg, pssByKind, totalPss, treeMemory, type ProcessMemory } from './process-memory.ts';
 
 const BENCH_DIR = `${CACHE}/bench`;
@@ -147,6 +147,7 @@ export async function run(): Promise<BenchSection[]> {
     const bigRuns: Run[] = [];
     let filters = { hash: NaN, model: NaN, method: NaN };
     const base: { ms: number; records: number }[] = [];
+    const raw: { ms: number; bytes: number }[] = [];
     const small: OpenTiming[] = [];
     for (let i = 0; i < RUNS; i++) {
       const r = await measuredRun(url, bigPath, BIG.gen.records);
@@ -155,7 +156,10 @@ export async function run(): Promise<BenchSection[]> {
         if (i === RUNS - 1) {
           filters = await filterTimes(r.page);
           await r.page.addScriptTag({ content: readFileSync(`${ROOT}node_modules/msgpackr/dist/index.min.js`, 'utf8') });
-          for (let j = 0; j < RUNS; j++) base.push(await msgpackrBaseline(r.page));
+          for (let j = 0; j < RUNS; j++) {
+            base.push(await msgpackrBaseline(r.page));
+            raw.push(await rawReadBaseline(r.page));
+          }
           if (base[0]!.records !== BIG.gen.records) throw new Error(`msgpackr baseline read ${base[0]!.records} records`);
           for (let j = 0; j < RUNS; j++) small.push(await openFromInput(r.page, WARMUP, false));
         }
@@ -192,6 +196,7 @@ export async function run(): Promise<BenchSection[]> {
     const firstRowSmall = median(small.map((t) => t.firstRowMs));
     const baseMs = median(base.map((b) => b.ms));
     const ratio = baseMs / loadMs;
+    const rawMs = median(raw.map((b) => b.ms));
     const recs = BIG.gen.records;
     return [
       {
@@ -203,6 +208,8 @@ export async function run(): Promise<BenchSection[]> {
           [`table ready (data-state=ready), ${BIG.label} (${bigMb.toFixed(0)} MB)`, `${loadMs.toFixed(0)} ms`, `${((recs / loadMs) * 1000 / 1e6).toFixed(2)} M calls/s, ${((bigMb / loadMs) * 1000).toFixed(0)} MB/s`],
           ['msgpackr 2.1.4 unpack per frame, same page and File', `${baseMs.toFixed(0)} ms`, 'full decode, main thread'],
           ['load ratio vs msgpackr (msgpackr time / table-ready time)', `${ratio.toFixed(2)}x`, '>= 5x'],
+          ['File.stream() read to the end, nothing parsed, same page and File', `${rawMs.toFixed(0)} ms`, `${((bigMb / rawMs) * 1000).toFixed(0)} MB/s: the floor of any reader here`],
+          ['  best ratio vs msgpackr any reader could reach (msgpackr time / raw read time)', `${(baseMs / rawMs).toFixed(2)}x`, `table ready is ${(loadMs / rawMs).toFixed(2)}x the raw read`],
           [`call index complete (data-indexed=true), ${BIG.label}`, `${indexMs.toFixed(0)} ms`, 'from the same open'],
           ['index / table-ready time', `${indexRatio.toFixed(2)}x`, '<= 2x'],
           [`browser PSS per call after load + index, ${BIG.label}`, `${pss.toFixed(0)} B`, '<= 120 B (whole process tree, minus before)'],
@@ -219,6 +226,8 @@ export async function run(): Promise<BenchSection[]> {
           inspector_first_row_ms: Math.round(firstRowBig),
           inspector_load_1m_ms: Math.round(loadMs),
           inspector_load_ratio_vs_msgpackr: Number(ratio.toFixed(3)),
+          inspector_raw_read_1m_ms: Math.round(rawMs),
+          inspector_load_to_raw_read_ratio: Number((loadMs / rawMs).toFixed(3)),
           inspector_index_1m_ms: Math.round(indexMs),
           inspector_index_to_load_ratio: Number(indexRatio.toFixed(3)),
           inspector_pss_bytes_per_record: Math.round(pss),

@@ -100,3 +100,23 @@ export function msgpackrBaseline(page: Page): Promise<{ ms: number; records: num
     return { ms: performance.now() - t0, records: frames - 1 };
   });
 }
+
+/**
+ * The floor under any reader of the last opened File in this browser: its File.stream() read to the
+ * end on the page's thread, nothing done with the bytes. On this machine Chromium streams a
+ * disk-backed File at about 250 MB/s, which bounds the table-ready time from below.
+ */
+export function rawReadBaseline(page: Page): Promise<{ ms: number; bytes: number }> {
+  return page.evaluate(async () => {
+    const file = (window as unknown as BenchWindow).__kvFile!;
+    const t0 = performance.now();
+    const reader = file.stream().getReader();
+    let bytes = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+    }
+    return { ms: performance.now() - t0, bytes };
+  });
+}
