@@ -54,12 +54,8 @@ export class LoadError extends Error {
 }
 
 /** Opens a source now: a file's stream, or the GET of a URL (its length from Content-Length). */
-export async function openSource(
-  source: SourceSpec,
-  unreachable: (url: string, e: unknown) => string,
-  readFile: (file: Blob) => ReadableStream<Uint8Array> = (f) => f.stream(),
-): Promise<{ stream: ReadableStream<Uint8Array>; total: number | null }> {
-  if (source.kind === 'file') return { stream: readFile(source.file), total: source.file.size };
+export async function openSource(source: SourceSpec, unreachable: (url: string, e: unknown) => string): Promise<{ stream: ReadableStream<Uint8Array>; total: number | null }> {
+  if (source.kind === 'file') return { stream: source.file.stream(), total: source.file.size };
   let res: Response;
   try {
     res = await fetch(source.url);

@@ -55,8 +55,6 @@ export interface LoadEnv {
   onHost(host: AnalysisHost): void;
   /** How to stop the running load (a `stop` message), or null once it has ended. */
   onStop(stop: (() => void) | null): void;
-  /** How a dropped or picked file is read (worker.ts: a big one by a reader worker, read-ahead.ts); default `File.stream()`. */
-  readFile?: (file: Blob) => ReadableStream<Uint8Array>;
   /** Other sizes than the defaults (tests: a small file through the sharded path, in small units). */
   limits?: { inlineIndexMaxBytes?: number; unitBytes?: number; unitRecords?: number };
 }
@@ -69,7 +67,7 @@ export interface LoadEnv {
 async function openInput(env: LoadEnv, traces: readonly TraceSpec[], decide: (total: number | null) => ParserOptions, tap: ChunkTap): Promise<{ input: LoadInput; total: number | null }> {
   const files = traces.flatMap((t) => t.files);
   if (files.length === 1) {
-    const { stream, total } = await openSource(files[0]!.source, env.unreachable, env.readFile);
+    const { stream, total } = await openSource(files[0]!.source, env.unreachable);
     return { input: new FileInput(stream, decide(total), tap), total };
   }
   const sizes = await Promise.all(files.map((f) => sizeOf(f.source)));

@@ -5,11 +5,7 @@ import { LoadError } from './input.ts';
 import { runLoad } from './load-run.ts';
 import type { MainMessage, QueryRequest, ShardMessage, ShardRequest, SourceSpec, WorkerMessage } from './protocol.ts';
 import { inProcessPort, type ShardPort } from './shards.ts';
-import { readAheadStream, type FromReader, type ReaderPort } from './read-ahead.ts';
 import { fileRangeSource, httpRangeSource } from './sources.ts';
-
-/** Files from this size on are read by a reader worker (read-ahead.ts). */
-const READ_AHEAD_MIN_BYTES = 64 << 20;
 
 /**
  * Parses a trace off the main thread (load-run.ts: the reading pass posts column batches, a big
@@ -70,26 +66,6 @@ function shardPort(): ShardPort {
   return port;
 }
 
-/**
- * A dropped or picked file: a big one read by a worker of its own, ahead of this one (read-ahead.ts
- * says why); a small one, or in a browser without nested workers, by File.stream() here.
- */
-function readFile(file: Blob): ReadableStream<Uint8Array> {
-  if (typeof Worker === 'undefined' || file.size < READ_AHEAD_MIN_BYTES) return file.stream();
-  const w = new Worker(new URL('./read-ahead-worker.ts', import.meta.url), { type: 'module' });
-  const port: ReaderPort = {
-    postMessage: (m) => w.postMessage(m),
-    onmessage: null,
-    terminate: () => w.terminate(),
-  };
-  w.onmessage = (e: MessageEvent<FromReader>) => port.onmessage?.(e);
-  w.onerror = (e: ErrorEvent) => {
-    e.preventDefault();
-    port.onmessage?.({ data: { type: 'error', message: `the file reader stopped: ${e.message || 'worker error'}` } });
-  };
-  return readAheadStream(file, port);
-}
-
 /** Frames looked up in the main thread's record store, by request id. */
 const frameWaiters = new Map<number, { resolve(f: Frames): void; reject(e: Error): void }>();
 let nextFramesId = 1;
@@ -142,7 +118,6 @@ scope.onmessage = (e: MessageEvent<MainMessage>) => {
         // table-ready time of a 1M-call file for no gain in the indexed time).
         shards: { make: shardPort, count: Math.max(2, cores), duringRead: Math.max(0, cores - 2) },
         lookUpFrames,
-        readFile,
         onHost: (h) => (host = h),
         onStop: (s) => (stopLoad = s),
       }).catch((err: unknown) => {
