@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- --only scale`: the CLI on a production-size trace (issue 12), next to a plain
- * read of the same file in the same run. The file (2M calls, 16–32 keys, ~6.5 GB; big-trace.ts) is
+ * `npm run bench -- --only scale`: the CLI (`info`, and `analyze` once) on a production-size trace
+ * (issue 12), next to a plain read of the same file in the same run. The file (2M calls, 16–32 keys, ~6.5 GB; big-trace.ts) is
  * generated once into the gitignored e2e/.cache/bench. Warm against warm (the page cache filled by
  * one read first) compares the CLI's work per byte with a memory copy; cold against cold (the file
  * evicted before each read) compares it with the disk, which is what "disk speed" means.
@@ -14,8 +14,8 @@ import { ensureBigTrace } from './big-trace.ts';
 import { cli, loadAvg, median, timed, type Timed } from './process-time.ts';
 
 const RUNS = 3;
-/** Cold runs read the whole file from the disk each time (6.6 GB at about 0.5 GB/s here). */
-const COLD_RUNS = 2;
+/** Cold runs read the whole file from the disk each time (6.6 GB at 0.9-2.7 GB/s here); three, for a true median. */
+const COLD_RUNS = 3;
 
 /** A Node read loop into one 1 MiB buffer: the floor for any reader in this runtime. */
 function nodeRead(path: string): number {
@@ -69,6 +69,11 @@ export async function run(): Promise<BenchSection[]> {
       throw new Error(`kvtrace info read ${s.records} records (ok ${s.ok}, malformed ${s.malformed}), the file has ${trace.records}`);
     info.push(r);
   }
+  // kvtrace analyze streams the same file once (about 40 s here): its rate and its peak memory,
+  // which must stay bounded however big the file is.
+  const analyze = cli(['analyze', trace.path, '--json']);
+  const analyzed = JSON.parse(analyze.stdout.trim().split('\n')[0]!) as { calls: number };
+  if (analyzed.calls !== trace.records) throw new Error(`kvtrace analyze read ${analyzed.calls} calls, the file has ${trace.records}`);
   // Cold against cold: each read starts with the file evicted, so both wait on the disk. This is
   // the comparison a user with a trace fresh from production sees; warm is the CPU cost per byte.
   const coldCat: Timed[] = [];
@@ -104,6 +109,7 @@ export async function run(): Promise<BenchSection[]> {
         ['info: one thread per core vs one thread', `${(oneMs / infoMs).toFixed(2)}x faster`, `${availableParallelism()} cores`],
         ['info vs raw read (cat time / info time)', `${ratio.toFixed(3)}x`, '1 = disk speed'],
         ['CPU time (user + sys): cat / info', `${catCpuMs.toFixed(0)} / ${infoCpuMs.toFixed(0)} ms`, `info ${rate(infoCpuMs)} of CPU time`],
+        ['kvtrace analyze FILE --json (warm, one run)', `${analyze.ms.toFixed(0)} ms`, `${rate(analyze.ms)}, peak RSS ${(analyze.maxRssKb / 1024).toFixed(0)} MiB for a ${(mb / 1000).toFixed(1)} GB file`],
         ['cold: cat FILE > /dev/null (file evicted first)', `${coldCatMs.toFixed(0)} ms`, `${rate(coldCatMs)}: the disk`],
         ['cold: kvtrace info FILE --json (file evicted first)', `${coldInfoMs.toFixed(0)} ms`, rate(coldInfoMs)],
         ['cold: info vs raw read (cat time / info time)', `${coldRatio.toFixed(3)}x`, '1 = disk speed'],
@@ -116,6 +122,8 @@ export async function run(): Promise<BenchSection[]> {
         cli_info_peak_rss_mib: Math.round(median(info.map((r) => r.maxRssKb)) / 1024),
         cli_info_one_thread_mb_per_s: Math.round((mb / oneMs) * 1000),
         cli_info_threads_speedup: Number((oneMs / infoMs).toFixed(2)),
+        cli_analyze_mb_per_s: Math.round((mb / analyze.ms) * 1000),
+        cli_analyze_peak_rss_mib: Math.round(analyze.maxRssKb / 1024),
         cli_info_cold_mb_per_s: Math.round((mb / coldInfoMs) * 1000),
         cli_disk_read_mb_per_s: Math.round((mb / coldCatMs) * 1000),
         cli_info_vs_cold_read_ratio: Number(coldRatio.toFixed(3)),
