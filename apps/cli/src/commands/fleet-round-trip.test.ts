@@ -50,6 +50,12 @@ beforeAll(async () => {
   }
   const results = await Promise.all(servers.map((s, i) => runWorkload({ url: s.url, requests: 30 + 10 * i, concurrency: 3, seed: 100 + i })));
   for (const r of results) expect(r.errors, r.firstError ?? '').toBe(0);
+  // The recorders write behind the calls (a bus, a flush every 50 ms): wait until every call is in
+  // its file, or a segment may rotate in between the collect and the comparison below.
+  for (const s of servers) {
+    await s.app.tracing!.bus.whenIdle();
+    s.app.tracing!.recorder.flush();
+  }
 }, 120_000);
 
 afterAll(async () => {

@@ -19,9 +19,14 @@ async function analyzeOne(bytes: Uint8Array): Promise<TraceAnalyzer> {
   return a;
 }
 
+/**
+ * Seeds that once gave more undecided reads and misses merged than alone: the pairing's "request
+ * just before" was the previous call of the merged stream, often the other server's.
+ */
+const FOUND_SEEDS = [683058347, 16838, 80190, 119785];
+
 describe('TraceAnalyzer over merged traces', () => {
-  it('two servers with identical traffic: summed per-server results, keys counted per server', async () => {
-    const seed = testSeed('merged traces');
+  it.each([...FOUND_SEEDS.map((s) => [s]), [testSeed('merged traces')]])('two servers with identical traffic: summed per-server results, keys counted per server (seed %i)', async (seed) => {
     // Cut mid-flight, so reads are left leaked or undecided at the end on both servers.
     const { bytes } = trafficTrace({ seed, records: 3000, concurrency: 6, keysPerCall: [4, 12], documents: 16 });
     const alone = await analyzeOne(bytes);

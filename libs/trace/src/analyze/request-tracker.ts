@@ -10,6 +10,8 @@ export interface CallSource {
   timeOf(call: number): number;
   /** extra_count of a prefetch or release call. */
   extraCountOf(call: number): number;
+  /** The trace (server) a call came from, when several are merged; absent or 0: one trace. */
+  sourceOf?(call: number): number;
 }
 
 /** The arguments of one call that matter to locks (CallIndex holds them per call). */
@@ -206,6 +208,10 @@ export class RequestTracker {
   /** The last reservations made (REPAIR_WINDOW), oldest first, for findUnfinishedWrite. */
   private recentReservations: number[] = [];
 
+  /** Per source, its last call added; and the call before the current one on its source. */
+  private readonly lastOfSource: number[] = [];
+  private prevOfCurrent = -1;
+
   constructor(private readonly src: CallSource) {}
 
   /** Changes every time a call changes the analysis (reports cache on it). */
@@ -225,6 +231,11 @@ export class RequestTracker {
     if (x.call !== this.callSpan.length) throw new Error(`calls must be added in order: got ${x.call}, expected ${this.callSpan.length}`);
     this.callSpan.push(-1);
     this.current = x.call;
+    // The call before this one on the same server: merged traces interleave servers, and "the
+    // request just before" (findRead, findWrite) means the one this server's caller made.
+    const source = this.src.sourceOf?.(x.call) ?? 0;
+    this.prevOfCurrent = this.lastOfSource[source] ?? -1;
+    this.lastOfSource[source] = x.call;
     if (x.role === Role.other) return;
     this.version++;
     if (x.shape === KeyShape.none) {
@@ -589,7 +600,7 @@ export class RequestTracker {
    * right after its read), then the oldest.
    */
   private findRead(call: number, keys: ArrayLike<number>, state: number, match: Match, extra = -1): number {
-    const prev = call > 0 ? this.callSpan.data[call - 1]! : -1;
+    const prev = this.spanOfPrevious(call);
     if (prev >= 0 && this.kind.data[prev] === SpanKind.read && this.state.data[prev] === state && this.start.data[prev]! < call && this.fits(prev, keys, match, extra)) return prev;
     for (let v = this.head.data[keys[0]!]!; v !== 0; v = this.nNext.data[v - 1]!) {
       const node = v - 1;
@@ -608,6 +619,12 @@ export class RequestTracker {
       if (s >= 0) return s;
     }
     return -1;
+  }
+
+  /** The span of the call before `call` on its server (-1: none). */
+  private spanOfPrevious(call: number): number {
+    const prev = call === this.current ? this.prevOfCurrent : call - 1;
+    return prev >= 0 ? this.callSpan.data[prev]! : -1;
   }
 
   private fits(s: number, keys: ArrayLike<number>, match: Match, extra: number): boolean {
@@ -902,7 +919,7 @@ export class RequestTracker {
    */
   private findWrite(call: number, keys: ArrayLike<number>): number {
     for (const exact of [true, false]) {
-      const prev = call > 0 ? this.callSpan.data[call - 1]! : -1;
+      const prev = this.spanOfPrevious(call);
       if (prev >= 0 && this.kind.data[prev] === SpanKind.write && this.state.data[prev] !== S_CLOSED && this.start.data[prev]! < call && this.writeFits(prev, keys, exact)) return prev;
       for (let v = this.head.data[keys[0]!]!; v !== 0; v = this.nNext.data[v - 1]!) {
         const node = v - 1;
