@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { createDefaultRegistry, FRAME_PREFIX_BYTES, parseHeader, summarizeFrames, summaryOfParts, TraceHeaderError, type FramesFigures, type TraceHeader, type TraceSummary, type TruncationReport } from '@kvtrace/trace';
+import { createDefaultRegistry, FrameSplitter, FRAME_PREFIX_BYTES, parseHeader, summarizeFrames, summaryOfParts, TraceHeaderError, type FramesFigures, type TraceHeader, type TraceSummary, type TruncationReport } from '@kvtrace/trace';
 
 /** One part for a worker: the frames in buf[start, end), the first at file offset `offset`. */
 export interface PartRequest {
@@ -172,11 +172,12 @@ export async function summarizeFileInParts(path: string, o: PartsOptions = {}): 
     while (queued.some((n) => n > 0) && failure === null) await settle();
     if (failure !== null) throw new Error(`a worker failed: ${failure}`);
     if (header === null) return null;
-    if (truncated === null && carry.length > 0)
-      truncated =
-        carry.length < FRAME_PREFIX_BYTES
-          ? { offset: carryAt, claimed: null, available: carry.length }
-          : { offset: carryAt, claimed: frameLength(carry, 0), available: carry.length - FRAME_PREFIX_BYTES };
+    if (truncated === null && carry.length > 0) {
+      // The bytes after the last whole frame, reported as the serial reader's splitter reports them.
+      const tail = new FrameSplitter(() => undefined, carryAt);
+      tail.push(carry);
+      truncated = tail.finish();
+    }
     return summaryOfParts(o.file ?? path, o.segment ?? basename(path), header, answers as FramesFigures[], truncated, blocks.consumed);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

@@ -25,7 +25,10 @@ export interface SetSummary extends Omit<TraceSummary, 'segments'> {
  */
 export async function summarizeSet(set: TraceSet, onBytes?: (bytesRead: number) => void, threads = partThreads(set.bytes)): Promise<SetSummary> {
   const first = set.segments[0]!;
-  const inParts = set.header && set.segments.length === 1 && threads > 1 ? await summarizeFileInParts(first.path, { segment: first.name, threads, onBytes }) : null;
+  // A read in parts that fails (a worker that cannot start, a read error) leaves the file to the one
+  // reader, which reports a read error in the summary with every figure read before it.
+  const inParts =
+    set.header && set.segments.length === 1 && threads > 1 ? await summarizeFileInParts(first.path, { segment: first.name, threads, onBytes }).catch(() => null) : null;
   // checkArgs: every argument checked (the damage report) without building it; args() on demand.
   const base = inParts ?? (set.header ? await summarizeRecording(openTraceSet(set, { checkArgs: true }), first.path, onBytes) : unreadSummary(first.path, first.error));
   const { segments: read, ...rest } = base;
