@@ -34,9 +34,10 @@ function buildAnalysis(path: string): TraceAnalyzer {
     const { part } = shard.finish();
     const analyzer = new TraceAnalyzer();
     const merger = new ShardMerger(analyzer);
+    analyzer.reserve(part.count);
     merger.deliver(merger.plan(0, 0, part.count), part);
     merger.advance(part.count);
-    analyzer.index.trim();
+    analyzer.trim();
     return analyzer;
   } finally {
     closeSync(fd);

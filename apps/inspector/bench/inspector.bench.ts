@@ -17,6 +17,7 @@ import { CACHE, DIST, FIXTURES, ROOT } from '../../../e2e/support/paths.ts';
 import { startStaticServer } from '../../../e2e/support/static-server.ts';
 import { ensureBigTrace } from '@kvtrace/trace/bench/big-trace';
 import { msgpackrBaseline, openFromInput, PAGE_INIT, rawReadBaseline, type OpenTiming } from './open-timing.ts';
+import { allocatorDelta, allocatorDump, type AllocatorSizes } from './allocator-dump.ts';
 import { childrenOf, cmdline, loadAvg, pssByKind, totalPss, treeMemory, type ProcessMemory } from './process-memory.ts';
 
 const BENCH_DIR = `${CACHE}/bench`;
@@ -37,6 +38,8 @@ interface Run {
   before: ProcessMemory[];
   after: ProcessMemory[];
   afterGc: ProcessMemory[];
+  /** The same three moments by allocator (allocator-dump.ts), read just after each PSS sample. */
+  allocators: { before: AllocatorSizes; after: AllocatorSizes; afterGc: AllocatorSizes };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -80,19 +83,33 @@ async function launchWithPid(): Promise<{ browser: Browser; pid: number }> {
   return { browser, pid: fresh[0]! };
 }
 
+/**
+ * The browser's PSS, less the tracing service that the bench's own allocator dumps start (it holds
+ * their trace buffer, ~40 MB: the bench's, not the inspector's).
+ */
+const browserMemory = (pid: number): ProcessMemory[] => treeMemory(pid).filter((p) => p.kind !== 'utility:TracingService');
+
+const pidsOf = (m: ProcessMemory[]) => {
+  const pids = new Set(m.map((p) => p.pid));
+  return (pid: number) => pids.has(pid);
+};
+
 /** One fresh browser: warm up on the small fixture, measure, open `path`, wait for the index, measure. */
 async function measuredRun(url: string, path: string, records: number): Promise<Run & { browser: Browser; page: Page }> {
   const { browser, pid } = await launchWithPid();
   const page = await freshPage(browser, url);
   for (let i = 0; i < 2; i++) await openFromInput(page, WARMUP, true);
   await collectGarbage(page);
-  const before = treeMemory(pid);
+  const before = browserMemory(pid);
+  const allocBefore = await allocatorDump(browser, pidsOf(before));
   const timing = await openFromInput(page, path, true);
   if (timing.records !== records || timing.state !== 'ready') throw new Error(`expected ${records} records ready, the page shows ${timing.records} (${timing.state})`);
-  const after = treeMemory(pid);
+  const after = browserMemory(pid);
+  const allocAfter = await allocatorDump(browser, pidsOf(after));
   await collectGarbage(page);
-  const afterGc = treeMemory(pid);
-  return { browser, page, timing, before, after, afterGc };
+  const afterGc = browserMemory(pid);
+  const allocAfterGc = await allocatorDump(browser, pidsOf(afterGc));
+  return { browser, page, timing, before, after, afterGc, allocators: { before: allocBefore, after: allocAfter, afterGc: allocAfterGc } };
 }
 
 async function filterTimes(page: Page): Promise<{ hash: number; model: number; method: number }> {
@@ -115,6 +132,14 @@ async function filterTimes(page: Page): Promise<{ hash: number; model: number; m
   await cleared();
   const method = await queryMs(() => page.getByRole('group', { name: 'Methods' }).getByRole('button', { name: 'finish_write', exact: true }).click());
   return { hash, model, method };
+}
+
+/** Where the PSS went, by allocator, for the median run (by PSS per call): after the index, and after a GC. */
+function allocatorNote(label: string, runs: Run[], records: number): string {
+  const sorted = [...runs].sort((a, b) => totalPss(a.after) - totalPss(a.before) - (totalPss(b.after) - totalPss(b.before)));
+  const r = sorted[Math.floor(sorted.length / 2)]!;
+  const a = r.allocators;
+  return `${label}: growth per call by allocator (B, the processes measured for PSS, median run): after index ${allocatorDelta(a.before, a.after, records)}; after GC ${allocatorDelta(a.before, a.afterGc, records)}`;
 }
 
 function memoryNote(label: string, runs: Run[], records: number): string {
@@ -249,6 +274,9 @@ export async function run(): Promise<BenchSection[]> {
           memoryNote(BIG.label, bigRuns, recs),
           memoryNote(SMALL.label, smallRuns, SMALL.gen.records),
           memoryNote('production-size trace', [hugeRun], huge.records),
+          allocatorNote(BIG.label, bigRuns, recs),
+          allocatorNote(SMALL.label, smallRuns, SMALL.gen.records),
+          allocatorNote('production-size trace', [hugeRun], huge.records),
           'PSS: sum of Pss: in /proc/PID/smaps_rollup over the launched browser process and all its descendants; "before" after two warm-up opens of workload-small.lct and a full GC, "after" as soon as data-indexed=true',
           'times: from the file input change event (in the page) to the first data row, data-state=ready and data-indexed=true',
         ],

@@ -1,4 +1,4 @@
-import { ShardMerger, TraceHeaderError, WideningColumn, freePart, partBytes, type ParserOptions, type TraceRecord } from '@kvtrace/trace';
+import { ShardMerger, TraceHeaderError, WideningColumn, partBytes, type ParserOptions, type TraceRecord } from '@kvtrace/trace';
 import type { RecordBatch } from '../model/record-store.ts';
 import type { RangeSource } from '../model/args-cache.ts';
 import { FLAG_LIMIT, HISTOGRAM_BINS, REQUEST_LIMIT } from '../model/queries.ts';
@@ -139,13 +139,20 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
   const sharded = inline ? null : startShards(env, req, analysis, traces?.map((t) => t.header.t_wall_start) ?? [0], windows, shardsDuringRead);
   let known = 0;
   let read = 0;
+  let sent = 0;
   const batcher = new ColumnBatcher(
     (batch: RecordBatch) => {
       const transfer: Transferable[] = [batch.tMono.buffer, batch.tWall.buffer, batch.method.buffer, batch.offset.buffer, batch.frameBytes.buffer];
       if (batch.file) transfer.push(batch.file.buffer);
       const progress = input.progress();
-      // The store sizes itself once from this (records so far, scaled to the whole size).
-      if (total !== null && progress.bytesRead > 0 && progress.records > 0) batch.expected = Math.ceil((progress.records * total) / progress.bytesRead);
+      sent += batch.count;
+      // The store sizes itself once from this (records so far, scaled to the whole size). One file:
+      // from where the last record sent ends, not the bytes read, which run ahead of the records
+      // parsed (a read-ahead made the first estimate of the 1M-call bench file 7% short, and the
+      // store then grew by a copy of every column, left as garbage).
+      const consumed = several || batch.count === 0 ? progress.bytesRead : batch.offset[batch.count - 1]! + batch.frameBytes[batch.count - 1]!;
+      const records = several ? progress.records : sent;
+      if (total !== null && consumed > 0 && records > 0) batch.expected = Math.ceil((records * total) / consumed);
       env.post({ type: 'batch', batch, progress }, transfer);
       if (inline) env.post({ type: 'index', progress: { calls: analysis.length, total: null, done: false, secondPass: false } });
     },
@@ -205,7 +212,7 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
       // Shards could not index everything: the rest by a second read here, from where the merge stopped.
       await secondPass(env, reopen(env, req.traces, input), analysis, read).catch((e: unknown) => void (error = e instanceof Error ? e.message : String(e)));
     } else if (failed !== null) error = failed;
-    analysis.analyzer.index.trim();
+    analysis.analyzer.trim();
   }
   analysis.complete = true;
   analysis.requestReport(FLAG_LIMIT, REQUEST_LIMIT, HISTOGRAM_BINS);
@@ -239,7 +246,6 @@ function startShards(env: LoadEnv, req: OpenRequest, host: AnalysisHost, wallSta
   let partsWaiting = 0;
   const merger = new ShardMerger(host.analyzer, host.servers, several ? wallStarts.map((w) => w - origin) : [0], (part) => {
     partsWaiting -= partBytes(part);
-    freePart(part);
   });
   // The trace of each call, when several are merged (the merge order is the reading pass's).
   const traceOfCall = several ? new WideningColumn(1 << 16) : null;
@@ -316,7 +322,7 @@ function startShards(env: LoadEnv, req: OpenRequest, host: AnalysisHost, wallSta
       for (const u of deferred) pool.submit(u);
       deferred.length = 0;
       if (received === planned) pool.close();
-      host.analyzer.index.reserve(records);
+      host.analyzer.reserve(records);
       let last = performance.now();
       while (merger.calls < records && failure === null) {
         const before = merger.calls;

@@ -1,4 +1,3 @@
-import { freeBuffers } from '@kvtrace/trace';
 import type { AnalysisState } from '../model/analysis.ts';
 import type { ArgsCache, RangeSource } from '../model/args-cache.ts';
 import type { AnalysisPort, AnalysisRequest, AnswerOf } from '../model/queries.ts';
@@ -173,10 +172,9 @@ export class TraceLoader {
         this.session.onHeader(m.header, m.totalBytes, m.traces);
         return;
       case 'batch': {
+        // Copied into the store, then dropped. Not detached to free it sooner: in Chromium that frees
+        // nothing until a collection and hides the bytes from the collector (see ShardMerger's release).
         this.session.onBatch(m.batch, m.progress);
-        // Copied into the store: freed now rather than at a collection (30 B a call over a load).
-        const b = m.batch;
-        freeBuffers([b.tMono.buffer, b.tWall.buffer, b.method.buffer, b.offset.buffer, b.frameBytes.buffer, ...(b.file ? [b.file.buffer] : [])]);
         if (this.framesPending.length > 0) this.retryFrames();
         return;
       }

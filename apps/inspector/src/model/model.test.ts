@@ -23,6 +23,25 @@ describe('RecordStore', () => {
     s.clear();
     expect(s.length).toBe(0);
   });
+
+  it('sizes itself once from the load\'s expected total, after enough records to trust it', () => {
+    const { batch } = batchOf(testTrace(20_000));
+    const s = new RecordStore();
+    const expected = 200_000;
+    s.append({ ...batch, expected });
+    // 20,000 records say little about the whole: the store grows as usual.
+    expect(s.capacity).toBeLessThan(expected);
+    for (let i = 0; i < 4; i++) s.append({ ...batch, newMethods: [], expected });
+    // Past SIZING_MIN_RECORDS: one allocation for the expected total and a little slack.
+    expect(s.capacity).toBe(Math.ceil(expected * 1.015));
+    const tMono = s.tMono;
+    for (let i = 0; i < 5; i++) s.append({ ...batch, newMethods: [], expected });
+    expect(s.tMono, 'no growth: the same arrays').toBe(tMono);
+    s.trim();
+    expect(s.tMono, 'within the trim slack: not copied').toBe(tMono);
+    expect(s.length).toBe(expected);
+    expect(s.tMono[expected - 1]).toBe(batch.tMono[19_999]);
+  });
 });
 
 describe('TraceSession', () => {

@@ -1,4 +1,5 @@
 import { CallIndex, type IndexArgsSource, type IndexableRecord, type PartCursor, type TraceRecordLike } from './call-index.ts';
+import { TRIM_SLACK } from './growable.ts';
 import type { MethodTable } from './methods.ts';
 import { flagGroups, keyFlags, keySpans, phaseDuration, phaseDurations, requestSpans, requestSummary, spanStatuses } from './request-report.ts';
 import { RequestTracker } from './request-tracker.ts';
@@ -83,6 +84,18 @@ export class TraceAnalyzer {
 
   get length(): number {
     return this.index.length;
+  }
+
+  /** Room for exactly `calls` calls in all: a merge of known size (ShardMerger) grows nothing by steps. */
+  reserve(calls: number): void {
+    this.index.reserve(calls);
+    this.requests.reserveCalls(calls);
+  }
+
+  /** Gives back growth slack once the trace is complete (nothing more will be added). */
+  trim(): void {
+    this.index.trim();
+    this.requests.trimCalls(TRIM_SLACK);
   }
 
   /** Calls matching every part of the query; a query's `dur`, `wait`, `body`, `release`, `write` read the request spans. */

@@ -1,11 +1,14 @@
 import type { ObjectKey } from '../model.ts';
 import { ArgScanner } from './arg-scan.ts';
-import { f64Column, u16Column, u32Column, u8Column, WideningColumn, type Column } from './growable.ts';
+import { f64Column, TRIM_SLACK, u16Column, u32Column, u8Column, WideningColumn, type Column } from './growable.ts';
 import { KeyTable, type KeyTablePart } from './key-table.ts';
 import { MethodTable } from './methods.ts';
 import { compileQueryText, type QueryContext } from './query/compile.ts';
 import { StringTable } from './string-table.ts';
 import { KeyShape, type FilterQuery, type KeyInfo } from './types.ts';
+
+/** Calls merged before the key list is sized from their mean keys a call (fewer say too little). */
+const KEY_SIZING_MIN_CALLS = 1024;
 
 /** The parts of a record the index reads (TraceRecord and RecordView fit). */
 export interface IndexableRecord {
@@ -129,6 +132,8 @@ export class CallIndex {
   private postCalls: Uint32Array = new Uint32Array(0);
   private postBuiltCalls = 0;
   private postBuiltKeys = 0;
+  /** Calls the index will hold once complete (reserve), or 0 while not known. */
+  private expectedCalls = 0;
   /** Calls added whose arguments did not decode (addTraceRecord; parts merged count theirs). */
   undecodedArgs = 0;
 
@@ -395,6 +400,7 @@ export class CallIndex {
     this.extra.push(p.extra[j]!);
     this.opts.push(p.opts[j]!);
     const refs = p.keyRefs, ids = cur.keyIds;
+    this.growKeyRefs(p.keyOff[j + 1]! - p.keyOff[j]!);
     for (let r = p.keyOff[j]!, end = p.keyOff[j + 1]!; r < end; r++) {
       const lk = refs[r]!;
       let g = ids[lk]!;
@@ -405,16 +411,35 @@ export class CallIndex {
     return call;
   }
 
-  /** Room for `calls` calls in all, so a merge of known size does not grow its columns by steps. */
+  /**
+   * Room for exactly `calls` calls in all, so a merge of known size neither grows its columns by
+   * steps nor copies them again in trim(). The key list, whose size is not known yet, is sized
+   * from the calls merged so far when it first has to grow (growKeyRefs).
+   */
   reserve(calls: number): void {
-    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts]) c.reserve(calls);
-    this.keyOff.reserve(calls + 1);
+    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts]) c.reserveExact(calls);
+    this.extra.reserveExact(calls);
+    this.keyOff.reserveExact(calls + 1);
+    this.expectedCalls = calls;
+  }
+
+  /**
+   * Makes room for `n` more key references. With the total of calls known (reserve), the list is
+   * sized once for all of them at the mean keys a call so far (plus TRIM_SLACK / 2, so that a
+   * slightly richer tail does not make it grow by a step after all).
+   */
+  private growKeyRefs(n: number): void {
+    const refs = this.keyRefs, need = refs.length + n, calls = this.method.length;
+    if (need <= refs.capacity) return;
+    if (this.expectedCalls > calls && calls >= KEY_SIZING_MIN_CALLS) {
+      refs.reserveExact(Math.max(need, Math.ceil((refs.length / calls) * this.expectedCalls * (1 + TRIM_SLACK / 2))));
+    } else refs.reserve(need);
   }
 
   /** Gives back the columns' growth slack (the trace is complete: nothing more will be added). */
   trim(): void {
-    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyOff, this.keyRefs]) c.trim();
-    this.extra.trim();
+    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyOff, this.keyRefs]) c.trim(TRIM_SLACK);
+    this.extra.trim(TRIM_SLACK);
     this.recordIdx?.trim();
     this.source?.trim();
     this.keys.trim();

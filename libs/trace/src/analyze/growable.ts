@@ -13,6 +13,13 @@
 type TypedArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
 type Ctor<T extends TypedArray> = new (length: number) => T;
 
+/**
+ * Capacity over the length that a finished build's trim leaves alone, as a fraction of the length:
+ * within it, copying the column (and leaving the old one as garbage until a collection) costs more
+ * than the slack it gives back.
+ */
+export const TRIM_SLACK = 0.03;
+
 /** From this many elements on, capacity grows by a quarter instead of doubling. */
 const GROW_LARGE = 1 << 16;
 
@@ -45,6 +52,14 @@ export class Column<T extends TypedArray> {
     this.realloc(grownCapacity(this.data.length, n));
   }
 
+  /**
+   * Room for exactly `n` elements when the final size is known (a merge of known length): no growth
+   * step, and nothing for trim() to copy (its copy would leave the old array as garbage).
+   */
+  reserveExact(n: number): void {
+    if (n > this.data.length) this.realloc(n);
+  }
+
   /** Grows the length to `n`, zero-filling (typed arrays are zeroed on allocation). */
   resize(n: number): void {
     this.reserve(n);
@@ -52,9 +67,18 @@ export class Column<T extends TypedArray> {
     this.length = n;
   }
 
-  /** Gives back the capacity beyond the length (a finished build). */
-  trim(): void {
-    if (this.data.length > Math.max(1, this.length)) this.realloc(Math.max(1, this.length));
+  /**
+   * Gives back the capacity beyond the length (a finished build), unless it is within `slack` (a
+   * fraction of the length) of it: then the copy, and the garbage it leaves until the next
+   * collection, cost more than the slack.
+   */
+  trim(slack = 0): void {
+    if (this.data.length > Math.max(1, this.length + Math.floor(this.length * slack))) this.realloc(Math.max(1, this.length));
+  }
+
+  /** Elements the column holds room for. */
+  get capacity(): number {
+    return this.data.length;
   }
 
   /** Takes `data[0, length)` as the column's contents (no copy; the column owns it from now on). */
@@ -152,8 +176,14 @@ export class WideningColumn {
     return this.data[i]!;
   }
 
-  trim(): void {
-    if (this.data.length > Math.max(1, this.length)) this.realloc(Math.max(1, this.length));
+  /** Room for exactly `n` elements (see Column.reserveExact). */
+  reserveExact(n: number): void {
+    if (n > this.data.length) this.realloc(n);
+  }
+
+  /** Gives back the capacity beyond the length, unless within `slack` of it (see Column.trim). */
+  trim(slack = 0): void {
+    if (this.data.length > Math.max(1, this.length + Math.floor(this.length * slack))) this.realloc(Math.max(1, this.length));
   }
 
   get byteLength(): number {

@@ -5,7 +5,7 @@ export { StringTable } from './string-table.ts';
 export { KeyTable, type KeyTablePart } from './key-table.ts';
 export { ArgScanner, MAX_CALL_TEXT } from './arg-scan.ts';
 export { CallIndex, PartCursor, partBuffers, type CallIndexPart, type IndexableRecord, type IndexArgsSource, type TraceRecordLike } from './call-index.ts';
-export { IndexShard, ShardMerger, freeBuffers, freePart, partBytes, type ShardResult } from './shard.ts';
+export { IndexShard, ShardMerger, partBytes, type ShardResult } from './shard.ts';
 export * from './query/index.ts';
 export { RequestTracker, type CallSource, type LockCall } from './request-tracker.ts';
 export { requestSpans, requestSummary, flagGroups, keySpans, keyFlags, phaseDuration, phaseDurations, spanStatuses, spanDuration } from './request-report.ts';

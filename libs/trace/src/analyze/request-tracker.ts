@@ -226,6 +226,16 @@ export class RequestTracker {
     return this.unknownShape;
   }
 
+  /** Room for exactly `calls` calls in all (a merge of known size: see CallIndex.reserve). */
+  reserveCalls(calls: number): void {
+    this.callSpan.reserveExact(calls);
+  }
+
+  /** Gives back the per-call column's growth slack beyond `slack` of its length (see Column.trim). */
+  trimCalls(slack: number): void {
+    this.callSpan.trim(slack);
+  }
+
   /** One call, in trace order; every call of the trace must be added (call = its position). */
   add(x: LockCall): void {
     if (x.call !== this.callSpan.length) throw new Error(`calls must be added in order: got ${x.call}, expected ${this.callSpan.length}`);

@@ -127,6 +127,8 @@ describe('sharded index build', () => {
     for (let round = 0; round < 3; round++) {
       const bounds = cuts(recs.length, rand);
       const sharded = new TraceAnalyzer();
+      // As the inspector merges: sized once for the calls the reading pass counted (but round 0 grows by steps).
+      if (round > 0) sharded.reserve(recs.length);
       const m = new ShardMerger(sharded);
       const ids = bounds.slice(1).map((end, i) => m.plan(0, bounds[i]!, end - bounds[i]!));
       // Parts arrive in any order; the merge adds what it can each time.
@@ -137,6 +139,7 @@ describe('sharded index build', () => {
         m.advance(recs.length);
       }
       expect(m.calls).toBe(recs.length);
+      sharded.trim();
       expect(fingerprint(sharded), `cuts ${bounds.join(',')}`).toEqual(want);
     }
   });
@@ -207,6 +210,31 @@ describe('sharded index build', () => {
     }
     expect(m.calls).toBe(merged.length);
     expect(fingerprint(sharded)).toEqual(want);
+  });
+
+  it('a merge of known size allocates its columns once: trim has nothing to copy, the answers are the same', () => {
+    const seed = testSeed('sharded index, sized merge');
+    const rand = seededRandom(seed);
+    const { bytes } = trafficTrace({ seed, records: 20_000, concurrency: 6, keysPerCall: [4, 12], documents: 40 });
+    const recs = firstPass(bytes);
+    const one = new TraceAnalyzer();
+    for (const r of recs) one.addTraceRecord(r);
+    one.trim();
+    const sized = new TraceAnalyzer();
+    sized.reserve(recs.length);
+    const m = new ShardMerger(sized);
+    const bounds = [0, 5000, 12_000, recs.length];
+    const ids = bounds.slice(1).map((end, i) => m.plan(0, bounds[i]!, end - bounds[i]!));
+    ids.forEach((id, i) => m.deliver(id, shardOf(bytes, recs, bounds[i]!, bounds[i + 1]!, rand)));
+    m.advance(recs.length);
+    // The key list (~134k references, past its first capacity) was sized once from the mean keys a
+    // call, and every per-call column exactly: within the trim slack of the trimmed one-worker build.
+    // (Grown by steps instead, the per-call columns would hold 32,768 entries for 20,000 calls.)
+    const before = sized.index.byteLength;
+    expect(before).toBeLessThanOrEqual(one.index.byteLength * 1.03);
+    sized.trim();
+    expect(sized.index.byteLength).toBe(before);
+    expect(fingerprint(sized)).toEqual(fingerprint(one));
   });
 
   it('a part that does not hold the planned records is refused', () => {

@@ -115,26 +115,6 @@ interface Unit {
   part: PartCursor | null;
 }
 
-/**
- * Frees a merged part's memory now: its buffers are detached (ArrayBuffer.prototype.transfer), not
- * left for a garbage collection that may come much later (a part is ~45 B a call, and V8 collects
- * off-heap buffers only under pressure). Where transfer() is missing (Node 20), the GC frees them.
- */
-export function freePart(p: CallIndexPart): void {
-  freeBuffers(partBuffers(p));
-}
-
-/**
- * Frees buffers nothing will read again at once (detached by ArrayBuffer.prototype.transfer, where
- * there is one; else the garbage collector frees them when it runs).
- */
-export function freeBuffers(buffers: readonly ArrayBufferLike[]): void {
-  for (const b of buffers) {
-    const t = b as ArrayBuffer & { transfer?(n: number): ArrayBuffer; detached?: boolean };
-    if (typeof t.transfer === 'function' && t.detached !== true) t.transfer(0);
-  }
-}
-
 /** Bytes of a part's buffers. */
 export function partBytes(p: CallIndexPart): number {
   return partBuffers(p).reduce((n, b) => n + b.byteLength, 0);
@@ -167,8 +147,13 @@ export class ShardMerger {
     private readonly analyzer: TraceAnalyzer,
     private readonly servers: readonly string[] = [''],
     private readonly shifts: readonly number[] = [0],
-    /** Called with each part once all its calls are merged (it is the merger's: default, freePart). */
-    private readonly release: (part: CallIndexPart, id: number) => void = freePart,
+    /**
+     * Called with each part once all its calls are merged; the merger then drops it. Its buffers
+     * are not detached to free them sooner: in Chromium, ArrayBuffer.prototype.transfer(0) on a
+     * buffer that came by postMessage frees nothing until a collection, and hides the bytes from
+     * the collector's pressure (apps/inspector/bench/received-buffers.ts measures it): dropped, they count.
+     */
+    private readonly release: (part: CallIndexPart, id: number) => void = () => undefined,
   ) {
     this.queues = servers.map(() => []);
     this.heads = servers.map(() => 0);
@@ -189,7 +174,7 @@ export class ShardMerger {
   }
 
   /**
-   * The part of unit `id`, handed over (freed once merged, see `release`); a part that does not
+   * The part of unit `id`, handed over (dropped once merged, see `release`); a part that does not
    * hold the unit's records is an error (the bytes changed).
    */
   deliver(id: number, part: CallIndexPart): void {
