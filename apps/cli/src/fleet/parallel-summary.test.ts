@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { summarizeRecording } from '@kvtrace/trace';
 import { cutAt, fixtureBytes, LMCACHE_FIXTURES, malformedRecordBody, manifest, testSeed, TraceBuilder, unknownTag, writeTraffic } from '@kvtrace/trace/test-support';
@@ -80,6 +81,15 @@ describe('a file summarised in parts on worker threads (kvtrace info on big file
       if (want.ok) expect(got, file).toEqual(want);
       else expect(got, file).toBeNull();
     }
+  });
+
+  it('a worker that fails fails the read in parts; kvtrace info then reads the file with one reader', async () => {
+    const path = join(dir, 'fallback.lct');
+    writeFileSync(path, fixtureBytes('malformed-middle.lct'));
+    const failing = () => new Worker('throw new Error("this worker cannot start")', { eval: true });
+    await expect(summarizeFileInParts(path, { threads: 2, startWorker: failing })).rejects.toThrow(/a worker failed: this worker cannot start/);
+    const { sets } = await expandTraceInputs([path], { keepGoing: true });
+    expect(await summarizeSet(sets[0]!, undefined, 2, { startWorker: failing })).toEqual(await summarizeSet(sets[0]!, undefined, 1));
   });
 
   it('summarizeSet on several threads reports what it reports on one', async () => {

@@ -25,6 +25,8 @@ export interface PartsOptions {
   /** The summary's `file` (default: the path) and its segment's name (default: the file name). */
   file?: string;
   segment?: string;
+  /** Starts a worker (default: summary-worker.ts under tsx); tests give one that fails. */
+  startWorker?: () => Worker;
 }
 
 const PART_BYTES = 8 << 20;
@@ -68,7 +70,7 @@ export async function summarizeFileInParts(path: string, o: PartsOptions = {}): 
     const queued: number[] = [];
     let wake: (() => void) | null = null;
     for (let i = 0; i < threads - 1; i++) {
-      const w = startWorker();
+      const w = (o.startWorker ?? startWorker)();
       queued.push(0);
       w.on('message', (a: PartAnswer) => {
         blocks.release(a.buf);
