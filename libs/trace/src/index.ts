@@ -14,7 +14,7 @@ export { TraceGate, tracedFunction, traceMethods, useScope, captureArg, type Met
 export { STORAGE_METHOD_SPECS } from './publish/storage-methods.ts';
 export { Recorder, type RecorderOptions, type RecorderState, type RecorderStats } from './record/recorder.ts';
 export { MemorySink, type FrameSink } from './record/sink.ts';
-export { FrameSplitter, type FrameSink as FrameCallback } from './read/frame-splitter.ts';
+export { FrameSplitter, frameLengthAt, wholeFramesEnd, type FrameSink as FrameCallback } from './read/frame-splitter.ts';
 export { TraceHeaderError, parseHeader, pyBytesRepr, headerErrorForTruncation, type HeaderErrorKind } from './read/header.ts';
 export { readEnvelope, QualnameInterner, MalformedRecordError, type RecordEnvelope } from './read/record-envelope.ts';
 export { RecordView } from './read/record-view.ts';

@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { createDefaultRegistry, FrameSplitter, FRAME_PREFIX_BYTES, parseHeader, summarizeFrames, summaryOfParts, TraceHeaderError, type FramesFigures, type TraceHeader, type TraceSummary, type TruncationReport } from '@kvtrace/trace';
+import { createDefaultRegistry, frameLengthAt, FrameSplitter, FRAME_PREFIX_BYTES, parseHeader, summarizeFrames, summaryOfParts, TraceHeaderError, type FramesFigures, type TraceHeader, type TraceSummary, type TruncationReport, wholeFramesEnd } from '@kvtrace/trace';
 
 /** One part for a worker: the frames in buf[start, end), the first at file offset `offset`. */
 export interface PartRequest {
@@ -107,8 +107,8 @@ export async function summarizeFileInParts(path: string, o: PartsOptions = {}): 
     // each byte copied once (growing the carry block by block would copy it over and over).
     let big: { buf: Uint8Array<ArrayBuffer>; filled: number; at: number } | null = null;
     for (;;) {
-      if (big === null && header !== null && carry.length >= FRAME_PREFIX_BYTES && FRAME_PREFIX_BYTES + frameLength(carry, 0) > CARRY_ROOM) {
-        const frameBytes = FRAME_PREFIX_BYTES + frameLength(carry, 0);
+      if (big === null && header !== null && carry.length >= FRAME_PREFIX_BYTES && FRAME_PREFIX_BYTES + frameLengthAt(carry, 0) > CARRY_ROOM) {
+        const frameBytes = FRAME_PREFIX_BYTES + frameLengthAt(carry, 0);
         const size = (await fh.stat()).size;
         // A length that runs past the end of the file is a truncated tail (it may be a damaged
         // length): the serial reader reports it so too; reading on would only hold bytes.
@@ -147,12 +147,12 @@ export async function summarizeFileInParts(path: string, o: PartsOptions = {}): 
       const base = carryAt - at;
       let start = at;
       if (header === null) {
-        if (n - at < FRAME_PREFIX_BYTES || at + FRAME_PREFIX_BYTES + frameLength(buf, at) > n) {
+        if (n - at < FRAME_PREFIX_BYTES || at + FRAME_PREFIX_BYTES + frameLengthAt(buf, at) > n) {
           carry = buf.slice(at, n);
           blocks.release(buf.buffer);
           continue;
         }
-        const end = at + FRAME_PREFIX_BYTES + frameLength(buf, at);
+        const end = at + FRAME_PREFIX_BYTES + frameLengthAt(buf, at);
         try {
           header = parseHeader(buf, at + FRAME_PREFIX_BYTES, end);
         } catch (e) {
@@ -274,19 +274,4 @@ function startWorker(): Worker {
   const entry = new URL('./summary-worker.ts', import.meta.url).href;
   const code = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(entry)});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { resourceLimits: { maxYoungGenerationSizeMb: 48 } });
-}
-
-/** Where the last whole frame that starts at or after `p` ends, within buf[0, n). */
-function wholeFramesEnd(buf: Uint8Array, p: number, n: number): number {
-  while (n - p >= FRAME_PREFIX_BYTES) {
-    const end = p + FRAME_PREFIX_BYTES + (((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0);
-    if (end > n) break;
-    p = end;
-  }
-  return p;
-}
-
-/** The big-endian length prefix of the frame at `p`. */
-function frameLength(buf: Uint8Array, p: number): number {
-  return ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
 }

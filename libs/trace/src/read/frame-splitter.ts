@@ -1,6 +1,24 @@
 import { FRAME_PREFIX_BYTES } from '../format/spec.ts';
 import type { TruncationReport } from '../model.ts';
 
+/** The big-endian length prefix of the frame at buf[p]: its body's byte count. */
+export function frameLengthAt(buf: Uint8Array, p: number): number {
+  return ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
+}
+
+/**
+ * Where the whole frames that follow one another from buf[p] end within buf[0, n): the cut a
+ * FrameSplitter makes, for a reader that hands out runs of frames rather than frames one by one.
+ */
+export function wholeFramesEnd(buf: Uint8Array, p: number, n: number): number {
+  while (n - p >= FRAME_PREFIX_BYTES) {
+    const end = p + FRAME_PREFIX_BYTES + frameLengthAt(buf, p);
+    if (end > n) break;
+    p = end;
+  }
+  return p;
+}
+
 /** Called for each complete frame: body bytes are buf[start, end); `offset` is the prefix's file offset. */
 export type FrameSink = (buf: Uint8Array, start: number, end: number, offset: number) => void;
 
@@ -66,7 +84,7 @@ export class FrameSplitter {
     let p = from;
     const n = buf.length;
     while (n - p >= FRAME_PREFIX_BYTES) {
-      const len = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
+      const len = frameLengthAt(buf, p);
       const end = p + FRAME_PREFIX_BYTES + len;
       if (end > n) break;
       const at = this.offset;

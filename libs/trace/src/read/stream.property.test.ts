@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TraceParser } from './trace-parser.ts';
 import { TraceReader } from './trace-reader.ts';
+import { FrameSplitter, frameLengthAt, wholeFramesEnd } from './frame-splitter.ts';
 import { chunkedStream, fixtureBytes, splitFrames } from '../test-support/fixtures.ts';
 import { testSeed } from '../test-support/seed.ts';
 
@@ -139,5 +140,19 @@ describe('record validity', () => {
     expect(report.malformed).toBe(2);
     expect(report.malformedFrames[0]!.offset).toBe(badAt);
     expect(report.malformedFrames[0]!.reason).toMatch(/not finite/);
+  });
+});
+
+describe('wholeFramesEnd: where a FrameSplitter stops handing out frames', () => {
+  it('at every cut of the file, from the start and from any frame, it ends where the splitter ends', () => {
+    for (let cut = 0; cut <= file.length; cut++) {
+      const bytes = file.subarray(0, cut);
+      for (const from of [0, ...frames.map((f) => f.offset).filter((o) => o <= cut)]) {
+        const s = new FrameSplitter(() => undefined, from);
+        s.push(bytes.subarray(from));
+        expect(wholeFramesEnd(bytes, from, cut), `cut ${cut} from ${from}`).toBe(s.consumed);
+      }
+    }
+    expect(frameLengthAt(file, frames[1]!.offset)).toBe(frames[1]!.body.length);
   });
 });
