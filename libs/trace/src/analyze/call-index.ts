@@ -7,8 +7,12 @@ import { compileQueryText, type QueryContext } from './query/compile.ts';
 import { StringTable } from './string-table.ts';
 import { KeyShape, type FilterQuery, type KeyInfo } from './types.ts';
 
-/** Calls merged before the key list is sized from their mean keys a call (fewer say too little). */
-const KEY_SIZING_MIN_CALLS = 1024;
+/** A key list's hash, over its key ids (open addressing in CallIndex.listSlots). */
+function listHash(d: Uint32Array, start: number, end: number): number {
+  let h = Math.imul(end - start, 0x9e3779b1);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ d[i]!, 0x85ebca6b) ^ (h >>> 13);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
 /** The parts of a record the index reads (TraceRecord and RecordView fit). */
 export interface IndexableRecord {
@@ -52,7 +56,10 @@ export interface CallIndexPart {
   shape: Uint8Array;
   opts: Uint8Array;
   extra: Uint8Array | Uint16Array | Uint32Array;
-  keyOff: Uint32Array;
+  /** Per call, its key list (an id into listOff; 0: no keys). */
+  keyList: Uint32Array;
+  /** Key list L is keyRefs[listOff[L], listOff[L + 1]). */
+  listOff: Uint32Array;
   keyRefs: Uint32Array;
   keys: KeyTablePart;
   /** Calls whose arguments did not decode (each indexed as a call without keys). */
@@ -62,7 +69,7 @@ export interface CallIndexPart {
 /** The buffers of a part, to transfer it instead of copying. */
 export function partBuffers(p: CallIndexPart): ArrayBuffer[] {
   const k = p.keys;
-  return [p.method, p.time, p.textId, p.eridId, p.shape, p.opts, p.extra, p.keyOff, p.keyRefs, k.hashPool, k.hashOff, k.cls, k.classModel, k.classSalt, k.classRank, k.classGroup, k.classSrc].map(
+  return [p.method, p.time, p.textId, p.eridId, p.shape, p.opts, p.extra, p.keyList, p.listOff, p.keyRefs, k.hashPool, k.hashOff, k.cls, k.classModel, k.classSalt, k.classRank, k.classGroup, k.classSrc].map(
     (a) => a.buffer as ArrayBuffer,
   );
 }
@@ -75,6 +82,8 @@ export class PartCursor {
   readonly keyIds: Int32Array;
   readonly modelIds: Int32Array;
   readonly saltIds: Int32Array;
+  /** The part's key lists as lists here (-1: not met yet). */
+  readonly listIds: Int32Array;
   constructor(readonly part: CallIndexPart) {
     this.methodIds = new Int32Array(part.methods.length).fill(-1);
     this.textIds = new Int32Array(part.texts.length).fill(-1);
@@ -82,13 +91,16 @@ export class PartCursor {
     this.keyIds = new Int32Array(part.keys.size).fill(-1);
     this.modelIds = new Int32Array(part.keys.models.length).fill(-1);
     this.saltIds = new Int32Array(part.keys.salts.length).fill(-1);
+    this.listIds = new Int32Array(Math.max(0, part.listOff.length - 1)).fill(-1);
+    this.listIds[0] = 0;
   }
 }
 
 /**
  * Calls in load order (call index = position of add), built incrementally in the loading worker.
- * Per call: method id, t_mono, text id, external_request_id id, lock arguments and its key ids
- * (CSR: keyOff/keyRefs into one Uint32Array); the record index and the trace (source) only once
+ * Per call: method id, t_mono, text id, external_request_id id, lock arguments and its key list
+ * (an id: each distinct list of key ids is kept once, CSR listOff/keyRefs, found again by a hash
+ * table over typed arrays); the record index and the trace (source) only once
  * they stop being the call index and 0. Per key (KeyTable): identity in typed arrays; its calls
  * are a transposed CSR built on first use, plus a scan of the calls added since (so live loading
  * does not rebuild per query). Model names, salts, request ids and argument texts are interned
@@ -96,8 +108,9 @@ export class PartCursor {
  * lookup, so it never walks strings per call. Hash prefixes are matched on the key table.
  *
  * Per call (1M calls x 4 keys): method 2 B, t_mono 8, text id 4, request id 4, shape 1, lock
- * options 1, extra_count 1 (widens if needed), key offset 4, key ids 4 per key; growth slack ~10%
- * (growable.ts) until trim().
+ * options 1, extra_count 1 (widens if needed), key list 4; and 4 B per key of each distinct list
+ * (a trace repeats its lists: 10.5x fewer key ids than calls list in the 1M-call bench file, 6.9x
+ * in the production-size one); growth slack ~10% (growable.ts) until trim().
  *
  * Several workers can index runs of a trace apart (toPart) and one index takes their calls back
  * in trace order (openPart/addFromPart): ids are given in order of first use, so the merged index
@@ -122,8 +135,13 @@ export class CallIndex {
   /** Names of the traces (servers), by source id. */
   readonly sources: string[] = [''];
   private current = 0;
-  private readonly keyOff = u32Column(1 << 14);
-  private readonly keyRefs = u32Column(1 << 16);
+  /** Per call, its key list: calls repeat lists (a write's finish, a read's release, a hit), so each distinct list is kept once. */
+  private readonly keyList = u32Column(1 << 14);
+  /** Key list L is keyRefs[listOff[L], listOff[L + 1]); list 0 is the empty list. */
+  private readonly listOff = u32Column(1 << 12);
+  private readonly keyRefs = u32Column(1 << 14);
+  /** Open-addressing table of the key lists by their keys: list id + 1, 0 empty. */
+  private listSlots: Int32Array = new Int32Array(1 << 12);
   /** Per key, 1 + the last call that referenced it: dedupes a key listed twice in one call. */
   private readonly lastCallOfKey = u32Column();
   private readonly scanner = new ArgScanner();
@@ -132,13 +150,12 @@ export class CallIndex {
   private postCalls: Uint32Array = new Uint32Array(0);
   private postBuiltCalls = 0;
   private postBuiltKeys = 0;
-  /** Calls the index will hold once complete (reserve), or 0 while not known. */
-  private expectedCalls = 0;
   /** Calls added whose arguments did not decode (addTraceRecord; parts merged count theirs). */
   undecodedArgs = 0;
 
   constructor(readonly methods: MethodTable = new MethodTable()) {
-    this.keyOff.push(0);
+    this.listOff.push(0);
+    this.listOff.push(0);
   }
 
   get length(): number {
@@ -168,6 +185,7 @@ export class CallIndex {
 
   /** Adds one call (in load order) and returns its call index. */
   add(recordIndex: number, methodId: number, tMono: number, args: Record<string, unknown>): number {
+    this.pendingKeys = 0;
     this.stamp = this.method.length + 1;
     this.scanner.scan(this.methods.shortName(methodId), args, this.onKey);
     return this.pushCall(recordIndex, methodId, tMono);
@@ -227,7 +245,7 @@ export class CallIndex {
     this.shape.push(memo.shape);
     this.extra.push(memo.extra);
     this.opts.push(memo.opts);
-    this.keyOff.push(this.keyRefs.length);
+    this.keyList.push(this.internList(this.keyRefs.length - this.pendingKeys));
     return call;
   }
 
@@ -296,7 +314,7 @@ export class CallIndex {
     this.shape.push(sc.shape);
     this.extra.push(sc.extra);
     this.opts.push(sc.opts);
-    this.keyOff.push(this.keyRefs.length);
+    this.keyList.push(this.internList(this.keyRefs.length - this.pendingKeys));
     return call;
   }
 
@@ -363,7 +381,8 @@ export class CallIndex {
       shape: this.shape.trimmed(),
       opts: this.opts.trimmed(),
       extra: this.extra.data.slice(0, this.length),
-      keyOff: this.keyOff.trimmed(),
+      keyList: this.keyList.trimmed(),
+      listOff: this.listOff.trimmed(),
       keyRefs: this.keyRefs.trimmed(),
       keys: this.keys.toPart(),
       undecodedArgs: this.undecodedArgs,
@@ -399,46 +418,91 @@ export class CallIndex {
     this.shape.push(p.shape[j]!);
     this.extra.push(p.extra[j]!);
     this.opts.push(p.opts[j]!);
-    const refs = p.keyRefs, ids = cur.keyIds;
-    this.growKeyRefs(p.keyOff[j + 1]! - p.keyOff[j]!);
-    for (let r = p.keyOff[j]!, end = p.keyOff[j + 1]!; r < end; r++) {
-      const lk = refs[r]!;
-      let g = ids[lk]!;
-      if (g < 0) g = ids[lk] = this.keys.internFromPart(p.keys, lk, cur.modelIds, cur.saltIds);
-      this.keyRefs.push(g);
+    const pl = p.keyList[j]!;
+    let list = cur.listIds[pl]!;
+    if (list < 0) {
+      // The first call of the part with this list: its keys get their ids here (in order of first
+      // use, as add() would give them), then the list is looked up among the lists here.
+      const refs = p.keyRefs, ids = cur.keyIds, start = this.keyRefs.length;
+      for (let r = p.listOff[pl]!, end = p.listOff[pl + 1]!; r < end; r++) {
+        const lk = refs[r]!;
+        let g = ids[lk]!;
+        if (g < 0) g = ids[lk] = this.keys.internFromPart(p.keys, lk, cur.modelIds, cur.saltIds);
+        this.keyRefs.push(g);
+      }
+      list = cur.listIds[pl] = this.internList(start);
     }
-    this.keyOff.push(this.keyRefs.length);
+    this.keyList.push(list);
     return call;
   }
 
   /**
-   * Room for exactly `calls` calls in all, so a merge of known size neither grows its columns by
-   * steps nor copies them again in trim(). The key list, whose size is not known yet, is sized
-   * from the calls merged so far when it first has to grow (growKeyRefs).
+   * Room for exactly `calls` calls in all, so a merge of known size neither grows its per-call
+   * columns by steps nor copies them again in trim(). (The distinct key lists, a fraction of the
+   * calls' keys, grow as they come.)
    */
   reserve(calls: number): void {
-    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts]) c.reserveExact(calls);
+    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList]) c.reserveExact(calls);
     this.extra.reserveExact(calls);
-    this.keyOff.reserveExact(calls + 1);
-    this.expectedCalls = calls;
   }
 
   /**
-   * Makes room for `n` more key references. With the total of calls known (reserve), the list is
-   * sized once for all of them at the mean keys a call so far (plus TRIM_SLACK / 2, so that a
-   * slightly richer tail does not make it grow by a step after all).
+   * The id of the key list the current call just appended at keyRefs[start, end): an equal list
+   * kept before (whose id it returns, dropping the copy), or this one as a new list.
    */
-  private growKeyRefs(n: number): void {
-    const refs = this.keyRefs, need = refs.length + n, calls = this.method.length;
-    if (need <= refs.capacity) return;
-    if (this.expectedCalls > calls && calls >= KEY_SIZING_MIN_CALLS) {
-      refs.reserveExact(Math.max(need, Math.ceil((refs.length / calls) * this.expectedCalls * (1 + TRIM_SLACK / 2))));
-    } else refs.reserve(need);
+  private internList(start: number): number {
+    const refs = this.keyRefs, end = refs.length;
+    if (end === start) return 0;
+    const d = refs.data;
+    const h = listHash(d, start, end);
+    const off = this.listOff.data;
+    let slots = this.listSlots;
+    const len = end - start;
+    for (let i = h & (slots.length - 1); ; i = (i + 1) & (slots.length - 1)) {
+      const v = slots[i]!;
+      if (v === 0) break;
+      const l = v - 1, a = off[l]!;
+      if (off[l + 1]! - a !== len) continue;
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (d[a + k] !== d[start + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        refs.resize(start);
+        return l;
+      }
+    }
+    const id = this.listOff.length - 1;
+    this.listOff.push(end);
+    if (id * 2 >= slots.length) slots = this.listSlots = this.rehashLists(slots.length * 2);
+    for (let i = h & (slots.length - 1); ; i = (i + 1) & (slots.length - 1)) {
+      if (slots[i] === 0) {
+        slots[i] = id + 1;
+        break;
+      }
+    }
+    return id;
+  }
+
+  private rehashLists(size: number): Int32Array {
+    const slots = new Int32Array(size), off = this.listOff.data, d = this.keyRefs.data;
+    for (let l = 1; l < this.listOff.length - 1; l++) {
+      for (let i = listHash(d, off[l]!, off[l + 1]!) & (size - 1); ; i = (i + 1) & (size - 1)) {
+        if (slots[i] === 0) {
+          slots[i] = l + 1;
+          break;
+        }
+      }
+    }
+    return slots;
   }
 
   /** Gives back the columns' growth slack (the trace is complete: nothing more will be added). */
   trim(): void {
-    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyOff, this.keyRefs]) c.trim(TRIM_SLACK);
+    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList, this.listOff, this.keyRefs]) c.trim(TRIM_SLACK);
     this.extra.trim(TRIM_SLACK);
     this.recordIdx?.trim();
     this.source?.trim();
@@ -448,8 +512,8 @@ export class CallIndex {
   /** Bytes held by the per-call columns (capacity: what memory pays), for the READMEs' figures. */
   get byteLength(): number {
     let n = this.extra.byteLength + (this.recordIdx?.byteLength ?? 0) + (this.source?.byteLength ?? 0);
-    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyOff, this.keyRefs, this.lastCallOfKey]) n += c.byteLength;
-    return n;
+    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList, this.listOff, this.keyRefs, this.lastCallOfKey]) n += c.byteLength;
+    return n + this.listSlots.byteLength;
   }
 
   recordIndexOf(call: number): number {
@@ -504,19 +568,22 @@ export class CallIndex {
     return this.opts.data[call]!;
   }
   keyCountOf(call: number): number {
-    return this.keyOff.data[call + 1]! - this.keyOff.data[call]!;
+    const l = this.keyList.data[call]!;
+    return this.listOff.data[l + 1]! - this.listOff.data[l]!;
   }
   /** A view of the call's key ids (valid until the next add; copy to keep). */
   keysOfCall(call: number): Uint32Array {
-    return this.keyRefs.data.subarray(this.keyOff.data[call]!, this.keyOff.data[call + 1]!);
+    const l = this.keyList.data[call]!;
+    return this.keyRefs.data.subarray(this.listOff.data[l]!, this.listOff.data[l + 1]!);
   }
 
   /** Live views of the per-call columns (valid until the next add), for stats and exports. */
-  columns(): { method: Uint16Array; time: Float64Array; keyOff: Uint32Array; keyRefs: Uint32Array } {
+  columns(): { method: Uint16Array; time: Float64Array; keyList: Uint32Array; listOff: Uint32Array; keyRefs: Uint32Array } {
     return {
       method: this.method.view(),
       time: this.time.view(),
-      keyOff: this.keyOff.view(),
+      keyList: this.keyList.view(),
+      listOff: this.listOff.view(),
       keyRefs: this.keyRefs.view(),
     };
   }
@@ -536,9 +603,10 @@ export class CallIndex {
     const n = this.length;
     if (this.postBuiltCalls === n) return base.slice();
     const tail: number[] = [];
-    const off = this.keyOff.data, refs = this.keyRefs.data;
+    const list = this.keyList.data, off = this.listOff.data, refs = this.keyRefs.data;
     for (let c = this.postBuiltCalls; c < n; c++) {
-      for (let j = off[c]!, e = off[c + 1]!; j < e; j++) {
+      const l = list[c]!;
+      for (let j = off[l]!, e = off[l + 1]!; j < e; j++) {
         if (refs[j] === keyId) {
           tail.push(c);
           break;
@@ -557,14 +625,21 @@ export class CallIndex {
     const pending = n - this.postBuiltCalls;
     if (pending === 0 || (this.postBuiltCalls > 0 && pending <= Math.max(4096, this.postBuiltCalls >> 3))) return;
     const nk = this.keys.size;
-    const off = this.keyOff.data, refs = this.keyRefs.data;
-    const total = off[n]!;
+    const list = this.keyList.data, off = this.listOff.data, refs = this.keyRefs.data;
     const postOff = new Uint32Array(nk + 1);
-    for (let j = 0; j < total; j++) postOff[refs[j]! + 1]!++;
+    let total = 0;
+    for (let c = 0; c < n; c++) {
+      const l = list[c]!;
+      for (let j = off[l]!, e = off[l + 1]!; j < e; j++) postOff[refs[j]! + 1]!++;
+      total += off[l + 1]! - off[l]!;
+    }
     for (let k = 0; k < nk; k++) postOff[k + 1]! += postOff[k]!;
     const fill = postOff.slice(0, nk);
     const postCalls = new Uint32Array(total);
-    for (let c = 0; c < n; c++) for (let j = off[c]!, e = off[c + 1]!; j < e; j++) postCalls[fill[refs[j]!]!++] = c;
+    for (let c = 0; c < n; c++) {
+      const l = list[c]!;
+      for (let j = off[l]!, e = off[l + 1]!; j < e; j++) postCalls[fill[refs[j]!]!++] = c;
+    }
     this.postOff = postOff;
     this.postCalls = postCalls;
     this.postBuiltCalls = n;
@@ -596,7 +671,7 @@ export class CallIndex {
     if (q.text !== undefined && q.text.trim() !== '') {
       // No source column while every call is of source 0: zeros, made only for a query that reads them.
       const source = this.source?.data ?? new Uint16Array(this.sources.length > 1 ? n : 0);
-      const columns = { method: methodCol, time, textId: this.textId.data, eridId: this.eridId.data, keyOff: this.keyOff.data, keyRefs: this.keyRefs.data, source };
+      const columns = { method: methodCol, time, textId: this.textId.data, eridId: this.eridId.data, keyList: this.keyList.data, listOff: this.listOff.data, keyRefs: this.keyRefs.data, source };
       const compiled = compileQueryText(q.text, {
         // Every span reader the caller lends (dur, and the phases wait/body/release/write).
         ...ctx,

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FRAME_PREFIX_BYTES } from '../format/spec.ts';
-import type { TraceRecord } from '../model.ts';
+import type { ObjectKey, TraceRecord } from '../model.ts';
 import { mergeTraces, type AlignedRecord } from '../read/merge.ts';
 import { SegmentedTraceReader } from '../read/segments.ts';
 import { TraceParser } from '../read/trace-parser.ts';
@@ -212,7 +212,7 @@ describe('sharded index build', () => {
     expect(fingerprint(sharded)).toEqual(want);
   });
 
-  it('a merge of known size allocates its columns once: trim has nothing to copy, the answers are the same', () => {
+  it('a merge of known size allocates its per-call columns once, exactly: trim copies none of them; the answers are the same', () => {
     const seed = testSeed('sharded index, sized merge');
     const rand = seededRandom(seed);
     const { bytes } = trafficTrace({ seed, records: 20_000, concurrency: 6, keysPerCall: [4, 12], documents: 40 });
@@ -227,14 +227,39 @@ describe('sharded index build', () => {
     const ids = bounds.slice(1).map((end, i) => m.plan(0, bounds[i]!, end - bounds[i]!));
     ids.forEach((id, i) => m.deliver(id, shardOf(bytes, recs, bounds[i]!, bounds[i + 1]!, rand)));
     m.advance(recs.length);
-    // The key list (~134k references, past its first capacity) was sized once from the mean keys a
-    // call, and every per-call column exactly: within the trim slack of the trimmed one-worker build.
-    // (Grown by steps instead, the per-call columns would hold 32,768 entries for 20,000 calls.)
-    const before = sized.index.byteLength;
-    expect(before).toBeLessThanOrEqual(one.index.byteLength * 1.03);
+    // (Grown by steps instead, they would hold 32,768 entries for 20,000 calls.)
+    const before = sized.index.columns();
+    expect(before.method.buffer.byteLength).toBe(recs.length * 2);
+    expect(before.time.buffer.byteLength).toBe(recs.length * 8);
+    expect(before.keyList.buffer.byteLength).toBe(recs.length * 4);
     sized.trim();
-    expect(sized.index.byteLength).toBe(before);
+    const after = sized.index.columns();
+    expect(after.time.buffer).toBe(before.time.buffer);
+    expect(after.keyList.buffer).toBe(before.keyList.buffer);
     expect(fingerprint(sized)).toEqual(fingerprint(one));
+  });
+
+  it('a call list repeated by later calls is kept once, and each call still lists its own keys', () => {
+    const seed = testSeed('sharded index, shared key lists');
+    const { bytes } = trafficTrace({ seed, records: 3000, concurrency: 4, keysPerCall: [3, 9], documents: 10 });
+    const recs = firstPass(bytes);
+    const a = new TraceAnalyzer();
+    for (const r of recs) a.addTraceRecord(r);
+    const { keyList, listOff, keyRefs } = a.index.columns();
+    let listed = 0;
+    for (let c = 0; c < a.length; c++) listed += a.index.keyCountOf(c);
+    // Each distinct list once: fewer key ids kept than the calls list, and no list twice.
+    expect(keyRefs.length).toBeLessThan(listed / 2);
+    const lists = new Set<string>();
+    for (let l = 0; l + 1 < listOff.length; l++) lists.add(Array.from(keyRefs.subarray(listOff[l]!, listOff[l + 1]!)).join(','));
+    expect(lists.size).toBe(listOff.length - 1);
+    // A call's list is the keys of its record, in argument order, each once.
+    for (let c = 0; c < a.length; c += 97) {
+      const keys = (recs[c]!.args().keys as ObjectKey[] | undefined) ?? [];
+      const want = [...new Set(keys.map((k) => a.index.keyIdOf(k)))];
+      expect(Array.from(a.index.keysOfCall(c)), `call ${c}`).toEqual(want);
+      expect(keyList[c]! === 0).toBe(want.length === 0);
+    }
   });
 
   it('a part that does not hold the planned records is refused', () => {

@@ -19,7 +19,7 @@ export interface StatsOptions {
 export function computeStats(index: CallIndex, requests: RequestSummary | null, options: StatsOptions = {}): TraceStats {
   const bins = Math.max(1, Math.floor(options.bins ?? 100));
   const cap = Math.max(1, Math.floor(options.keysHistogramCap ?? 64));
-  const { method, time, keyOff } = index.columns();
+  const { method, time, keyList, listOff } = index.columns();
   const n = method.length;
   let t0 = Infinity, t1 = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -41,7 +41,8 @@ export function computeStats(index: CallIndex, requests: RequestSummary | null, 
     counts[m]!++;
     const b = Math.min(bins - 1, Math.floor((time[c]! - t0) / width));
     binCounts[m]![b]!++;
-    const k = keyOff[c + 1]! - keyOff[c]!;
+    const l = keyList[c]!;
+    const k = listOff[l + 1]! - listOff[l]!;
     const kc = keyCounts[m]!;
     kc[k] = (kc[k] ?? 0) + 1;
     allKeyCounts[k] = (allKeyCounts[k] ?? 0) + 1;

@@ -22,7 +22,9 @@ export interface QueryIndex {
     readonly time: Float64Array;
     readonly textId: Uint32Array;
     readonly eridId: Uint32Array;
-    readonly keyOff: Uint32Array;
+    /** Per call, its key list: list L is keyRefs[listOff[L], listOff[L + 1]). */
+    readonly keyList: Uint32Array;
+    readonly listOff: Uint32Array;
     readonly keyRefs: Uint32Array;
     /** Source id of each call. */
     readonly source: Uint16Array;
@@ -93,8 +95,8 @@ function compare(field: CompareField, op: CompareOp, v: number, at: { start: num
   const cmp = comparator(op, v);
   switch (field) {
     case 'keys': {
-      const off = cols.keyOff;
-      return (c) => cmp(off[c + 1]! - off[c]!);
+      const list = cols.keyList, off = cols.listOff;
+      return (c) => cmp(off[list[c]! + 1]! - off[list[c]!]!);
     }
     case 't': {
       const time = cols.time;
@@ -213,11 +215,21 @@ function idTest(m: { marks: Uint8Array; hits: number }, col: Uint32Array): Compi
 function keyTest(ix: QueryIndex, mark: (marks: Uint8Array) => number): CompiledQuery {
   const marks = new Uint8Array(Math.max(1, ix.keys.size));
   if (mark(marks) === 0) return false;
-  const off = ix.columns.keyOff, refs = ix.columns.keyRefs;
-  return (c) => {
-    for (let j = off[c]!, e = off[c + 1]!; j < e; j++) if (marks[refs[j]!] === 1) return true;
-    return false;
-  };
+  // Each distinct key list is tested once; a call then reads its list's answer.
+  const { keyList: list, listOff: off, keyRefs: refs } = ix.columns;
+  const lists = new Uint8Array(Math.max(1, off.length - 1));
+  let any = false;
+  for (let l = 0; l < lists.length; l++) {
+    for (let j = off[l]!, e = off[l + 1]!; j < e; j++) {
+      if (marks[refs[j]!] === 1) {
+        lists[l] = 1;
+        any = true;
+        break;
+      }
+    }
+  }
+  if (!any) return false;
+  return (c) => lists[list[c]!] === 1;
 }
 
 /**
