@@ -25,6 +25,7 @@ import {
 } from '@kvtrace/trace';
 import type { RangeSource } from '../model/args-cache.ts';
 import type { AnalysisRequest, AnswerOf, CallSpan, RequestReport, RequestRow, SliceReport, WireQuery } from '../model/queries.ts';
+import { topOrder } from './top-order.ts';
 
 /** Records per export read: enough to coalesce frames into a few big range reads. */
 const EXPORT_CHUNK = 2000;
@@ -386,12 +387,14 @@ function missing(call: number): never {
 /** The `limit` longest requests, those still open first; each with its phases. */
 function slowest(sp: RequestSpans, limit: number, erid: (id: number) => string, server: (call: number) => string): RequestRow[] {
   const dur = (s: number) => sp.t1[s]! - sp.t0[s]!;
-  const order = Array.from({ length: sp.length }, (_, s) => s).sort((x, y) => {
+  // Open requests (no end: NaN) first, then the longest, then in trace order.
+  const before = (x: number, y: number): boolean => {
     const dx = dur(x), dy = dur(y);
-    if (Number.isNaN(dx) !== Number.isNaN(dy)) return Number.isNaN(dx) ? -1 : 1;
-    return dy - dx || x - y;
-  });
-  return order.slice(0, limit).map((s) => {
+    if (Number.isNaN(dx) !== Number.isNaN(dy)) return Number.isNaN(dx);
+    if (!Number.isNaN(dx) && dx !== dy) return dx > dy;
+    return x < y;
+  };
+  return topOrder(sp.length, limit, before).map((s) => {
     const read = sp.kind[s] === SpanKind.read;
     const phases: Partial<Record<PhaseName, number>> = {};
     for (const p of read ? (['read', 'read_wait', 'read_body', 'read_release'] as const) : (['write'] as const)) phases[p] = phaseDuration(sp, s, p);

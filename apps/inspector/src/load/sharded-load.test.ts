@@ -1,6 +1,6 @@
 import { DEFAULT_T_WALL_START, insertFrame, malformedRecordBody, splitFrames, testSeed, trafficTrace } from '@kvtrace/trace/test-support';
 import { describe, expect, it } from 'vitest';
-import type { AnalysisRequest } from '../model/queries.ts';
+import type { AnalysisRequest, RequestReport } from '../model/queries.ts';
 import { TraceSession } from '../model/session.ts';
 import { trafficSegments } from '../test-support/test-trace.ts';
 import type { AnalysisHost, Frames } from './analysis-host.ts';
@@ -105,6 +105,13 @@ describe('a big file indexed by shard workers (the worker, in-process)', () => {
     const want = await answers(one);
     expect(one.host.length).toBe(1800);
     expect(one.host.analyzer.summary().requests.total).toBeGreaterThan(100);
+    // The request view's slowest: the head of every span sorted (open ones first, then the longest, then in trace order).
+    const sp = one.host.analyzer.spans();
+    const dur = (s: number) => sp.t1[s]! - sp.t0[s]!;
+    const open = (s: number) => Number.isNaN(dur(s));
+    const all = Array.from({ length: sp.length }, (_, s) => s).sort((x, y) => (open(x) !== open(y) ? (open(x) ? -1 : 1) : (open(x) ? 0 : dur(y) - dur(x)) || x - y));
+    const report = (await one.host.handle({ kind: 'requests', flagLimit: 50, requestLimit: 20, bins: 12 })).answer as RequestReport;
+    expect(report.slowest.map((r) => r.span)).toEqual(all.slice(0, 20));
     // duringRead 0 (a 2-core machine): no shard runs beside the reading pass, each reads its unit from the file after it.
     for (const [unitRecords, duringRead] of [[1, undefined], [97, undefined], [100_000, undefined], [97, 0], [100_000, 0]] as const) {
       const sharded = await load(traces, { sharded: true, unitRecords, duringRead });
