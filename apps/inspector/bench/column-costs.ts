@@ -9,6 +9,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { IndexShard, ShardMerger, TraceAnalyzer } from '@kvtrace/trace';
+import { BYTES_PER_RECORD } from '../src/model/record-store.ts';
 
 const CHUNK = 16 << 20;
 
@@ -86,4 +87,4 @@ console.log(`${path}: ${calls} calls, ${keys} distinct keys, ${(refs / calls).to
 console.log(`${pad('loading worker: analysis column', 44)} B/call`);
 for (const [name, b] of rows) if (b / calls >= 0.05) console.log(`${pad(name, 44)} ${(b / calls).toFixed(2)}`);
 console.log(`${pad('all typed arrays of the analysis', 44)} ${(total / calls).toFixed(2)}`);
-console.log(`${pad('page: RecordStore (tMono 8, tWall 8, method 2, offset 8, frameBytes 4; file 2 for a set)', 44)} 30.00`);
+console.log(`${pad('page: RecordStore (tMono 8, method 2, offset 8, frameBytes 4; file 2 for a set)', 44)} ${BYTES_PER_RECORD.toFixed(2)}`);

@@ -36,7 +36,7 @@ function setup(first = 4, size = 8) {
   const b = new ColumnBatcher((x) => posted.push(x), { first, size, flushMs: 100 }, clock);
   let n = 0;
   const chunk = (records: number) => {
-    for (let i = 0; i < records; i++, n++) b.add(n, 1000 + n, n % 3, n * 10, 10, n < 3 ? `m${n}` : null);
+    for (let i = 0; i < records; i++, n++) b.add(n, n % 3, n * 10, 10, n < 3 ? `m${n}` : null);
     b.endChunk();
   };
   const times = () => posted.flatMap((x) => Array.from(x.tMono.subarray(0, x.count)));

@@ -49,12 +49,11 @@ export class ColumnBatcher {
     return this.cols.count;
   }
 
-  add(tMono: number, tWall: number, method: number, offset: number, frameBytes: number, newMethod: string | null, file = 0): void {
+  add(tMono: number, method: number, offset: number, frameBytes: number, newMethod: string | null, file = 0): void {
     const c = this.cols;
     const i = c.count++;
     if (c.file) c.file[i] = file;
     c.tMono[i] = tMono;
-    c.tWall[i] = tWall;
     c.method[i] = method;
     c.offset[i] = offset;
     c.frameBytes[i] = frameBytes;
@@ -97,7 +96,6 @@ function empty(capacity: number, files: boolean): RecordBatch {
   return {
     count: 0,
     tMono: new Float64Array(capacity),
-    tWall: new Float64Array(capacity),
     method: new Uint16Array(capacity),
     offset: new Float64Array(capacity),
     frameBytes: new Uint32Array(capacity),

@@ -142,7 +142,7 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
   let sent = 0;
   const batcher = new ColumnBatcher(
     (batch: RecordBatch) => {
-      const transfer: Transferable[] = [batch.tMono.buffer, batch.tWall.buffer, batch.method.buffer, batch.offset.buffer, batch.frameBytes.buffer];
+      const transfer: Transferable[] = [batch.tMono.buffer, batch.method.buffer, batch.offset.buffer, batch.frameBytes.buffer];
       if (batch.file) transfer.push(batch.file.buffer);
       const progress = input.progress();
       sent += batch.count;
@@ -166,7 +166,7 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
     const file = input.fileOf(rec);
     if (inline) analysis.add(rec, file, input.traceOf(rec));
     else sharded?.add(rec, file, input.traceOf(rec));
-    batcher.add(rec.t_mono, rec.t_wall, id, rec.offset, rec.frameBytes, isNew ? rec.qualname : null, file);
+    batcher.add(rec.t_mono, id, rec.offset, rec.frameBytes, isNew ? rec.qualname : null, file);
   };
 
   let streamError: string | undefined;

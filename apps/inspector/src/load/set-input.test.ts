@@ -55,7 +55,7 @@ async function load(traces: TraceSpec[], blobs: File[]) {
       const isNew = id === known;
       if (isNew) known++;
       host.add(rec, file, trace);
-      batcher.add(rec.t_mono, rec.t_wall, id, rec.offset, rec.frameBytes, isNew ? rec.qualname : null, file);
+      batcher.add(rec.t_mono, id, rec.offset, rec.frameBytes, isNew ? rec.qualname : null, file);
       recs.push({ rec, file, trace });
     }
     batcher.endChunk();
@@ -221,7 +221,6 @@ describe('RecordStore with several files', () => {
     const batch = (n: number, file?: number[]): RecordBatch => ({
       count: n,
       tMono: new Float64Array(n),
-      tWall: new Float64Array(n),
       method: new Uint16Array(n),
       offset: new Float64Array(n),
       frameBytes: new Uint32Array(n),

@@ -9,9 +9,13 @@ export interface RangeSource {
   read(start: number, end: number): Promise<Uint8Array>;
 }
 
+/**
+ * A call read back from its frame: its arguments, and its t_wall (the store keeps t_mono only: the
+ * wall clock is shown for the rows on screen and the selected call, which are read back anyway).
+ */
 export type ArgsEntry =
-  | { ok: true; args: Record<string, unknown>; unknownTags: number; keyCount: number | null; summary: string }
-  | { ok: false; error: string };
+  | { ok: true; args: Record<string, unknown>; unknownTags: number; keyCount: number | null; summary: string; tWall: number }
+  | { ok: false; error: string; tWall?: number };
 
 type Listener = () => void;
 
@@ -158,13 +162,15 @@ export class ArgsCache {
     const frameStart = this.store.offset[index]! - base;
     const bodyStart = frameStart + FRAME_PREFIX_BYTES;
     const bodyEnd = frameStart + this.store.frameBytes[index]!;
+    let tWall: number | undefined;
     try {
       const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       const env = readEnvelope(buf, bodyStart, bodyEnd, this.interner, view);
+      tWall = env.t_wall;
       const d = this.registry.decodeArgs(buf, env.argsStart, env.argsEnd, base);
-      return { ok: true, args: d.args, unknownTags: d.unknownTags, keyCount: keyCount(d.args), summary: summarizeArgs(d.args) };
+      return { ok: true, args: d.args, unknownTags: d.unknownTags, keyCount: keyCount(d.args), summary: summarizeArgs(d.args), tWall };
     } catch (e) {
-      return { ok: false, error: (e as Error).message };
+      return { ok: false, error: (e as Error).message, ...(tWall === undefined ? {} : { tWall }) };
     }
   }
 

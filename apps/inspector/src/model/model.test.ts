@@ -1,4 +1,4 @@
-import { ObjectKey, PrefetchHandle, createDefaultRegistry } from '@kvtrace/trace';
+import { ObjectKey, PrefetchHandle, TraceParser, createDefaultRegistry } from '@kvtrace/trace';
 import { describe, expect, it } from 'vitest';
 import { ArgsCache, type RangeSource } from './args-cache.ts';
 import { argNode, callViolation, violationPlace } from './arg-nodes.ts';
@@ -123,6 +123,16 @@ describe('ArgsCache', () => {
     expect(e.keyCount).toBe(2);
     expect(e.args.keys).toSatisfy((k: unknown) => Array.isArray(k) && k[0] instanceof ObjectKey);
     expect(cache.get(150)?.ok).toBe(true);
+  });
+
+  it("reads a call's t_wall back with its arguments (the store keeps t_mono only)", async () => {
+    const recs = new TraceParser().push(testTrace(60));
+    const { cache, store } = setup(60);
+    expect(store.byteLength).toBe(store.capacity * BYTES_PER_RECORD);
+    cache.request([0, 31, 59]);
+    await cache.idle();
+    for (const i of [0, 31, 59]) expect(cache.get(i)).toMatchObject({ ok: true, tWall: recs[i]!.t_wall });
+    expect(recs[31]!.t_wall).toBeGreaterThan(1.7e9);
   });
 
   it('reports unreadable ranges per row and drops answers for a replaced source', async () => {

@@ -2,7 +2,6 @@
 export interface RecordBatch {
   count: number;
   tMono: Float64Array;
-  tWall: Float64Array;
   method: Uint16Array;
   /** Byte offset of each frame's length prefix (float64: files may exceed 4 GiB). */
   offset: Float64Array;
@@ -22,8 +21,12 @@ export interface StoreFile {
   trace: number;
 }
 
-/** Bytes per record held by the store's columns (8 + 8 + 2 + 8 + 4), for one file; several add a 2-byte file column. */
-export const BYTES_PER_RECORD = 30;
+/**
+ * Bytes per record held by the store's columns (t_mono 8 + method 2 + offset 8 + frame bytes 4), for
+ * one file; several add a 2-byte file column. t_wall is not kept: it is read back with a call's
+ * arguments (ArgsCache), for the rows on screen and the selected call.
+ */
+export const BYTES_PER_RECORD = 22;
 
 /** Capacity beyond the length that trim() leaves alone (a fraction of the length). */
 const TRIM_SLACK = 0.03;
@@ -32,7 +35,7 @@ const SIZING_MIN_RECORDS = 1 << 16;
 
 /**
  * The columnar record store: one typed array per field, grown by doubling, so ten million records
- * cost ~300 MB of flat memory and no per-record objects. Arguments are not kept: they are read back
+ * cost ~220 MB of flat memory and no per-record objects. Arguments are not kept: they are read back
  * from the source by offset (see ArgsCache). Method ids and offsets stay, so later indexes (filters,
  * key lifecycles) can be built over these columns without reparsing. Several files open as one
  * (rotated segments, several servers) add a file column, which names the file an offset is in and,
@@ -41,7 +44,6 @@ const SIZING_MIN_RECORDS = 1 << 16;
 export class RecordStore {
   length = 0;
   tMono = new Float64Array(0);
-  tWall = new Float64Array(0);
   method = new Uint16Array(0);
   offset = new Float64Array(0);
   frameBytes = new Uint32Array(0);
@@ -60,7 +62,7 @@ export class RecordStore {
 
   /** Bytes held by the columns (capacity, not length: what the heap actually pays). */
   get byteLength(): number {
-    return this.tMono.byteLength + this.tWall.byteLength + this.method.byteLength + this.offset.byteLength + this.frameBytes.byteLength + this.file.byteLength;
+    return this.tMono.byteLength + this.method.byteLength + this.offset.byteLength + this.frameBytes.byteLength + this.file.byteLength;
   }
 
   /** The files and servers of the set being loaded (before its first batch). */
@@ -93,7 +95,6 @@ export class RecordStore {
     this.reserve(this.length + b.count, b.expected);
     const n = this.length;
     this.tMono.set(b.tMono.subarray(0, b.count), n);
-    this.tWall.set(b.tWall.subarray(0, b.count), n);
     this.method.set(b.method.subarray(0, b.count), n);
     this.offset.set(b.offset.subarray(0, b.count), n);
     this.frameBytes.set(b.frameBytes.subarray(0, b.count), n);
@@ -151,7 +152,6 @@ export class RecordStore {
       return next;
     };
     this.tMono = grow(this.tMono, (k) => new Float64Array(k));
-    this.tWall = grow(this.tWall, (k) => new Float64Array(k));
     this.method = grow(this.method, (k) => new Uint16Array(k));
     this.offset = grow(this.offset, (k) => new Float64Array(k));
     this.frameBytes = grow(this.frameBytes, (k) => new Uint32Array(k));

@@ -27,7 +27,6 @@ export function batchOf(bytes: Uint8Array): { batch: RecordBatch; parser: TraceP
   const batch: RecordBatch = {
     count: recs.length,
     tMono: new Float64Array(recs.length),
-    tWall: new Float64Array(recs.length),
     method: new Uint16Array(recs.length),
     offset: new Float64Array(recs.length),
     frameBytes: new Uint32Array(recs.length),
@@ -37,7 +36,6 @@ export function batchOf(bytes: Uint8Array): { batch: RecordBatch; parser: TraceP
     let id = methods.indexOf(r.qualname);
     if (id < 0) id = methods.push(r.qualname) - 1;
     batch.tMono[i] = r.t_mono;
-    batch.tWall[i] = r.t_wall;
     batch.method[i] = id;
     batch.offset[i] = r.offset;
     batch.frameBytes[i] = r.frameBytes;

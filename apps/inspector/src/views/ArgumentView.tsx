@@ -80,7 +80,7 @@ export function ArgumentView({ inspector, index, onFollowKey, bookmarks }: { ins
         )}
         <dt>time</dt>
         <dd>
-          {formatRelSeconds(store.tMono[call] ?? 0)} s · {formatWall(store.tWall[call] ?? 0)}
+          {formatRelSeconds(store.tMono[call] ?? 0)} s{entry?.tWall === undefined ? '' : ` · ${formatWall(entry.tWall)}`}
         </dd>
         <dt>qualname</dt>
         <dd className="mono wrap">{q}</dd>

@@ -236,7 +236,7 @@ export function CallTable({ store, rows, count, args, spans, selected, onSelect,
                       </span>
                     </div>
                   )}
-                  <div role="gridcell" className="c-time" title={formatWall(store.tWall[index] ?? 0)}>
+                  <div role="gridcell" className="c-time" title={entry?.tWall === undefined ? undefined : formatWall(entry.tWall)}>
                     {formatRelSeconds(store.tMono[index] ?? 0)}
                   </div>
                   <div role="gridcell" className="c-method" title={q}>
