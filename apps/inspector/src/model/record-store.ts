@@ -1,3 +1,5 @@
+import { overSlack, TRIM_SLACK } from '@kvtrace/trace';
+
 /** One batch of records as the worker sends it: parallel columns, `count` entries used. */
 export interface RecordBatch {
   count: number;
@@ -28,8 +30,6 @@ export interface StoreFile {
  */
 export const BYTES_PER_RECORD = 22;
 
-/** Capacity beyond the length that trim() leaves alone (a fraction of the length). */
-const TRIM_SLACK = 0.03;
 /** Records loaded before the store sizes itself from the load's expected total (see reserve). */
 const SIZING_MIN_RECORDS = 1 << 16;
 
@@ -112,7 +112,7 @@ export class RecordStore {
    * copies' old arrays would stay allocated until a garbage collection.
    */
   trim(): void {
-    if (this.capacity - this.length > this.length * TRIM_SLACK) this.resize(this.length);
+    if (overSlack(this.capacity, this.length, TRIM_SLACK)) this.resize(this.length);
   }
 
   clear(): void {

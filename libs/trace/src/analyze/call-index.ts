@@ -14,6 +14,16 @@ function listHash(d: Uint32Array, start: number, end: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Puts list `id` in the first free slot from its hash on (the table is never full: see internList). */
+function putSlot(slots: Int32Array, h: number, id: number): void {
+  for (let i = h & (slots.length - 1); ; i = (i + 1) & (slots.length - 1)) {
+    if (slots[i] === 0) {
+      slots[i] = id + 1;
+      return;
+    }
+  }
+}
+
 /** The parts of a record the index reads (TraceRecord and RecordView fit). */
 export interface IndexableRecord {
   index: number;
@@ -478,25 +488,13 @@ export class CallIndex {
     const id = this.listOff.length - 1;
     this.listOff.push(end);
     if (id * 2 >= slots.length) slots = this.listSlots = this.rehashLists(slots.length * 2);
-    for (let i = h & (slots.length - 1); ; i = (i + 1) & (slots.length - 1)) {
-      if (slots[i] === 0) {
-        slots[i] = id + 1;
-        break;
-      }
-    }
+    putSlot(slots, h, id);
     return id;
   }
 
   private rehashLists(size: number): Int32Array {
     const slots = new Int32Array(size), off = this.listOff.data, d = this.keyRefs.data;
-    for (let l = 1; l < this.listOff.length - 1; l++) {
-      for (let i = listHash(d, off[l]!, off[l + 1]!) & (size - 1); ; i = (i + 1) & (size - 1)) {
-        if (slots[i] === 0) {
-          slots[i] = l + 1;
-          break;
-        }
-      }
-    }
+    for (let l = 1; l < this.listOff.length - 1; l++) putSlot(slots, listHash(d, off[l]!, off[l + 1]!), l);
     return slots;
   }
 

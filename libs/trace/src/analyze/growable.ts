@@ -20,6 +20,11 @@ type Ctor<T extends TypedArray> = new (length: number) => T;
  */
 export const TRIM_SLACK = 0.03;
 
+/** True when a finished column of `length` in `capacity` is worth copying to its length (see TRIM_SLACK). */
+export function overSlack(capacity: number, length: number, slack: number): boolean {
+  return capacity > Math.max(1, length + Math.floor(length * slack));
+}
+
 /** From this many elements on, capacity grows by a quarter instead of doubling. */
 const GROW_LARGE = 1 << 16;
 
@@ -73,7 +78,7 @@ export class Column<T extends TypedArray> {
    * collection, cost more than the slack.
    */
   trim(slack = 0): void {
-    if (this.data.length > Math.max(1, this.length + Math.floor(this.length * slack))) this.realloc(Math.max(1, this.length));
+    if (overSlack(this.data.length, this.length, slack)) this.realloc(Math.max(1, this.length));
   }
 
   /** Elements the column holds room for. */
@@ -183,7 +188,7 @@ export class WideningColumn {
 
   /** Gives back the capacity beyond the length, unless within `slack` of it (see Column.trim). */
   trim(slack = 0): void {
-    if (this.data.length > Math.max(1, this.length + Math.floor(this.length * slack))) this.realloc(Math.max(1, this.length));
+    if (overSlack(this.data.length, this.length, slack)) this.realloc(Math.max(1, this.length));
   }
 
   get byteLength(): number {

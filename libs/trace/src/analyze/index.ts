@@ -19,5 +19,5 @@ export { exportRow, keyCount, type ExportRow, type ExportRecord } from './export
 export { CSV_COLUMNS, csvField, csvHeader, csvLine, jsonLine } from './export/text.ts';
 export { ChromeTraceWriter, chromeTraceOptions, type ChromeTraceOptions } from './export/chrome.ts';
 export { TraceAnalyzer } from './analyzer.ts';
-export { WideningColumn } from './growable.ts';
+export { overSlack, TRIM_SLACK, WideningColumn } from './growable.ts';
 export { transferable } from './transfer.ts';
