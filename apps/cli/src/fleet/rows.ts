@@ -1,4 +1,4 @@
-import { argsToJson, ObjectKey, PrefetchRequestSpec, SPAN_STATUS_NAMES, SpanKind, STORAGE_MANAGER_PREFIX, TraceAnalyzer, Tuple, phaseDuration, type TraceRecord } from '@kvtrace/trace';
+import { argsToJson, ObjectKey, PrefetchRequestSpec, SPAN_STATUS_NAMES, SpanKind, STORAGE_MANAGER_PREFIX, TraceAnalyzer, Tuple, phaseDuration, spanDuration, type TraceRecord } from '@kvtrace/trace';
 import { CALL_KEYS, CALLS, REQUESTS, type TableSpec } from './tables.ts';
 
 /** CSV lines of one table, collected per batch and written in one piece. */
@@ -167,7 +167,7 @@ export function requestRows(): RowProducer {
             ms(phaseDuration(sp, s, 'read_wait')),
             ms(phaseDuration(sp, s, 'read_body')),
             ms(phaseDuration(sp, s, 'read_release')),
-            ms(sp.t1[s]! - sp.t0[s]!),
+            ms(spanDuration(sp, s)),
           ].join(',') + '\n',
         );
       }

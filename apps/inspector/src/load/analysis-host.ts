@@ -2,7 +2,6 @@ import {
   ChromeTraceWriter,
   chromeTraceOptions,
   FRAME_PREFIX_BYTES,
-  PHASES,
   QualnameInterner,
   SPAN_STATUS_NAMES,
   SpanKind,
@@ -15,6 +14,11 @@ import {
   jsonLine,
   phaseDuration,
   readEnvelope,
+  spanDuration,
+  spanT0,
+  spanT1,
+  spanTEnter,
+  spanTExit,
   type CodecRegistry,
   type ExportRecord,
   type FilterQuery,
@@ -178,10 +182,9 @@ export class AnalysisHost {
     const r = this.report;
     if (r && r.key === key && r.rev === rev) return r.value;
     const spans = a.spans();
-    const histograms = {} as RequestReport['histograms'];
-    for (const p of PHASES) histograms[p] = a.phaseHistogram(p, bins);
+    const { summary, histograms } = a.phaseReport(bins);
     const value: RequestReport = {
-      summary: a.summary(),
+      summary,
       groups: a.flagGroups(undefined, flagLimit),
       slowest: slowest(spans, requestLimit, (id) => a.index.erids.get(id), (call) => this.serverOf(call)),
       histograms,
@@ -210,13 +213,13 @@ export class AnalysisHost {
     };
     for (let s = 0; s < n; s++) {
       if (sp.kind[s] === SpanKind.write) {
-        push(s, 3, sp.t0[s]!, sp.t1[s]!);
+        push(s, 3, spanT0(sp, s), spanT1(sp, s));
         continue;
       }
       // A read never read is one open wait; one read but not released waits for its release.
-      push(s, 0, sp.t0[s]!, Number.isNaN(sp.tEnter[s]!) ? sp.t1[s]! : sp.tEnter[s]!);
-      push(s, 1, sp.tEnter[s]!, Number.isNaN(sp.tExit[s]!) ? sp.t1[s]! : sp.tExit[s]!);
-      push(s, 2, sp.tExit[s]!, sp.t1[s]!);
+      push(s, 0, spanT0(sp, s), Number.isNaN(spanTEnter(sp, s)) ? spanT1(sp, s) : spanTEnter(sp, s));
+      push(s, 1, spanTEnter(sp, s), Number.isNaN(spanTExit(sp, s)) ? spanT1(sp, s) : spanTExit(sp, s));
+      push(s, 2, spanTExit(sp, s), spanT1(sp, s));
     }
     return { length: m, kind: kind.slice(0, m), t0: t0.slice(0, m), t1: t1.slice(0, m), phase: phase.slice(0, m), status: status.slice(0, m), calls: this.length };
   }
@@ -271,11 +274,14 @@ export class AnalysisHost {
   callSpans(calls: readonly number[]): CallSpan[] {
     const a = this.analyzer;
     const rev = a.requests.revision;
+    // Complete: the analyzer's own spans (views, cached); a snapshot kept here from before the
+    // index was trimmed would hold a copy of every span column.
+    if (this.complete) this.spanSnap = null;
     let snap = this.spanSnap;
-    if (!snap || (snap.rev !== rev && (this.complete || performance.now() - snap.at >= LIVE_SPANS_MS))) {
+    if (!this.complete && (!snap || (snap.rev !== rev && performance.now() - snap.at >= LIVE_SPANS_MS))) {
       snap = this.spanSnap = { rev, at: performance.now(), spans: a.spans() };
     }
-    const sp = snap.spans;
+    const sp = snap?.spans ?? a.spans();
     return calls.map((call): CallSpan => {
       const s = call < a.length ? a.requests.spanOfCall(call) : -1;
       if (s < 0 || s >= sp.length) return { call, span: -1, kind: null, status: '', externalRequestId: '', duration: NaN, phases: {} };
@@ -288,7 +294,7 @@ export class AnalysisHost {
         kind: read ? 'read' : 'write',
         status: SPAN_STATUS_NAMES[sp.status[s]!]!,
         externalRequestId: a.index.erids.get(sp.erid[s]!),
-        duration: sp.t1[s]! - sp.t0[s]!,
+        duration: spanDuration(sp, s),
         phases,
       };
     });
@@ -386,7 +392,7 @@ function missing(call: number): never {
 
 /** The `limit` longest requests, those still open first; each with its phases. */
 function slowest(sp: RequestSpans, limit: number, erid: (id: number) => string, server: (call: number) => string): RequestRow[] {
-  const dur = (s: number) => sp.t1[s]! - sp.t0[s]!;
+  const dur = (s: number) => spanDuration(sp, s);
   // Open requests (no end: NaN) first, then the longest, then in trace order.
   const before = (x: number, y: number): boolean => {
     const dx = dur(x), dy = dur(y);
@@ -407,7 +413,7 @@ function slowest(sp: RequestSpans, limit: number, erid: (id: number) => string, 
       calls: read ? [sp.start[s]!, sp.enter[s]!, sp.exit[s]!, sp.end[s]!] : [sp.start[s]!, sp.end[s]!],
       keys: sp.keys[s]!,
       found: sp.found[s]!,
-      t0: sp.t0[s]!,
+      t0: spanT0(sp, s),
       phases,
       duration: dur(s),
     };

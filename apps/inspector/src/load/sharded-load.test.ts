@@ -1,3 +1,4 @@
+import { spanDuration } from '@kvtrace/trace';
 import { DEFAULT_T_WALL_START, insertFrame, malformedRecordBody, splitFrames, testSeed, trafficTrace } from '@kvtrace/trace/test-support';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisRequest, RequestReport } from '../model/queries.ts';
@@ -107,7 +108,7 @@ describe('a big file indexed by shard workers (the worker, in-process)', () => {
     expect(one.host.analyzer.summary().requests.total).toBeGreaterThan(100);
     // The request view's slowest: the head of every span sorted (open ones first, then the longest, then in trace order).
     const sp = one.host.analyzer.spans();
-    const dur = (s: number) => sp.t1[s]! - sp.t0[s]!;
+    const dur = (s: number) => spanDuration(sp, s);
     const open = (s: number) => Number.isNaN(dur(s));
     const all = Array.from({ length: sp.length }, (_, s) => s).sort((x, y) => (open(x) !== open(y) ? (open(x) ? -1 : 1) : (open(x) ? 0 : dur(y) - dur(x)) || x - y));
     const report = (await one.host.handle({ kind: 'requests', flagLimit: 50, requestLimit: 20, bins: 12 })).answer as RequestReport;

@@ -1,11 +1,11 @@
 import { CallIndex, type IndexArgsSource, type IndexableRecord, type PartCursor, type TraceRecordLike } from './call-index.ts';
 import { TRIM_SLACK } from './growable.ts';
 import type { MethodTable } from './methods.ts';
-import { flagGroups, keyFlags, keySpans, phaseDuration, phaseDurations, requestSpans, requestSummary, spanStatuses } from './request-report.ts';
+import { flagGroups, keyFlags, keySpans, phaseDuration, requestSpans, requestSummary, sortedPhaseDurations, spanDuration, spanStatuses } from './request-report.ts';
 import { RequestTracker } from './request-tracker.ts';
 import { computeStats, type StatsOptions } from './stats.ts';
 import type { SpanPhaseField } from './query/ast.ts';
-import type { FilterQuery, FlagGroup, FlagKind, Histogram, KeyTimeline, PhaseName, RequestSpans, RequestSummary, TraceStats } from './types.ts';
+import { PHASES, type FilterQuery, type FlagGroup, type FlagKind, type Histogram, type KeyTimeline, type PhaseName, type RequestSpans, type RequestSummary, type TraceStats } from './types.ts';
 
 /** The query language's phase fields, as request phases. */
 const QUERY_PHASE: Readonly<Record<SpanPhaseField, PhaseName>> = { wait: 'read_wait', body: 'read_body', release: 'read_release', write: 'write' };
@@ -20,6 +20,8 @@ export class TraceAnalyzer {
   readonly index: CallIndex;
   readonly requests: RequestTracker;
   private cache: { rev: number; spans: RequestSpans; summary: RequestSummary | null } | null = null;
+  /** Trimmed and not added to since: the trace is complete, so spans can be views, not copies. */
+  private complete = false;
 
   constructor(methods?: MethodTable) {
     this.index = new CallIndex(methods);
@@ -70,6 +72,7 @@ export class TraceAnalyzer {
 
   private feed(call: number): number {
     const ix = this.index;
+    this.complete = false;
     this.requests.add({
       call,
       role: ix.methods.role(ix.methodOf(call)),
@@ -96,6 +99,9 @@ export class TraceAnalyzer {
   trim(): void {
     this.index.trim();
     this.requests.trimCalls(TRIM_SLACK);
+    // Spans cached before would keep the columns trim replaced alive; from now on they are views.
+    this.cache = null;
+    this.complete = true;
   }
 
   /** Calls matching every part of the query; a query's `dur`, `wait`, `body`, `release`, `write` read the request spans. */
@@ -111,21 +117,24 @@ export class TraceAnalyzer {
 
   /** A latency histogram of one phase (seconds): `bins` bins up to its p99, the rest in the last bin. */
   phaseHistogram(phase: PhaseName, bins: number): Histogram {
-    const d = phaseDurations(this.cached().spans, phase).sort();
-    const n = d.length;
-    const top = n === 0 ? 0 : d[Math.min(n - 1, Math.max(0, Math.ceil(0.99 * n) - 1))]!;
-    const width = top > 0 ? top / bins : 1e-6;
-    const counts = new Array<number>(bins).fill(0);
-    let overflow = 0;
-    for (let i = 0; i < n; i++) {
-      const b = Math.floor(d[i]! / width);
-      if (b >= bins) overflow++;
-      counts[Math.min(bins - 1, Math.max(0, b))]!++;
-    }
-    return { start: 0, width, counts, overflow };
+    return histogramOfSorted(sortedPhaseDurations(this.cached().spans, phase), bins);
   }
 
-  /** Request spans (new arrays: transferable). */
+  /**
+   * The summary and every phase's histogram (the Requests tab): each phase's durations are sorted
+   * once for both (sorting them twice was most of the report's time on a 1M-call trace).
+   */
+  phaseReport(bins: number): { summary: RequestSummary; histograms: Record<PhaseName, Histogram> } {
+    const c = this.cached();
+    const sorted = {} as Record<PhaseName, Float64Array>;
+    for (const p of PHASES) sorted[p] = sortedPhaseDurations(c.spans, p);
+    c.summary ??= requestSummary(this.requests, c.spans, (p) => sorted[p]);
+    const histograms = {} as Record<PhaseName, Histogram>;
+    for (const p of PHASES) histograms[p] = histogramOfSorted(sorted[p], bins);
+    return { summary: c.summary, histograms };
+  }
+
+  /** Request spans: a snapshot, or views of the tracker's columns once complete (see RequestSpans). */
   spans(): RequestSpans {
     return this.cached().spans;
   }
@@ -143,8 +152,7 @@ export class TraceAnalyzer {
   spanDurationOfCall(call: number): number {
     const s = this.requests.spanOfCall(call);
     if (s < 0) return NaN;
-    const spans = this.cached().spans;
-    return spans.t1[s]! - spans.t0[s]!;
+    return spanDuration(this.cached().spans, s);
   }
 
   stats(options?: StatsOptions): TraceStats {
@@ -163,7 +171,22 @@ export class TraceAnalyzer {
 
   private cached(): { spans: RequestSpans; summary: RequestSummary | null } {
     const rev = this.requests.revision;
-    if (this.cache?.rev !== rev) this.cache = { rev, spans: requestSpans(this.requests), summary: null };
+    if (this.cache?.rev !== rev) this.cache = { rev, spans: requestSpans(this.requests, this.complete), summary: null };
     return this.cache;
   }
+}
+
+/** A latency histogram of ascending durations `d` (seconds): `bins` bins up to their p99, the rest in the last bin. */
+function histogramOfSorted(d: Float64Array, bins: number): Histogram {
+  const n = d.length;
+  const top = n === 0 ? 0 : d[Math.min(n - 1, Math.max(0, Math.ceil(0.99 * n) - 1))]!;
+  const width = top > 0 ? top / bins : 1e-6;
+  const counts = new Array<number>(bins).fill(0);
+  let overflow = 0;
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor(d[i]! / width);
+    if (b >= bins) overflow++;
+    counts[Math.min(bins - 1, Math.max(0, b))]!++;
+  }
+  return { start: 0, width, counts, overflow };
 }

@@ -523,6 +523,10 @@ export class CallIndex {
   timeOf(call: number): number {
     return this.time.data[call]!;
   }
+  /** Every call's t_mono: a view of the column (valid until the next call is added). */
+  times(): Float64Array {
+    return this.time.view();
+  }
   textOf(call: number): string {
     return this.texts.get(this.textId.data[call]!);
   }

@@ -8,7 +8,7 @@ export { CallIndex, PartCursor, partBuffers, type CallIndexPart, type IndexableR
 export { IndexShard, ShardMerger, partBytes, type ShardResult } from './shard.ts';
 export * from './query/index.ts';
 export { RequestTracker, type CallSource, type LockCall } from './request-tracker.ts';
-export { requestSpans, requestSummary, flagGroups, keySpans, keyFlags, phaseDuration, phaseDurations, spanStatuses, spanDuration } from './request-report.ts';
+export { requestSpans, requestSummary, flagGroups, keySpans, keyFlags, phaseDuration, phaseDurations, spanStatuses, spanDuration, spanT0, spanTEnter, spanTExit, spanT1 } from './request-report.ts';
 export { ListMarker } from './list-marker.ts';
 export { nearestRank, nearestRankOfCounts, durationStats } from './percentiles.ts';
 export { ScopePairer, scopeSide, asKeyList, sameKey, sameKeyList, keyListHash } from './scope-pairing.ts';

@@ -10,9 +10,13 @@ export function nearestRank(sorted: ArrayLike<number>, p: number): number {
 
 /** Count, min, max, mean and nearest-rank p50/p90/p99 of `values` (not modified). */
 export function durationStats(values: Float64Array): DurationStats {
-  const n = values.length;
+  return durationStatsOfSorted(values.slice().sort());
+}
+
+/** durationStats of values already in ascending order (a caller that sorts them once for several uses). */
+export function durationStatsOfSorted(sorted: Float64Array): DurationStats {
+  const n = sorted.length;
   if (n === 0) return { count: 0, min: NaN, max: NaN, mean: NaN, p50: NaN, p90: NaN, p99: NaN };
-  const sorted = values.slice().sort();
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;
   return {

@@ -1,4 +1,4 @@
-import { durationStats } from './percentiles.ts';
+import { durationStatsOfSorted } from './percentiles.ts';
 import { SPAN_CLOSED, type RequestTracker } from './request-tracker.ts';
 import {
   FLAG_KINDS,
@@ -84,50 +84,54 @@ export function spanStatuses(t: RequestTracker): Uint8Array {
   return out;
 }
 
-/** The spans as columnar data (new arrays, transferable). */
-export function requestSpans(t: RequestTracker): RequestSpans {
+/**
+ * The spans as columnar data. `shared`: the analysis is complete (no call will be added), so the
+ * span columns are views of the tracker's, not copies; otherwise they are a snapshot, which later
+ * calls do not change (a live trace). Times are read from the index's time column (RequestSpans).
+ */
+export function requestSpans(t: RequestTracker, shared = false): RequestSpans {
   const c = t.spanColumns();
-  const n = c.length;
-  const time = (call: number) => (call < 0 ? NaN : t.timeOf(call));
-  const t0 = new Float64Array(n), tEnter = new Float64Array(n), tExit = new Float64Array(n), t1 = new Float64Array(n);
-  for (let s = 0; s < n; s++) {
-    t0[s] = time(c.start[s]!);
-    tEnter[s] = time(c.enter[s]!);
-    tExit[s] = time(c.exit[s]!);
-    t1[s] = time(c.end[s]!);
-  }
+  const own = <T extends Uint8Array | Int32Array | Uint32Array>(a: T): T => (shared ? a : (a.slice() as T));
   return {
-    length: n,
-    kind: c.kind.slice(),
+    length: c.length,
+    kind: own(c.kind),
     status: spanStatuses(t),
-    start: c.start.slice(),
-    enter: c.enter.slice(),
-    exit: c.exit.slice(),
-    end: c.end.slice(),
-    t0,
-    tEnter,
-    tExit,
-    t1,
-    keys: c.keys.slice(),
-    found: c.found.slice(),
-    erid: c.erid.slice(),
+    start: own(c.start),
+    enter: own(c.enter),
+    exit: own(c.exit),
+    end: own(c.end),
+    time: t.times(),
+    keys: own(c.keys),
+    found: own(c.found),
+    erid: own(c.erid),
   };
 }
+
+/** t_mono of a span's call, NaN where the span has none (-1). */
+const timeAt = (spans: RequestSpans, call: number): number => (call < 0 ? NaN : spans.time[call]!);
+/** When span s was submitted (read) or reserved (write). */
+export const spanT0 = (spans: RequestSpans, s: number): number => timeAt(spans, spans.start[s]!);
+/** When read span s entered its read (NaN: not yet, or a write). */
+export const spanTEnter = (spans: RequestSpans, s: number): number => timeAt(spans, spans.enter[s]!);
+/** When read span s left its read (NaN: not yet, or a write). */
+export const spanTExit = (spans: RequestSpans, s: number): number => timeAt(spans, spans.exit[s]!);
+/** When span s ended: the release of a read, the finish of a write; NaN while open. */
+export const spanT1 = (spans: RequestSpans, s: number): number => timeAt(spans, spans.end[s]!);
 
 /** Seconds of each phase of span s, NaN where the phase is not complete. */
 export function phaseDuration(spans: RequestSpans, s: number, phase: PhaseName): number {
   const read = spans.kind[s] === SpanKind.read;
   switch (phase) {
     case 'write':
-      return read ? NaN : spans.t1[s]! - spans.t0[s]!;
+      return read ? NaN : spanT1(spans, s) - spanT0(spans, s);
     case 'read':
-      return read ? spans.t1[s]! - spans.t0[s]! : NaN;
+      return read ? spanT1(spans, s) - spanT0(spans, s) : NaN;
     case 'read_wait':
-      return read ? spans.tEnter[s]! - spans.t0[s]! : NaN;
+      return read ? spanTEnter(spans, s) - spanT0(spans, s) : NaN;
     case 'read_body':
-      return read ? spans.tExit[s]! - spans.tEnter[s]! : NaN;
+      return read ? spanTExit(spans, s) - spanTEnter(spans, s) : NaN;
     case 'read_release':
-      return read ? spans.t1[s]! - spans.tExit[s]! : NaN;
+      return read ? spanT1(spans, s) - spanTExit(spans, s) : NaN;
   }
 }
 
@@ -142,8 +146,14 @@ export function phaseDurations(spans: RequestSpans, phase: PhaseName): Float64Ar
   return out.slice(0, m);
 }
 
-/** The figures of `kvtrace analyze` and the inspector's Requests tab. */
-export function requestSummary(t: RequestTracker, spans: RequestSpans = requestSpans(t)): RequestSummary {
+/** Every span's duration in one phase, ascending. */
+export const sortedPhaseDurations = (spans: RequestSpans, phase: PhaseName): Float64Array => phaseDurations(spans, phase).sort();
+
+/**
+ * The figures of `kvtrace analyze` and the inspector's Requests tab. `sorted`: each phase's
+ * durations in ascending order, for a caller that also needs them for histograms (one sort each).
+ */
+export function requestSummary(t: RequestTracker, spans: RequestSpans = requestSpans(t), sorted = (p: PhaseName) => sortedPhaseDurations(spans, p)): RequestSummary {
   const { readHeld, readMaybe, writeMaybe } = endState(t);
 
   const requests = { total: 0, with_hits: 0, all_miss: 0, undecided: 0, leaked: 0, warm: 0, writes: 0 };
@@ -173,7 +183,7 @@ export function requestSummary(t: RequestTracker, spans: RequestSpans = requestS
     }
   }
   const phases = {} as RequestSummary['phases'];
-  for (const p of PHASES) phases[p] = durationStats(phaseDurations(spans, p));
+  for (const p of PHASES) phases[p] = durationStatsOfSorted(sorted(p));
   const flagCounts = {} as Record<FlagKind, number>;
   const anomalies = t.anomalyKeyCounts();
   FLAG_KINDS.forEach((k, i) => (flagCounts[k] = anomalies[i]!));
@@ -272,7 +282,7 @@ export function keySpans(t: RequestTracker, k: number, callsOfKey: ArrayLike<num
 
 /** Seconds from the span's first call to its last (NaN while open): the `dur` of a query. */
 export function spanDuration(spans: RequestSpans, s: number): number {
-  return spans.t1[s]! - spans.t0[s]!;
+  return spanT1(spans, s) - spanT0(spans, s);
 }
 
 /** The flags involving key k: its open locks at the end, and the anomalies raised for it. */

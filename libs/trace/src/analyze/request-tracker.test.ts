@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SM_METHODS } from '../format/spec.ts';
 import { PrefetchMode, TrimPolicy } from '../model.ts';
+import { spanT0, spanT1, spanTEnter } from './request-report.ts';
 import { LAYOUT, Script, key } from './testing.ts';
 
 const A = key(1), B = key(2), C = key(3), D = key(4), E = key(5);
@@ -43,6 +44,32 @@ describe('request lifecycles (rules of request-tracker.ts)', () => {
       ['read', 'released'],
     ]);
     expect(s.a.keyTimeline(s.id(C)).spans.map((k) => k.keyFate)).toEqual(['miss']);
+  });
+
+  it('spans are a snapshot while calls come, and views of the tracker\'s columns once trimmed; times are read at their calls', () => {
+    const s = new Script();
+    s.prefetch([A, B], 'r1');
+    const e = s.enter([A, B]);
+    const before = s.a.spans();
+    const open = before.kind.findIndex((k) => k === 0);
+    expect(before.end[open]).toBe(-1);
+    expect(spanT1(before, open)).toBeNaN();
+    expect(spanTEnter(before, open)).toBe(s.a.index.timeOf(e));
+    s.exit([A, B]);
+    const f = s.release([A, B]);
+    // A live trace's snapshot does not change under its holder when later calls close the span.
+    expect(before.end[open]).toBe(-1);
+    const now = s.a.spans();
+    expect(now.end[open]).toBe(f);
+    expect(spanT1(now, open)).toBe(s.a.index.timeOf(f));
+    expect(now.start.buffer).not.toBe(s.a.requests.spanColumns().start.buffer);
+    s.a.trim();
+    // Complete: no copy of any span column (the request view of a 1M-call trace held 17 MB of them).
+    const done = s.a.spans();
+    const cols = s.a.requests.spanColumns();
+    for (const k of ['kind', 'start', 'enter', 'exit', 'end', 'keys', 'found', 'erid'] as const) expect(done[k].buffer).toBe(cols[k].buffer);
+    expect(Array.from(done.end)).toEqual(Array.from(now.end));
+    expect(spanT1(done, open) - spanT0(done, open)).toBe(s.a.spanDurationOfCall(e));
   });
 
   it('a read per request, not per key: a miss does not shift the pairing of later requests', () => {

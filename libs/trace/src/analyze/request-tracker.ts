@@ -8,6 +8,8 @@ export interface CallSource {
   /** The call's key ids, in argument order, each once. */
   keysOfCall(call: number): Uint32Array;
   timeOf(call: number): number;
+  /** Every call's t_mono (a view of the index's column: valid until the next call is added). */
+  times(): Float64Array;
   /** extra_count of a prefetch or release call. */
   extraCountOf(call: number): number;
   /** The trace (server) a call came from, when several are merged; absent or 0: one trace. */
@@ -1330,6 +1332,11 @@ export class RequestTracker {
 
   timeOf(call: number): number {
     return this.src.timeOf(call);
+  }
+
+  /** Every call's t_mono (see CallSource.times). */
+  times(): Float64Array {
+    return this.src.times();
   }
 }
 

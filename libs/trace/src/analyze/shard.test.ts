@@ -14,6 +14,7 @@ import { TraceParser } from '../read/trace-parser.ts';
 import { DEFAULT_T_WALL_START, chunkedStream, insertFrame, malformedRecordBody, splitFrames, testSeed, trafficTrace } from '../test-support/index.ts';
 import { seededRandom } from '../util/random.ts';
 import { TraceAnalyzer } from './analyzer.ts';
+import { spanT0, spanT1, spanTEnter, spanTExit } from './request-report.ts';
 import { IndexShard, ShardMerger } from './shard.ts';
 import { FLAG_KINDS, PHASES } from './types.ts';
 
@@ -41,6 +42,7 @@ function fingerprint(a: TraceAnalyzer): unknown {
     keys,
     filters,
     spans: Object.fromEntries(Object.entries(spans).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v])),
+    spanTimes: Array.from({ length: spans.length }, (_, s) => [spanT0(spans, s), spanTEnter(spans, s), spanTExit(spans, s), spanT1(spans, s)]),
     summary: a.summary(),
     flags: [a.flagGroups(), ...FLAG_KINDS.map((k) => a.flagGroups(k, 5))],
     histograms: PHASES.map((p) => a.phaseHistogram(p, 16)),
@@ -237,6 +239,11 @@ describe('sharded index build', () => {
     expect(after.time.buffer).toBe(before.time.buffer);
     expect(after.keyList.buffer).toBe(before.keyList.buffer);
     expect(fingerprint(sized)).toEqual(fingerprint(one));
+    // The Requests tab's report (each phase sorted once for its percentiles and its histogram) is
+    // the summary and the one-phase histograms computed apart.
+    const fresh = new TraceAnalyzer();
+    for (const r of recs) fresh.addTraceRecord(r);
+    expect(fresh.phaseReport(16)).toEqual({ summary: one.summary(), histograms: Object.fromEntries(PHASES.map((p) => [p, one.phaseHistogram(p, 16)])) });
   });
 
   it('a call list repeated by later calls is kept once, and each call still lists its own keys', () => {

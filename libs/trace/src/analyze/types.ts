@@ -152,9 +152,12 @@ export type SpanStatus = (typeof SpanStatus)[keyof typeof SpanStatus];
 export const SPAN_STATUS_NAMES = ['done', 'leaked', 'undecided', 'miss', 'refused', 'warm'] as const;
 
 /**
- * Requests as spans, columnar (typed arrays cross the worker boundary by transfer). A read span is
- * one submit_prefetch_task with the enter, exit and finish that belong to it; a write span is one
- * reserve_write with its finish_write. Calls are call indices, -1 where absent; times t_mono.
+ * Requests as spans, columnar. A read span is one submit_prefetch_task with the enter, exit and
+ * finish that belong to it; a write span is one reserve_write with its finish_write. Calls are call
+ * indices, -1 where absent. Times are not copied per span: a span's times are `time` at its calls
+ * (spanT0, spanTEnter, spanTExit, spanT1 in request-report.ts; NaN where the call is -1). Once the
+ * analysis is complete (TraceAnalyzer.trim) the columns are views of the tracker's own, so the
+ * spans cost no memory of their own: never transfer or modify them.
  */
 export interface RequestSpans {
   length: number;
@@ -163,12 +166,10 @@ export interface RequestSpans {
   start: Int32Array;
   enter: Int32Array;
   exit: Int32Array;
+  /** -1 while the span is open (and for a refused write). */
   end: Int32Array;
-  t0: Float64Array;
-  tEnter: Float64Array;
-  tExit: Float64Array;
-  /** NaN while the span is open. */
-  t1: Float64Array;
+  /** t_mono of every call of the analysis (the index's column, shared, not copied). */
+  time: Float64Array;
   /** Keys submitted (read) or reserved (write). */
   keys: Uint32Array;
   /** Keys read or released (read), finished (write); -1 when undecided. */

@@ -1,3 +1,4 @@
+import { spanT0, spanT1, spanTEnter, spanTExit } from '../request-report.ts';
 import { SPAN_STATUS_NAMES, SpanKind, type RequestSpans } from '../types.ts';
 import type { ExportRow } from './row.ts';
 
@@ -77,13 +78,13 @@ export class ChromeTraceWriter {
   end(spans: RequestSpans, erid: (id: number) => string): string {
     let out = '';
     const n = spans.length;
-    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => spans.t0[x]! - spans.t0[y]! || x - y);
+    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => spanT0(spans, x) - spanT0(spans, y) || x - y);
     const lanes: { kind: number; end: number; tid: number }[] = [];
     for (const s of order) {
       const kind = spans.kind[s]!;
-      const t0 = spans.t0[s]!;
-      const open = Number.isNaN(spans.t1[s]!);
-      const t1 = Math.max(t0, open ? this.lastT : spans.t1[s]!);
+      const t0 = spanT0(spans, s);
+      const open = Number.isNaN(spanT1(spans, s));
+      const t1 = Math.max(t0, open ? this.lastT : spanT1(spans, s));
       let lane = lanes.find((l) => l.kind === kind && l.end <= t0);
       if (!lane) {
         lane = { kind, end: t1, tid: LANE_TID_BASE + lanes.length };
@@ -100,9 +101,9 @@ export class ChromeTraceWriter {
       out += this.event(complete(`${read ? 'read' : 'write'} (${status})`, 'request', us(t0), dur(us(t0), us(t1)), lane.tid, args));
       if (!read) continue;
       const phases: [string, number, number][] = [
-        ['wait', spans.t0[s]!, spans.tEnter[s]!],
-        ['read_prefetched_results', spans.tEnter[s]!, spans.tExit[s]!],
-        ['release', spans.tExit[s]!, spans.t1[s]!],
+        ['wait', spanT0(spans, s), spanTEnter(spans, s)],
+        ['read_prefetched_results', spanTEnter(spans, s), spanTExit(spans, s)],
+        ['release', spanTExit(spans, s), spanT1(spans, s)],
       ];
       for (const [name, a, b] of phases) {
         if (Number.isNaN(a) || Number.isNaN(b)) continue;
