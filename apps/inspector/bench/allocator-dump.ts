@@ -18,8 +18,8 @@ interface TraceEvent {
   args?: { dumps?: { allocators?: Record<string, { attrs?: { size?: { value: string } } }> } };
 }
 
-/** One detailed dump of every process (or those `include` accepts), summed by allocator name (bytes). */
-export async function allocatorDump(browser: Browser, include: (pid: number) => boolean = () => true): Promise<AllocatorSizes> {
+/** One detailed dump of every process (or those `include` accepts), summed by allocator name (bytes): `names`, ALLOCATORS by default. */
+export async function allocatorDump(browser: Browser, include: (pid: number) => boolean = () => true, names: readonly string[] = ALLOCATORS): Promise<AllocatorSizes> {
   const cdp = await browser.newBrowserCDPSession();
   try {
     const events: TraceEvent[] = [];
@@ -37,7 +37,7 @@ export async function allocatorDump(browser: Browser, include: (pid: number) => 
     for (const e of events) {
       const allocators = e.ph === 'v' && include(e.pid) ? e.args?.dumps?.allocators : undefined;
       if (!allocators) continue;
-      for (const name of ALLOCATORS) {
+      for (const name of names) {
         const hex = allocators[name]?.attrs?.size?.value;
         if (hex !== undefined) sizes.set(name, (sizes.get(name) ?? 0) + parseInt(hex, 16));
       }
