@@ -16,9 +16,6 @@ import {
   readEnvelope,
   spanDuration,
   spanT0,
-  spanT1,
-  spanTEnter,
-  spanTExit,
   type CodecRegistry,
   type ExportRecord,
   type FilterQuery,
@@ -28,7 +25,7 @@ import {
   type TraceRecord,
 } from '@kvtrace/trace';
 import type { RangeSource } from '../model/args-cache.ts';
-import type { AnalysisRequest, AnswerOf, CallSpan, RequestReport, RequestRow, SliceReport, WireQuery } from '../model/queries.ts';
+import { SliceStatus, type AnalysisRequest, type AnswerOf, type CallSpan, type RequestReport, type RequestRow, type SliceReport, type WireQuery } from '../model/queries.ts';
 import { topOrder } from './top-order.ts';
 
 /** Records per export read: enough to coalesce frames into a few big range reads. */
@@ -194,34 +191,18 @@ export class AnalysisHost {
     return value;
   }
 
-  /** Request spans as timeline slices: a read gives its wait, read and release phases, a write one slice. */
+  /** Request spans for the timeline: kind, status and their calls (the page has the calls' times). */
   slices(): SliceReport {
     const sp = this.analyzer.spans();
     const n = sp.length;
-    const kind = new Uint8Array(n * 3), phase = new Uint8Array(n * 3), status = new Uint8Array(n * 3);
-    const t0 = new Float64Array(n * 3), t1 = new Float64Array(n * 3);
-    let m = 0;
-    const push = (s: number, track: number, a: number, b: number) => {
-      if (Number.isNaN(a)) return;
-      kind[m] = sp.kind[s] === SpanKind.read ? 1 : 0;
-      phase[m] = track;
-      const st = sp.status[s]!;
-      status[m] = st === SpanStatus.leaked ? 1 : st === SpanStatus.undecided ? 2 : 0;
-      t0[m] = a;
-      t1[m] = b;
-      m++;
-    };
+    const kind = new Uint8Array(n), status = new Uint8Array(n);
     for (let s = 0; s < n; s++) {
-      if (sp.kind[s] === SpanKind.write) {
-        push(s, 3, spanT0(sp, s), spanT1(sp, s));
-        continue;
-      }
-      // A read never read is one open wait; one read but not released waits for its release.
-      push(s, 0, spanT0(sp, s), Number.isNaN(spanTEnter(sp, s)) ? spanT1(sp, s) : spanTEnter(sp, s));
-      push(s, 1, spanTEnter(sp, s), Number.isNaN(spanTExit(sp, s)) ? spanT1(sp, s) : spanTExit(sp, s));
-      push(s, 2, spanTExit(sp, s), spanT1(sp, s));
+      kind[s] = sp.kind[s] === SpanKind.read ? 1 : 0;
+      const st = sp.status[s]!;
+      status[s] = st === SpanStatus.leaked ? SliceStatus.leaked : st === SpanStatus.undecided ? SliceStatus.undecided : SliceStatus.ok;
     }
-    return { length: m, kind: kind.slice(0, m), t0: t0.slice(0, m), t1: t1.slice(0, m), phase: phase.slice(0, m), status: status.slice(0, m), calls: this.length };
+    // Copies: they are transferred, and the spans may be the tracker's own columns.
+    return { length: n, kind, status, start: sp.start.slice(0, n), enter: sp.enter.slice(0, n), exit: sp.exit.slice(0, n), end: sp.end.slice(0, n), calls: this.length };
   }
 
   async handle(req: AnalysisRequest): Promise<{ answer: AnswerOf[keyof AnswerOf]; transfer: Transferable[] }> {
@@ -239,7 +220,7 @@ export class AnalysisHost {
         return { answer: this.requestReport(req.flagLimit, req.requestLimit, req.bins), transfer: [] };
       case 'slices': {
         const r = this.slices();
-        return { answer: r, transfer: [r.kind.buffer, r.t0.buffer, r.t1.buffer, r.phase.buffer, r.status.buffer] };
+        return { answer: r, transfer: [r.kind.buffer, r.status.buffer, r.start.buffer, r.enter.buffer, r.exit.buffer, r.end.buffer] };
       }
       case 'keyOf': {
         const k = req.key;

@@ -69,6 +69,9 @@ async function answers(l: Loaded): Promise<unknown[]> {
   const h = l.host;
   const n = h.length;
   const out: unknown[] = [n, h.analyzer.index.sources];
+  // The timeline draws request spans at the page's t_mono of their calls (SliceColumns): it must be
+  // the analysis's, merged traces' shifts included.
+  expect(Array.from(l.session.store.tMono.subarray(0, n))).toEqual(Array.from(h.analyzer.index.times()));
   const queries = ['method:reserve_write', 'keys>4', 'ab', 'req:req-1', 'dur>1ms', 'NOT method:finish_write', 'mode="new"'];
   if (h.servers.length > 1) queries.push(`server:${h.servers[1]}`);
   for (const text of queries) out.push(await ask(h, { kind: 'filter', query: { methods: null, text } }));

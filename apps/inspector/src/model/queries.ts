@@ -93,23 +93,27 @@ export interface RequestReport {
 
 /** The phase tracks of request slices, top to bottom, as Perfetto draws thread slices. */
 export const SLICE_TRACKS = ['wait', 'read', 'release', 'write'] as const;
-/** How a slice's request stands (SliceColumns.status). */
+/** How a request's slices stand (SliceColumns.status). */
 export const SliceStatus = { ok: 0, leaked: 1, undecided: 2 } as const;
 
 /**
- * Request spans as slices, columnar: one row per span and phase (drawn by views/timeline/slices.ts).
- * `t1` NaN is a span still open at the end of the trace (drawn to the right edge).
+ * Request spans as the timeline draws them, columnar, one row per span: its kind, status and the
+ * calls that bound its phases (call indices, which are the store's rows; -1 where it has none). The
+ * page reads their times from its own store (views/timeline/slices.ts cuts a read into its wait,
+ * read and release slices, a write into one), so no time crosses the thread boundary: 18 B a span,
+ * where a Float64 pair per slice was ~48 (14 MB for the 1M-call bench file, kept by the page).
  */
 export interface SliceColumns {
   length: number;
   /** 0 write, 1 read. */
   kind: Uint8Array;
-  t0: Float64Array;
-  t1: Float64Array;
-  /** Index into SLICE_TRACKS: the track the slice is drawn on. */
-  phase: Uint8Array;
   /** A SliceStatus value. */
   status: Uint8Array;
+  start: Int32Array;
+  enter: Int32Array;
+  exit: Int32Array;
+  /** -1: still open at the end of the trace (drawn to the right edge). */
+  end: Int32Array;
 }
 
 /** The worker's slices, and how many calls were indexed when they were made. */

@@ -89,7 +89,7 @@ export function Timeline({ store, methods, count, version, rows, hiddenMethods, 
     () => (traceOfFile && rows !== null ? density(cols.tMono, cols.file, cols.count, rows, servers.length, { t0: shownT0, t1: shownT1 }, plotW, traceOfFile) : null),
     [cols, rows, traceOfFile, servers, shownT0, shownT1, plotW],
   );
-  const coverage = useMemo(() => (slices ? sliceCoverage(slices, { t0: shownT0, t1: shownT1 }, plotW) : null), [slices, shownT0, shownT1, plotW]);
+  const coverage = useMemo(() => (slices ? sliceCoverage(slices, cols.tMono.subarray(0, cols.count), { t0: shownT0, t1: shownT1 }, plotW) : null), [slices, cols, shownT0, shownT1, plotW]);
 
   useEffect(() => {
     const canvas = canvasRef.current;

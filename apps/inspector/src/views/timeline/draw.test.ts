@@ -49,7 +49,7 @@ function calls(seconds: number) {
   return { tMono, method, n };
 }
 
-function scene(width: number, view: TimeRange, over: Partial<TimelineScene> = {}, slices: SliceColumns | null = null): TimelineScene {
+function scene(width: number, view: TimeRange, over: Partial<TimelineScene> = {}, slices: { spans: SliceColumns; time: Float64Array } | null = null): TimelineScene {
   const layout = timelineLayout(width, METHODS, slices ? SLICE_TRACKS.length : 0);
   const { tMono, method, n } = calls(view.t1);
   return {
@@ -59,7 +59,7 @@ function scene(width: number, view: TimeRange, over: Partial<TimelineScene> = {}
     lanes: METHODS.map((label, i) => ({ label, hue: i * 60, off: false })),
     all: density(tMono, method, n, null, METHODS.length, view, layout.plotW),
     hit: null,
-    slices: slices ? sliceCoverage(slices, view, layout.plotW) : null,
+    slices: slices ? sliceCoverage(slices.spans, slices.time, view, layout.plotW) : null,
     window: null,
     brush: null,
     selected: null,
@@ -184,31 +184,53 @@ describe('server tracks (several traces open)', () => {
 });
 
 describe('request slices', () => {
-  // Track 0 (wait): ok 0.1-0.3 and ok 0.2-0.4 (overlap 0.2-0.3); track 1 (read): leaked 0.5-open;
-  // track 3 (write): undecided 0.6-0.7.
-  const slices: SliceColumns = {
+  // Calls' times (the store's t_mono): two reads never entered, ended at 0.3 and 0.4 (their waits
+  // overlap 0.2-0.3 on track 0); a leaked read submitted and entered at 0.5, never released (its
+  // read runs open on track 1); an undecided write reserved at 0.6, open (track 3).
+  const time = Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.5, 0.6]);
+  const spans: SliceColumns = {
     length: 4,
     kind: Uint8Array.from([1, 1, 1, 0]),
-    t0: Float64Array.from([0.1, 0.2, 0.5, 0.6]),
-    t1: Float64Array.from([0.3, 0.4, NaN, 0.7]),
-    phase: Uint8Array.from([0, 0, 1, 3]),
     status: Uint8Array.from([SliceStatus.ok, SliceStatus.ok, SliceStatus.leaked, SliceStatus.undecided]),
+    start: Int32Array.from([0, 1, 4, 6]),
+    enter: Int32Array.from([-1, -1, 5, -1]),
+    exit: Int32Array.from([-1, -1, -1, -1]),
+    end: Int32Array.from([2, 3, -1, -1]),
   };
+  const slices = { spans, time };
 
-  it('bins into columns: overlaps add up, open spans run to the end', () => {
-    const cov = sliceCoverage(slices, { t0: 0, t1: 1 }, 10);
+  it('bins into columns: a read cut into its phases, overlaps add up, open spans run to the end', () => {
+    const cov = sliceCoverage(spans, time, { t0: 0, t1: 1 }, 10);
     const row = (a: Uint32Array, track: number) => Array.from(a.subarray(track * 10, track * 10 + 10));
     expect(row(cov.ok, 0)).toEqual([0, 1, 2, 2, 1, 0, 0, 0, 0, 0]);
+    // The leaked read's zero-length wait still marks its column; its read runs open.
+    expect(row(cov.leaked, 0)).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
     expect(row(cov.leaked, 1)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
-    expect(row(cov.undecided, 3)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 0, 0]);
+    expect(row(cov.undecided, 3)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
     expect(row(cov.ok, 2)).toEqual(new Array(10).fill(0));
     expect(cov.max).toBe(2);
     // Zoomed in on 0.245-0.345: a slice wider than the view covers all of it; one ending inside (0.3, column 5) stops there.
-    const z = sliceCoverage(slices, { t0: 0.245, t1: 0.345 }, 10);
+    const z = sliceCoverage(spans, time, { t0: 0.245, t1: 0.345 }, 10);
     expect(Array.from(z.ok.subarray(0, 10))).toEqual([2, 2, 2, 2, 2, 2, 1, 1, 1, 1]);
     // A slice narrower than a column still shows.
-    const tiny = sliceCoverage({ ...slices, length: 1, t0: Float64Array.of(0.501), t1: Float64Array.of(0.5011) }, { t0: 0, t1: 1 }, 10);
+    const one = { ...spans, length: 1, start: Int32Array.of(0), end: Int32Array.of(1) };
+    const tiny = sliceCoverage(one, Float64Array.of(0.501, 0.5011), { t0: 0, t1: 1 }, 10);
     expect(Array.from(tiny.ok.subarray(0, 10))).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+  });
+
+  it('a read entered, exited and released is three slices; a call the store does not have yet is not reached', () => {
+    const read: SliceColumns = { length: 1, kind: Uint8Array.of(1), status: Uint8Array.of(SliceStatus.ok), start: Int32Array.of(0), enter: Int32Array.of(1), exit: Int32Array.of(2), end: Int32Array.of(3) };
+    const row = (a: Uint32Array, track: number) => Array.from(a.subarray(track * 10, track * 10 + 10));
+    const cov = sliceCoverage(read, Float64Array.from([0.1, 0.3, 0.6, 0.8]), { t0: 0, t1: 1 }, 10);
+    expect([0, 1, 2, 3].map((t) => row(cov.ok, t))).toEqual([
+      [0, 1, 1, 1, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 1, 1, 1, 1, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 1, 1, 1, 0],
+      new Array(10).fill(0),
+    ]);
+    // A live trace's store behind its index: the release (call 3) is not in it, so the read's last phase runs open.
+    const behind = sliceCoverage(read, Float64Array.from([0.1, 0.3, 0.6]), { t0: 0, t1: 1 }, 10);
+    expect(row(behind.ok, 2)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
   });
 
   it('draws one labelled track per phase: leaked in the error colour, undecided striped', () => {
@@ -222,7 +244,9 @@ describe('request slices', () => {
     expect(leaked.every((x) => x.fill === LIGHT.err)).toBe(true);
     expect(leaked[0]!.x - s.layout.labelW).toBe(col(0.5));
     expect(leaked.at(-1)!.x - s.layout.labelW).toBe(s.layout.plotW - 1);
-    const wait = inTrack(0);
+    // Track 0: the two waits in the wait hue, and the leaked read's zero-length wait in the error colour.
+    const wait = inTrack(0).filter((x) => x.fill !== LIGHT.err);
+    expect(inTrack(0).filter((x) => x.fill === LIGHT.err).map((x) => x.x - s.layout.labelW)).toEqual([col(0.5)]);
     expect(wait.every((x) => x.fill.startsWith('hsl(200 '))).toBe(true);
     const overlap = wait.find((x) => x.x - s.layout.labelW === col(0.25))!;
     const single = wait.find((x) => x.x - s.layout.labelW === col(0.15))!;
@@ -230,7 +254,7 @@ describe('request slices', () => {
     const undecided = inTrack(3);
     expect(undecided.every((x) => x.fill === LIGHT.muted)).toBe(true);
     // Striped: some columns of the span are left out.
-    expect(undecided.length).toBeLessThan(col(0.7) - col(0.6));
+    expect(undecided.length).toBeLessThan(s.layout.plotW - col(0.6));
     expect(undecided.length).toBeGreaterThan(0);
     expect(inTrack(2)).toEqual([]);
   });
