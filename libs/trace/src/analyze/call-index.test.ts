@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ObjectKey } from '../model.ts';
+import { TraceAnalyzer } from './analyzer.ts';
 import { Script, key } from './testing.ts';
 import { transferable } from './transfer.ts';
 
@@ -62,6 +63,21 @@ describe('CallIndex', () => {
     const A = key(0xabcd0001);
     expect([...ix.filter({ text: A.hashHex.slice(0, 40) })]).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect([...ix.filter({ text: A.hashHex.slice(0, 39) + 'f' })]).toEqual([]);
+  });
+
+  it('argument texts: 1 byte a call while there are few, widened as more come; every call keeps its own', () => {
+    const a = new TraceAnalyzer();
+    const m = a.index.methods.intern('StorageManager.contains');
+    const texts = (n: number) => Array.from({ length: n }, (_, i) => `label-${i}`);
+    for (let i = 0; i < 200; i++) a.add(i, m, i, { note: `label-${i % 7}` });
+    expect(a.index.toPart().textId.BYTES_PER_ELEMENT).toBe(1);
+    // Past 256 distinct texts, then past 65,536: the column widens, earlier ids unchanged.
+    for (const [i, t] of texts(70_000).entries()) a.add(200 + i, m, 200 + i, { note: t });
+    expect(a.index.toPart().textId.BYTES_PER_ELEMENT).toBe(4);
+    a.trim();
+    for (const c of [0, 6, 199, 200, 455, 456, 65_735, 65_736, 70_199]) expect(a.index.textOf(c)).toBe(`contains note=label-${c < 200 ? c % 7 : c - 200}`);
+    expect([...a.index.filter({ text: 'note=label-69999' })]).toEqual([70_199]);
+    expect([...a.index.filter({ text: 'note=label-3' }).filter((c) => c < 200)]).toEqual(Array.from({ length: 29 }, (_, k) => 3 + 7 * k));
   });
 
   it('keeps working while calls stream in (postings plus a scanned tail), out-of-order times too', () => {

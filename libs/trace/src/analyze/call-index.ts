@@ -60,7 +60,8 @@ export interface CallIndexPart {
   /** t_mono as read (a merged set's alignment is the merger's). */
   time: Float64Array;
   texts: string[];
-  textId: Uint32Array;
+  /** Few distinct argument texts in a trace (7 in the 1M-call bench file): 1 B a call until there are more. */
+  textId: Uint8Array | Uint16Array | Uint32Array;
   erids: string[];
   eridId: Uint32Array;
   shape: Uint8Array;
@@ -134,7 +135,7 @@ export class CallIndex {
   private recordIdx: Column<Uint32Array> | null = null;
   private readonly method = u16Column(1 << 14);
   private readonly time = f64Column(1 << 14);
-  private readonly textId = u32Column(1 << 14);
+  private readonly textId = new WideningColumn(1 << 14);
   private readonly eridId = u32Column(1 << 14);
   private readonly shape = u8Column(1 << 14);
   /** Lock arguments (ArgScanner.extra, .opts): how many read locks a prefetch takes or a release gives back. */
@@ -385,7 +386,7 @@ export class CallIndex {
       method: this.method.trimmed(),
       time: this.time.trimmed(),
       texts: [...this.texts.values],
-      textId: this.textId.trimmed(),
+      textId: this.textId.data.slice(0, this.length),
       erids: [...this.erids.values],
       eridId: this.eridId.trimmed(),
       shape: this.shape.trimmed(),
@@ -452,8 +453,7 @@ export class CallIndex {
    * calls' keys, grow as they come.)
    */
   reserve(calls: number): void {
-    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList]) c.reserveExact(calls);
-    this.extra.reserveExact(calls);
+    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList, this.extra]) c.reserveExact(calls);
   }
 
   /**
@@ -500,8 +500,7 @@ export class CallIndex {
 
   /** Gives back the columns' growth slack (the trace is complete: nothing more will be added). */
   trim(): void {
-    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList, this.listOff, this.keyRefs]) c.trim(TRIM_SLACK);
-    this.extra.trim(TRIM_SLACK);
+    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList, this.listOff, this.keyRefs, this.extra]) c.trim(TRIM_SLACK);
     this.recordIdx?.trim();
     this.source?.trim();
     this.keys.trim();

@@ -20,7 +20,7 @@ export interface QueryIndex {
   readonly columns: {
     readonly method: Uint16Array;
     readonly time: Float64Array;
-    readonly textId: Uint32Array;
+    readonly textId: Uint8Array | Uint16Array | Uint32Array;
     readonly eridId: Uint32Array;
     /** Per call, its key list: list L is keyRefs[listOff[L], listOff[L + 1]). */
     readonly keyList: Uint32Array;
@@ -206,7 +206,7 @@ function servers(raw: string, at: { start: number; end: number }, ix: QueryIndex
   return (c) => mask[col[c]!] === 1;
 }
 
-function idTest(m: { marks: Uint8Array; hits: number }, col: Uint32Array): CompiledQuery {
+function idTest(m: { marks: Uint8Array; hits: number }, col: Uint8Array | Uint16Array | Uint32Array): CompiledQuery {
   if (m.hits === 0) return false;
   const marks = m.marks;
   return (c) => marks[col[c]!] === 1;
