@@ -65,6 +65,19 @@ describe('CallIndex', () => {
     expect([...ix.filter({ text: A.hashHex.slice(0, 39) + 'f' })]).toEqual([]);
   });
 
+  it('a trimmed index drops its key-list table, and rebuilds it if calls come again: lists are still kept once', () => {
+    const { s, A, B, C, calls } = script();
+    s.a.trim();
+    const again = s.reserve([A, B]);
+    const fresh = s.reserve([C, B]);
+    const repeat = s.reserve([C, B]);
+    const { keyList } = s.a.index.columns();
+    expect(keyList[again]).toBe(keyList[calls.r]);
+    expect(keyList[repeat]).toBe(keyList[fresh]);
+    expect(new Set(keyList).size).toBe(new Set([...keyList.subarray(0, again)]).size + 1);
+    expect([...s.a.index.keysOfCall(repeat)]).toEqual([s.a.index.keyIdOf(C), s.a.index.keyIdOf(B)]);
+  });
+
   it('argument texts: 1 byte a call while there are few, widened as more come; every call keeps its own', () => {
     const a = new TraceAnalyzer();
     const m = a.index.methods.intern('StorageManager.contains');

@@ -7,6 +7,13 @@ import { compileQueryText, type QueryContext } from './query/compile.ts';
 import { StringTable } from './string-table.ts';
 import { KeyShape, type FilterQuery, type KeyInfo } from './types.ts';
 
+/** Slots of a key-list table for `lists` lists: a power of two, at most half full (see internList). */
+function listTableSize(lists: number): number {
+  let size = 1 << 12;
+  while (lists * 2 >= size) size *= 2;
+  return size;
+}
+
 /** A key list's hash, over its key ids (open addressing in CallIndex.listSlots). */
 function listHash(d: Uint32Array, start: number, end: number): number {
   let h = Math.imul(end - start, 0x9e3779b1);
@@ -466,6 +473,8 @@ export class CallIndex {
     const d = refs.data;
     const h = listHash(d, start, end);
     const off = this.listOff.data;
+    // Dropped by trim (a complete trace): calls came again after all (a test, or a caller that trims early).
+    if (this.listSlots.length === 0) this.listSlots = this.rehashLists(listTableSize(this.listOff.length));
     let slots = this.listSlots;
     const len = end - start;
     for (let i = h & (slots.length - 1); ; i = (i + 1) & (slots.length - 1)) {
@@ -498,9 +507,13 @@ export class CallIndex {
     return slots;
   }
 
-  /** Gives back the columns' growth slack (the trace is complete: nothing more will be added). */
+  /**
+   * Gives back the columns' growth slack, and the key-list table, which only adding calls needs
+   * (~1 B a call; rebuilt if calls come again after all): the trace is complete.
+   */
   trim(): void {
     for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList, this.listOff, this.keyRefs, this.extra]) c.trim(TRIM_SLACK);
+    this.listSlots = new Int32Array(0);
     this.recordIdx?.trim();
     this.source?.trim();
     this.keys.trim();
