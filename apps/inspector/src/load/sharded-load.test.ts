@@ -1,7 +1,8 @@
-import { spanDuration } from '@kvtrace/trace';
+import { SpanKind, SpanStatus, spanDuration, spanT0, spanT1, spanTEnter, spanTExit } from '@kvtrace/trace';
 import { DEFAULT_T_WALL_START, insertFrame, malformedRecordBody, splitFrames, testSeed, trafficTrace } from '@kvtrace/trace/test-support';
 import { describe, expect, it } from 'vitest';
-import type { AnalysisRequest, RequestReport } from '../model/queries.ts';
+import type { AnalysisRequest, RequestReport, SliceReport } from '../model/queries.ts';
+import { sliceCoverage } from '../views/timeline/slices.ts';
 import { TraceSession } from '../model/session.ts';
 import { trafficSegments } from '../test-support/test-trace.ts';
 import type { AnalysisHost, Frames } from './analysis-host.ts';
@@ -98,6 +99,38 @@ function oneTrace(seed: number): Uint8Array {
   return insertFrame(bytes, frames[900]!.offset, malformedRecordBody('wrong-types'));
 }
 
+/**
+ * The timeline's request tracks as the page draws them (spans' calls at its store's t_mono, cut
+ * into phases by views/timeline/slices.ts) against each span's phases as the analysis times them
+ * (spanT0..spanT1 over the index's time column), binned apart, column by column.
+ */
+async function expectTracksAsAnalysed(l: Loaded): Promise<void> {
+  const n = l.host.length;
+  const time = l.session.store.tMono.subarray(0, n);
+  const slices = (await l.host.handle({ kind: 'slices' })).answer as SliceReport;
+  let t0 = Infinity, t1 = -Infinity;
+  for (const t of time) [t0, t1] = [Math.min(t0, t), Math.max(t1, t)];
+  const cols = 97;
+  const cov = sliceCoverage(slices, time, { t0, t1 }, cols);
+  const scale = cols / (t1 - t0);
+  const col = (t: number) => Math.min(cols - 1, Math.max(0, Math.floor((t - t0) * scale)));
+  const want = [new Array<number>(4 * cols).fill(0), new Array<number>(4 * cols).fill(0), new Array<number>(4 * cols).fill(0)];
+  const sp = l.host.analyzer.spans();
+  let drawn = 0;
+  for (let s = 0; s < sp.length; s++) {
+    const st = sp.status[s] === SpanStatus.leaked ? 1 : sp.status[s] === SpanStatus.undecided ? 2 : 0;
+    const [a, e, x, b] = [spanT0(sp, s), spanTEnter(sp, s), spanTExit(sp, s), spanT1(sp, s)];
+    const phases = sp.kind[s] === SpanKind.write ? [[3, a, b]] : [[0, a, Number.isNaN(e) ? b : e], [1, e, Number.isNaN(x) ? b : x], [2, x, b]];
+    for (const [track, from, to] of phases as [number, number, number][]) {
+      if (Number.isNaN(from)) continue;
+      drawn++;
+      for (let c = col(from); c <= Math.max(col(from), Number.isNaN(to) ? cols - 1 : col(to)); c++) want[st]![track * cols + c]!++;
+    }
+  }
+  expect(drawn).toBeGreaterThan(sp.length);
+  expect([cov.ok, cov.leaked, cov.undecided].map((c) => Array.from(c))).toEqual(want);
+}
+
 const indexDone = (l: Loaded) => l.messages.filter((m) => m.type === 'index' && m.progress.done).map((m) => (m.type === 'index' ? m.progress : null));
 
 describe('a big file indexed by shard workers (the worker, in-process)', () => {
@@ -108,6 +141,7 @@ describe('a big file indexed by shard workers (the worker, in-process)', () => {
     const one = await load(traces, { sharded: false });
     const want = await answers(one);
     expect(one.host.length).toBe(1800);
+    await expectTracksAsAnalysed(one);
     expect(one.host.analyzer.summary().requests.total).toBeGreaterThan(100);
     // The request view's slowest: the head of every span sorted (open ones first, then the longest, then in trace order).
     const sp = one.host.analyzer.spans();
@@ -140,6 +174,7 @@ describe('a big file indexed by shard workers (the worker, in-process)', () => {
     for (const duringRead of [undefined, 0]) {
       const sharded = await load(traces, { sharded: true, unitRecords: 41, duringRead });
       expect(await answers(sharded), `${duringRead ?? 'all'} shards during the read`).toEqual(want);
+      await expectTracksAsAnalysed(sharded);
     }
   });
 

@@ -100,8 +100,10 @@ export class TraceAnalyzer {
     this.index.trim();
     this.requests.trimCalls(TRIM_SLACK);
     // Spans cached before would keep the columns trim replaced alive; from now on they are views.
-    this.cache = null;
+    // A summary of the same calls stays good.
+    const c = this.cache?.rev === this.requests.revision ? this.cache : null;
     this.complete = true;
+    this.cache = c && { rev: c.rev, spans: requestSpans(this.requests, true), summary: c.summary };
   }
 
   /** Calls matching every part of the query; a query's `dur`, `wait`, `body`, `release`, `write` read the request spans. */

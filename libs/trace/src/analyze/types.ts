@@ -157,7 +157,8 @@ export const SPAN_STATUS_NAMES = ['done', 'leaked', 'undecided', 'miss', 'refuse
  * indices, -1 where absent. Times are not copied per span: a span's times are `time` at its calls
  * (spanT0, spanTEnter, spanTExit, spanT1 in request-report.ts; NaN where the call is -1). Once the
  * analysis is complete (TraceAnalyzer.trim) the columns are views of the tracker's own, so the
- * spans cost no memory of their own: never transfer or modify them.
+ * spans cost no memory of their own: never transfer or modify them, and do not keep them past a
+ * call added after all (they would change under their holder); before trim they are a snapshot.
  */
 export interface RequestSpans {
   length: number;

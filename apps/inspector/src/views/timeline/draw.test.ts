@@ -228,6 +228,9 @@ describe('request slices', () => {
       [0, 0, 0, 0, 0, 0, 1, 1, 1, 0],
       new Array(10).fill(0),
     ]);
+    // A phase that starts at the view's right edge (the trace's last call) still marks the last column.
+    const atEnd = sliceCoverage(read, Float64Array.from([0.1, 0.3, 1, 1]), { t0: 0, t1: 1 }, 10);
+    expect(row(atEnd.ok, 2)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     // A live trace's store behind its index: the release (call 3) is not in it, so the read's last phase runs open.
     const behind = sliceCoverage(read, Float64Array.from([0.1, 0.3, 0.6]), { t0: 0, t1: 1 }, 10);
     expect(row(behind.ok, 2)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);

@@ -36,7 +36,8 @@ export function sliceCoverage(s: SliceColumns, time: Float64Array, view: TimeRan
     if (Number.isNaN(t0)) return;
     const t1 = Number.isNaN(end) ? Infinity : end;
     if (!(t1 >= view.t0) || !(t0 <= view.t1)) return;
-    const a = Math.max(0, Math.floor((t0 - view.t0) * scale));
+    // A slice starting at the view's right edge marks the last column (floor would give `cols`).
+    const a = Math.min(cols - 1, Math.max(0, Math.floor((t0 - view.t0) * scale)));
     const b = Math.min(cols - 1, Math.max(a, Math.floor((Math.min(t1, view.t1) - view.t0) * scale)));
     const base = track * (cols + 1);
     d[base + a]!++;
