@@ -15,15 +15,16 @@
  */
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import type { BenchSection } from '../../../scripts/bench-types.ts';
 import { ensureTrace, type GenOptions } from '../../../e2e/support/gen-traces.ts';
 import { CACHE, DIST, FIXTURES, ROOT } from '../../../e2e/support/paths.ts';
 import { startStaticServer } from '../../../e2e/support/static-server.ts';
 import { ensureBigTrace } from '@kvtrace/trace/bench/big-trace';
-import { msgpackrBaseline, openFromInput, PAGE_INIT, rawReadBaseline, type OpenTiming } from './open-timing.ts';
+import { msgpackrBaseline, openFromInput, rawReadBaseline, type OpenTiming } from './open-timing.ts';
+import { browserMemory, collectGarbage, freshPage, launchWithPid } from './measured-browser.ts';
 import { allocatorDelta, allocatorDump, type AllocatorSizes } from './allocator-dump.ts';
-import { childrenOf, cmdline, loadAvg, pssByKind, totalPss, treeMemory, type ProcessMemory } from './process-memory.ts';
+import { loadAvg, pssByKind, totalPss, type ProcessMemory } from './process-memory.ts';
 
 const BENCH_DIR = `${CACHE}/bench`;
 const RUNS = 3;
@@ -66,22 +67,6 @@ interface Run {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
 
-function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.KVTRACE_CHROMIUM ?? '/usr/bin/chromium',
-    // --expose-gc: the bench collects the warm-up's garbage in the page and its workers before "before".
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--js-flags=--expose-gc'],
-  });
-}
-
-async function freshPage(browser: Browser, url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
-  await page.addInitScript(PAGE_INIT);
-  await page.goto(url);
-  await page.waitForSelector('.app[data-state="empty"]');
-  return page;
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -103,33 +88,6 @@ async function settledMemory(pid: number): Promise<{ memory: ProcessMemory[]; af
   }
 }
 
-/** Full collections in the page and every worker, so "before" is the warm-up's live data only. */
-async function collectGarbage(page: Page): Promise<void> {
-  const gc = () => (globalThis as unknown as { gc(): void }).gc();
-  await page.evaluate(gc);
-  for (const w of page.workers()) await w.evaluate(gc);
-}
-
-/**
- * The launched browser's PID: Playwright spawns it as a child of this process (its API does not
- * expose it), so it is the child that appeared during launch().
- */
-async function launchWithPid(): Promise<{ browser: Browser; pid: number }> {
-  const before = new Set(childrenOf(process.pid));
-  const browser = await launch();
-  const fresh = childrenOf(process.pid).filter((p) => !before.has(p) && /--remote-debugging-pipe/.test(cmdline(p)));
-  if (fresh.length !== 1) {
-    await browser.close();
-    throw new Error(`cannot tell the launched Chromium's PID (new children: ${fresh.join(', ') || 'none'})`);
-  }
-  return { browser, pid: fresh[0]! };
-}
-
-/**
- * The browser's PSS, less the tracing service that the bench's own allocator dumps start (it holds
- * their trace buffer, ~40 MB: the bench's, not the inspector's).
- */
-const browserMemory = (pid: number): ProcessMemory[] => treeMemory(pid).filter((p) => p.kind !== 'utility:TracingService');
 
 const pidsOf = (m: ProcessMemory[]) => {
   const pids = new Set(m.map((p) => p.pid));

@@ -4,12 +4,12 @@
  * workers' V8 heaps. `npx tsx apps/inspector/bench/pss-settle.ts FILE [SECONDS]` (build first:
  * `npm run build`). The bench's "settled" moment (inspector.bench.ts SETTLE_MS) was chosen from it.
  */
-import { chromium } from '@playwright/test';
-import { DIST, FIXTURES } from '../../../e2e/support/paths.ts';
+import { FIXTURES, DIST } from '../../../e2e/support/paths.ts';
 import { startStaticServer } from '../../../e2e/support/static-server.ts';
 import { allocatorDump } from './allocator-dump.ts';
-import { openFromInput, PAGE_INIT } from './open-timing.ts';
-import { childrenOf, cmdline, loadAvg, totalPss, treeMemory } from './process-memory.ts';
+import { browserMemory, collectGarbage, freshPage, launchWithPid } from './measured-browser.ts';
+import { openFromInput } from './open-timing.ts';
+import { loadAvg, totalPss } from './process-memory.ts';
 
 const path = process.argv[2];
 if (!path) {
@@ -19,27 +19,17 @@ if (!path) {
 const seconds = Number(process.argv[3] ?? 60);
 const STEP_MS = 5000;
 const SPACES = ['v8/workers/heap/new_space', 'v8/workers/heap/old_space'];
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const { server, url } = await startStaticServer({ dist: DIST, tracesDir: '/tmp' });
-const known = new Set(childrenOf(process.pid));
-const browser = await chromium.launch({
-  executablePath: process.env.KVTRACE_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--js-flags=--expose-gc'],
-});
+const { browser, pid } = await launchWithPid();
 try {
-  const pid = childrenOf(process.pid).find((p) => !known.has(p) && /--remote-debugging-pipe/.test(cmdline(p)));
-  if (pid === undefined) throw new Error("cannot tell the launched Chromium's PID");
   // The bench's "before": two warm-up opens, their garbage collected, the tab idle.
-  const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
-  await page.addInitScript(PAGE_INIT);
-  await page.goto(url);
-  await page.waitForSelector('.app[data-state="empty"]');
+  const page = await freshPage(browser, url);
   for (let i = 0; i < 2; i++) await openFromInput(page, `${FIXTURES}workload-small.lct`, true);
-  const gc = () => (globalThis as unknown as { gc(): void }).gc();
-  await page.evaluate(gc);
-  for (const w of page.workers()) await w.evaluate(gc);
-  await new Promise((r) => setTimeout(r, 30_000));
-  const pss = () => totalPss(treeMemory(pid).filter((p) => p.kind !== 'utility:TracingService'));
+  await collectGarbage(page);
+  await sleep(30_000);
+  const pss = () => totalPss(browserMemory(pid));
   const before = pss();
   const t = await openFromInput(page, path, true);
   const sample = async (label: string) => {
@@ -51,7 +41,7 @@ try {
   console.log(`${t.records} calls, indexed in ${(t.indexedMs / 1000).toFixed(1)} s (load average ${loadAvg()})`);
   await sample('data-indexed');
   for (let s = STEP_MS; s <= seconds * 1000; s += STEP_MS) {
-    await new Promise((r) => setTimeout(r, STEP_MS));
+    await sleep(STEP_MS);
     await sample(`+${s / 1000} s idle`);
   }
 } finally {

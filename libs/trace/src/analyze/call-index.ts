@@ -159,7 +159,7 @@ export class CallIndex {
   private readonly listOff = u32Column(1 << 12);
   private readonly keyRefs = u32Column(1 << 14);
   /** Open-addressing table of the key lists by their keys: list id + 1, 0 empty. */
-  private listSlots: Int32Array = new Int32Array(1 << 12);
+  private listSlots: Int32Array = new Int32Array(listTableSize(0));
   /** Per key, 1 + the last call that referenced it: dedupes a key listed twice in one call. */
   private readonly lastCallOfKey = u32Column();
   private readonly scanner = new ArgScanner();
