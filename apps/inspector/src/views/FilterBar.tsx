@@ -41,11 +41,19 @@ export function FilterBar({ methods, servers = [], analysis, total, onChange, on
   // while rendering (React's pattern for state that follows a prop), not copied in by an effect.
   const [text, setText] = useState(f.text);
   const [applied, setApplied] = useState(f.text);
+  // The query this bar sent, until it comes back as the applied one: that echo must not replace
+  // what was typed since (a busy machine re-rendered it after the box was already cleared).
+  const [sent, setSent] = useState<string | null>(null);
   if (f.text !== applied) {
     setApplied(f.text);
-    setText(f.text);
+    if (f.text !== sent) setText(f.text);
+    setSent(null);
   }
-  const apply = useEffectEvent((t: string) => onChange({ text: t }));
+  const send = (t: string) => {
+    setSent(t);
+    onChange({ text: t });
+  };
+  const apply = useEffectEvent(send);
   useEffect(() => {
     if (text === f.text || !parses(text)) return;
     const t = setTimeout(() => apply(text), TEXT_DEBOUNCE_MS);
@@ -87,7 +95,7 @@ export function FilterBar({ methods, servers = [], analysis, total, onChange, on
         value={text}
         onInput={setText}
         onApply={(t) => {
-          if (parses(t)) onChange({ text: t });
+          if (parses(t)) send(t);
         }}
         methods={methods}
         servers={servers}
