@@ -7,11 +7,12 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import { PAGE_INIT } from './open-timing.ts';
 import { childrenOf, cmdline, treeMemory, type ProcessMemory } from './process-memory.ts';
 
-function launch(): Promise<Browser> {
+/** `jsFlags`: more V8 flags, for experiments only (pss-settle.ts); the bench passes none. */
+function launch(jsFlags: readonly string[]): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.KVTRACE_CHROMIUM ?? '/usr/bin/chromium',
     // --expose-gc: the bench collects the warm-up's garbage in the page and its workers before "before".
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--js-flags=--expose-gc'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', `--js-flags=${['--expose-gc', ...jsFlags].join(' ')}`],
   });
 }
 
@@ -34,9 +35,9 @@ export async function collectGarbage(page: Page): Promise<void> {
  * The launched browser's PID: Playwright spawns it as a child of this process (its API does not
  * expose it), so it is the child that appeared during launch().
  */
-export async function launchWithPid(): Promise<{ browser: Browser; pid: number }> {
+export async function launchWithPid(jsFlags: readonly string[] = []): Promise<{ browser: Browser; pid: number }> {
   const before = new Set(childrenOf(process.pid));
-  const browser = await launch();
+  const browser = await launch(jsFlags);
   const fresh = childrenOf(process.pid).filter((p) => !before.has(p) && /--remote-debugging-pipe/.test(cmdline(p)));
   if (fresh.length !== 1) {
     await browser.close();

@@ -1,8 +1,11 @@
 /**
  * How the browser's memory settles after a big open: the whole-browser PSS per call as data-indexed
  * turns true, then every 5 s while the tab sits idle, with the young and old generations of the
- * workers' V8 heaps. `npx tsx apps/inspector/bench/pss-settle.ts FILE [SECONDS]` (build first:
- * `npm run build`). The bench's "settled" moment (inspector.bench.ts SETTLE_MS) was chosen from it.
+ * workers' V8 heaps. `npx tsx apps/inspector/bench/pss-settle.ts FILE [SECONDS] [--js-flags=FLAGS]`
+ * (build first: `npm run build`). The bench's "settled" moment (inspector.bench.ts SETTLE_MS) was
+ * chosen from it. `--js-flags` passes V8 flags to the browser for an experiment, e.g.
+ * `--js-flags=--max-semi-space-size=1` caps every young generation at 1 MB a semi-space, which
+ * shows what their growth costs at data-indexed.
  */
 import { FIXTURES, DIST } from '../../../e2e/support/paths.ts';
 import { startStaticServer } from '../../../e2e/support/static-server.ts';
@@ -11,18 +14,20 @@ import { browserMemory, collectGarbage, freshPage, launchWithPid } from './measu
 import { openFromInput } from './open-timing.ts';
 import { loadAvg, totalPss } from './process-memory.ts';
 
-const path = process.argv[2];
+const flagArg = process.argv.find((a) => a.startsWith('--js-flags='));
+const [path, secondsArg] = process.argv.slice(2).filter((a) => a !== flagArg);
 if (!path) {
-  process.stderr.write('usage: npx tsx apps/inspector/bench/pss-settle.ts FILE [SECONDS]\n');
+  process.stderr.write('usage: npx tsx apps/inspector/bench/pss-settle.ts FILE [SECONDS] [--js-flags=FLAGS]\n');
   process.exit(2);
 }
-const seconds = Number(process.argv[3] ?? 60);
+const seconds = Number(secondsArg ?? 60);
+const jsFlags = flagArg ? flagArg.slice('--js-flags='.length).split(' ').filter((f) => f !== '') : [];
 const STEP_MS = 5000;
 const SPACES = ['v8/workers/heap/new_space', 'v8/workers/heap/old_space'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const { server, url } = await startStaticServer({ dist: DIST, tracesDir: '/tmp' });
-const { browser, pid } = await launchWithPid();
+const { browser, pid } = await launchWithPid(jsFlags);
 try {
   // The bench's "before": two warm-up opens, their garbage collected, the tab idle.
   const page = await freshPage(browser, url);
@@ -38,7 +43,7 @@ try {
     const mb = (name: string) => ((heaps.get(name) ?? 0) / 1e6).toFixed(1);
     console.log(`${label.padEnd(16)} PSS ${perCall.padStart(4)} B a call; workers' V8 new space ${mb(SPACES[0]!)} MB, old space ${mb(SPACES[1]!)} MB`);
   };
-  console.log(`${t.records} calls, indexed in ${(t.indexedMs / 1000).toFixed(1)} s (load average ${loadAvg()})`);
+  console.log(`${t.records} calls, indexed in ${(t.indexedMs / 1000).toFixed(1)} s (load average ${loadAvg()})${jsFlags.length ? `; V8 flags ${jsFlags.join(' ')}` : ''}`);
   await sample('data-indexed');
   for (let s = STEP_MS; s <= seconds * 1000; s += STEP_MS) {
     await sleep(STEP_MS);

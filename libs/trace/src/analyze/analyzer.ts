@@ -2,10 +2,12 @@ import { CallIndex, type IndexArgsSource, type IndexableRecord, type PartCursor,
 import { TRIM_SLACK } from './growable.ts';
 import type { MethodTable } from './methods.ts';
 import { flagGroups, keyFlags, keySpans, phaseDuration, requestSpans, requestSummary, sortedPhaseDurations, spanDuration, spanStatuses } from './request-report.ts';
-import { RequestTracker } from './request-tracker.ts';
+import { RequestTracker, type LockCall } from './request-tracker.ts';
 import { computeStats, type StatsOptions } from './stats.ts';
 import type { SpanPhaseField } from './query/ast.ts';
-import { PHASES, type FilterQuery, type FlagGroup, type FlagKind, type Histogram, type KeyTimeline, type PhaseName, type RequestSpans, type RequestSummary, type TraceStats } from './types.ts';
+import { KeyShape, PHASES, Role, type FilterQuery, type FlagGroup, type FlagKind, type Histogram, type KeyTimeline, type PhaseName, type RequestSpans, type RequestSummary, type TraceStats } from './types.ts';
+
+const NO_KEYS = new Uint32Array(0);
 
 /** The query language's phase fields, as request phases. */
 const QUERY_PHASE: Readonly<Record<SpanPhaseField, PhaseName>> = { wait: 'read_wait', body: 'read_body', release: 'read_release', write: 'write' };
@@ -73,17 +75,20 @@ export class TraceAnalyzer {
   private feed(call: number): number {
     const ix = this.index;
     this.complete = false;
-    this.requests.add({
-      call,
-      role: ix.methods.role(ix.methodOf(call)),
-      shape: ix.keyShapeOf(call),
-      keys: ix.keysOfCall(call),
-      extra: ix.extraCountOf(call),
-      opts: ix.lockOptsOf(call),
-      erid: ix.eridIdOf(call),
-    });
+    // One LockCall for every call (the tracker keeps none of it): no object a call.
+    const x = this.lockCall;
+    x.call = call;
+    x.role = ix.methods.role(ix.methodOf(call));
+    x.shape = ix.keyShapeOf(call);
+    x.keys = ix.keysOfCall(call);
+    x.extra = ix.extraCountOf(call);
+    x.opts = ix.lockOptsOf(call);
+    x.erid = ix.eridIdOf(call);
+    this.requests.add(x);
+    x.keys = NO_KEYS;
     return call;
   }
+  private readonly lockCall: LockCall = { call: 0, role: Role.other, shape: KeyShape.none, keys: NO_KEYS, extra: 0, opts: 0, erid: 0 };
 
   get length(): number {
     return this.index.length;

@@ -34,7 +34,9 @@ export class ArgScanner {
   extra = 0;
   /** LockOpt bits: a policy other than PREFIX, a WARM prefetch (which takes no locks). */
   opts = 0;
+  /** The call's text parts: the first `nParts` (never emptied by `length = 0`, see IndexArgsScanner). */
   private parts: string[] = [];
+  private nParts = 0;
   private len = 0;
   private prefix = '';
 
@@ -46,7 +48,7 @@ export class ArgScanner {
 
   /** scan() in steps, for arguments that arrive one by one (an IndexArgsSink): begin, arg/keyList..., end. */
   begin(methodName: string): void {
-    this.parts.length = 0;
+    this.nParts = 0;
     this.len = 0;
     this.erid = '';
     this.shape = KeyShape.none;
@@ -86,7 +88,9 @@ export class ArgScanner {
   }
 
   end(): void {
-    this.text = this.parts.join(' ');
+    let t = this.nParts > 0 ? this.parts[0]! : '';
+    for (let i = 1; i < this.nParts; i++) t += ' ' + this.parts[i]!;
+    this.text = t;
   }
 
   private push(s: string): void {
@@ -96,7 +100,7 @@ export class ArgScanner {
       s = this.prefix + '=' + s;
       this.prefix = '';
     }
-    this.parts.push(s);
+    this.parts[this.nParts++] = s;
     this.len += s.length + 1;
   }
 

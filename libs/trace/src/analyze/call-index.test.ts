@@ -78,6 +78,35 @@ describe('CallIndex', () => {
     expect([...s.a.index.keysOfCall(repeat)]).toEqual([s.a.index.keyIdOf(C), s.a.index.keyIdOf(B)]);
   });
 
+  it('keysOfCall: a recent list is the same view again, and views follow keyRefs as it grows and is trimmed', () => {
+    const s = new Script();
+    const keys = Array.from({ length: 9002 }, (_, i) => key(0x5000 + i));
+    const lists = (c: number) => [keys[c]!, keys[c + 1]!, keys[(c * 7) % 9000]!];
+    const want = (c: number) => [...new Set(lists(c).map((k) => s.a.index.keyIdOf(k)))];
+    // 9,000 calls, each its own list of up to 3 keys: keyRefs (16k ids at first) is reallocated on the way.
+    const calls: number[] = [];
+    const ix = s.a.index;
+    let first: ArrayBufferLike | null = null;
+    for (let c = 0; c < 9000; c++) {
+      calls.push(c % 2 === 0 ? s.reserve(lists(c)) : s.prefetch(lists(c), `r-${c}`));
+      first ??= ix.columns().keyRefs.buffer;
+    }
+    expect(ix.columns().keyRefs.buffer).not.toBe(first);
+    const v = ix.keysOfCall(calls[8999]!);
+    expect(ix.keysOfCall(calls[8999]!)).toBe(v); // asked again: no new view
+    // Every call, in an order that makes lists evict each other from the kept views.
+    for (const c of [...calls.keys()].sort((a, b) => ((a * 7919) % 9001) - ((b * 7919) % 9001))) expect([...ix.keysOfCall(calls[c]!)]).toEqual(want(c));
+    expect(ix.keysOfCall(calls[5]!).buffer).toBe(ix.columns().keyRefs.buffer);
+    const before = ix.columns().keyRefs.buffer;
+    expect(ix.keysOfCall(calls[5]!).buffer).toBe(before); // kept, then:
+    s.a.trim();
+    // Trimmed (keyRefs copied to its exact size): the kept view is not handed out, it would keep
+    // the dropped buffer alive.
+    expect(ix.columns().keyRefs.buffer).not.toBe(before);
+    expect(ix.keysOfCall(calls[5]!).buffer).toBe(ix.columns().keyRefs.buffer);
+    for (let c = 0; c < 9000; c += 97) expect([...ix.keysOfCall(calls[c]!)]).toEqual(want(c));
+  });
+
   it('argument texts: 1 byte a call while there are few, widened as more come; every call keeps its own', () => {
     const a = new TraceAnalyzer();
     const m = a.index.methods.intern('StorageManager.contains');

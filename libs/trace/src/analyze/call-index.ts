@@ -7,6 +7,10 @@ import { compileQueryText, type QueryContext } from './query/compile.ts';
 import { StringTable } from './string-table.ts';
 import { KeyShape, type FilterQuery, type KeyInfo } from './types.ts';
 
+/** Views of key lists keysOfCall keeps (a power of two). */
+const LIST_VIEWS = 64;
+const NO_VIEW = new Uint32Array(0);
+
 /** Slots of a key-list table for `lists` lists: a power of two, at most half full (see internList). */
 function listTableSize(lists: number): number {
   let size = 1 << 12;
@@ -224,20 +228,21 @@ export class CallIndex {
     this.pendingKeys = 0;
     this.stamp = this.method.length + 1;
     const g = this.gathered;
-    g.length = 0;
+    this.nGathered = 0;
     this.nk = 0;
     this.kBuf = null;
     // The walk reports nothing before the record's bytes check out (it throws as decodeArgs would,
     // and nothing is added): everything is taken in below, in argument order, as add() takes it.
     rec.indexArgs(this.sink);
     const memo = (this.memos[methodId] ??= new ArgMemo());
-    const hit = memo.matches(g);
+    const n = this.nGathered;
+    const hit = memo.matches(g, n);
     const sc = this.scanner;
     if (!hit) sc.begin(this.methods.shortName(methodId));
     this.embedded = 0;
     let k = 0;
     try {
-      for (let i = 0; i < g.length; i += 2) {
+      for (let i = 0; i < n; i += 2) {
         const v = g[i + 1];
         if (v === KEY_LIST) {
           if (!hit) sc.keyList(g[i] as string);
@@ -250,11 +255,11 @@ export class CallIndex {
       throw e;
     }
     let erid: string;
-    if (hit) erid = memo.eridOf(g);
+    if (hit) erid = memo.eridOf(g, n);
     else {
       sc.end();
       erid = sc.erid;
-      memo.remember(g, this.texts.intern(sc.text), sc, this.embedded);
+      memo.remember(g, n, this.texts.intern(sc.text), sc, this.embedded);
     }
     const call = this.method.length;
     this.pushHead(call, recordIndex, methodId, tMono);
@@ -267,8 +272,13 @@ export class CallIndex {
     return call;
   }
 
-  /** The current call's arguments as (name, value) pairs, KEY_LIST for a key list (addIndexed). */
+  /**
+   * The current call's arguments as (name, value) pairs, KEY_LIST for a key list (addIndexed): the
+   * first `nGathered` entries. Never emptied by `length = 0`: V8 then gives the array a new backing
+   * store at the next push, garbage on every call (see IndexArgsScanner).
+   */
   private readonly gathered: unknown[] = [];
+  private nGathered = 0;
   /** Per pair of `gathered`, the keys of a key list (taken from kStart.. in order). */
   private kCount = new Int32Array(64);
   // The key lists' keys of the current call: hash at kBuf[kStart, kStart + kLen) and the other fields.
@@ -307,19 +317,20 @@ export class CallIndex {
     this.kGroup[k] = objectGroupId;
     this.kModel[k] = modelName;
     this.kSalt[k] = cacheSalt;
-    const pair = (this.gathered.length >> 1) - 1;
+    const pair = (this.nGathered >> 1) - 1;
     this.kCount[pair]!++;
   }
 
   private gatherPair(name: string, v: unknown): void {
-    const pair = this.gathered.length >> 1;
+    const pair = this.nGathered >> 1;
     if (pair === this.kCount.length) {
       const b = new Int32Array(pair * 2);
       b.set(this.kCount);
       this.kCount = b;
     }
     this.kCount[pair] = 0;
-    this.gathered.push(name, v);
+    this.gathered[this.nGathered++] = name;
+    this.gathered[this.nGathered++] = v;
   }
 
   /** The per-call columns of a call whose keys are in keyRefs and whose arguments are in the scanner. */
@@ -585,11 +596,31 @@ export class CallIndex {
     const l = this.keyList.data[call]!;
     return this.listOff.data[l + 1]! - this.listOff.data[l]!;
   }
-  /** A view of the call's key ids (valid until the next add; copy to keep). */
+  /**
+   * A view of the call's key ids (valid until the next add; copy to keep; never write to it). The
+   * request tracker asks for the lists of the calls around the one it adds, again and again: views
+   * of recent lists are kept (a list never changes once stored), so most asks allocate nothing.
+   */
   keysOfCall(call: number): Uint32Array {
     const l = this.keyList.data[call]!;
-    return this.keyRefs.data.subarray(this.listOff.data[l]!, this.listOff.data[l + 1]!);
+    const refs = this.keyRefs.data;
+    if (refs.buffer !== this.viewsOf) {
+      // keyRefs moved (grown or trimmed): views of the old buffer would keep it alive.
+      this.viewList.fill(-1);
+      this.views.fill(NO_VIEW);
+      this.viewsOf = refs.buffer;
+    }
+    const slot = l & (LIST_VIEWS - 1);
+    if (this.viewList[slot] === l) return this.views[slot]!;
+    const v = refs.subarray(this.listOff.data[l]!, this.listOff.data[l + 1]!);
+    this.viewList[slot] = l;
+    this.views[slot] = v;
+    return v;
   }
+  /** keysOfCall's views of recent lists, by list id modulo LIST_VIEWS, and the keyRefs buffer they view. */
+  private readonly viewList = new Int32Array(LIST_VIEWS).fill(-1);
+  private readonly views: Uint32Array[] = new Array<Uint32Array>(LIST_VIEWS).fill(NO_VIEW);
+  private viewsOf: ArrayBufferLike | null = null;
 
   /** Live views of the per-call columns (valid until the next add), for stats and exports. */
   columns(): { method: Uint16Array; time: Float64Array; keyList: Uint32Array; listOff: Uint32Array; keyRefs: Uint32Array } {
@@ -764,10 +795,10 @@ class ArgMemo {
   private eridFromArg = false;
   private valid = false;
 
-  matches(g: readonly unknown[]): boolean {
+  matches(g: readonly unknown[], n: number): boolean {
     const m = this.names;
-    if (!this.valid || m.length !== g.length) return false;
-    for (let i = 0; i < g.length; i += 2) {
+    if (!this.valid || m.length !== n) return false;
+    for (let i = 0; i < n; i += 2) {
       if (m[i] !== g[i]) return false;
       const v = g[i + 1];
       if (m[i + 1] !== v && !(g[i] === ERID && typeof v === 'string' && typeof m[i + 1] === 'string')) return false;
@@ -776,21 +807,21 @@ class ArgMemo {
   }
 
   /** The request id of a call whose list matches. */
-  eridOf(g: readonly unknown[]): string {
+  eridOf(g: readonly unknown[], n: number): string {
     if (!this.eridFromArg) return this.fixedErid;
-    for (let i = 0; i < g.length; i += 2) if (g[i] === ERID && typeof g[i + 1] === 'string') return g[i + 1] as string;
+    for (let i = 0; i < n; i += 2) if (g[i] === ERID && typeof g[i + 1] === 'string') return g[i + 1] as string;
     return '';
   }
 
   /** `embeddedKeys`: keys the scan found inside the values (those must be read from every call: no reuse). */
-  remember(g: readonly unknown[], textId: number, sc: ArgScanner, embeddedKeys: number): void {
-    this.names = g.slice();
+  remember(g: readonly unknown[], n: number, textId: number, sc: ArgScanner, embeddedKeys: number): void {
+    this.names = g.slice(0, n);
     this.textId = textId;
     this.shape = sc.shape;
     this.extra = sc.extra;
     this.opts = sc.opts;
     let argErid: string | null = null;
-    for (let i = 0; i < g.length; i += 2) if (g[i] === ERID && typeof g[i + 1] === 'string') argErid = g[i + 1] as string;
+    for (let i = 0; i < n; i += 2) if (g[i] === ERID && typeof g[i + 1] === 'string') argErid = g[i + 1] as string;
     // Reusable only if the scan's request id is the argument's (or there is none): then a later
     // call's own argument is its request id, as its scan would find.
     this.eridFromArg = argErid !== null && sc.erid === argErid;

@@ -207,6 +207,9 @@ export class RequestTracker {
   private recentReads: number[] = [];
   /** Reservations closed by a finish_write, most recent last, for repairWrite. */
   private recentWrites: number[] = [];
+  /** A span's submit call and its keys, for the reader table (made once: a closure per enter was garbage). */
+  private readonly startOf = (sp: number): number => this.start.data[sp]!;
+  private readonly keysOfSpan = (sp: number): ArrayLike<number> => this.src.keysOfCall(this.start.data[sp]!);
   /** The last reservations made (REPAIR_WINDOW), oldest first, for findUnfinishedWrite. */
   private recentReservations: number[] = [];
 
@@ -320,7 +323,7 @@ export class RequestTracker {
 
   private enter(call: number, keys: ArrayLike<number>): void {
     if (keys.length === 0) return;
-    const least = this.readers.fewestLocks(keys, (sp) => this.start.data[sp]!, (sp) => this.src.keysOfCall(this.start.data[sp]!), this.m1);
+    const least = this.readers.fewestLocks(keys, this.startOf, this.keysOfSpan, this.m1);
     for (let i = 0; i < keys.length; i++) {
       this.floor.data[keys[i]!]! += least;
       this.lastRead.data[keys[i]!] = call + 1;
@@ -329,7 +332,7 @@ export class RequestTracker {
     }
     // The only request that can have made this read read the keys it found: under PREFIX, the ones
     // after them were never locked.
-    const sole = this.readers.soleReader(keys, (sp) => this.start.data[sp]!, (sp) => this.src.keysOfCall(this.start.data[sp]!), this.m1);
+    const sole = this.readers.soleReader(keys, this.startOf, this.keysOfSpan, this.m1);
     if (sole >= 0 && this.fits(sole, keys, 'prefix', -1)) this.neverLocked(sole, keys.length);
     // A read of the keys a request found, then one that took those from another, then any subset.
     let s = this.findReadAny(call, keys, ENTER_TRIES, -1);
@@ -752,7 +755,7 @@ export class RequestTracker {
     this.nMiss.data[x] = 0;
     this.nExitReleased.data[x] = 0;
     this.openSlots(x);
-    this.recentReads = this.recentReads.filter((s) => s !== x);
+    removeAll(this.recentReads, x);
   }
 
   private noteRecent(s: number): void {
@@ -922,7 +925,7 @@ export class RequestTracker {
     this.nRefused.data[x] = 0;
     this.live.data[x] = keys.length;
     this.openWrites.add(x);
-    this.recentWrites = this.recentWrites.filter((w) => w !== x);
+    removeAll(this.recentWrites, x);
   }
 
   /**
@@ -1377,4 +1380,14 @@ function maxOf(list: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < list.length; i++) if (list[i]! > m) m = list[i]!;
   return m;
+}
+
+/**
+ * Removes every `x` from `list` in place (the lists of recent spans; a filter() made a new array
+ * each time). The repairs that iterate these lists return as soon as they change one.
+ */
+function removeAll(list: number[], x: number): void {
+  let w = 0;
+  for (let i = 0; i < list.length; i++) if (list[i] !== x) list[w++] = list[i]!;
+  if (w < list.length) list.length = w;
 }

@@ -3,7 +3,7 @@ import { MsgpackDecodeError } from '../format/msgpack-reader.ts';
 import { FRAME_PREFIX_BYTES } from '../format/spec.ts';
 import { FrameSplitter } from '../read/frame-splitter.ts';
 import { indexArgsScanner, type IndexArgsSink } from '../read/index-args.ts';
-import { MalformedRecordError, QualnameInterner, readEnvelope } from '../read/record-envelope.ts';
+import { MalformedRecordError, QualnameInterner, newEnvelope, readEnvelope } from '../read/record-envelope.ts';
 import type { TraceAnalyzer } from './analyzer.ts';
 import { CallIndex, partBuffers, type CallIndexPart, type PartCursor, type TraceRecordLike } from './call-index.ts';
 
@@ -30,6 +30,7 @@ export class IndexShard {
   private readonly index = new CallIndex();
   private readonly splitter: FrameSplitter;
   private readonly interner = new QualnameInterner();
+  private readonly env = newEnvelope();
   private readonly rec: FrameRecord;
   private lastBuf: Uint8Array | null = null;
   private lastView: DataView | null = null;
@@ -66,7 +67,7 @@ export class IndexShard {
     const fileOffset = this.baseOffset + offset;
     let env;
     try {
-      env = readEnvelope(buf, start, end, this.interner, this.lastView!, fileOffset + FRAME_PREFIX_BYTES - start);
+      env = readEnvelope(buf, start, end, this.interner, this.lastView!, fileOffset + FRAME_PREFIX_BYTES - start, this.env);
     } catch (e) {
       if (!(e instanceof MalformedRecordError || e instanceof MsgpackDecodeError)) throw e;
       this.malformed++;

@@ -156,8 +156,12 @@ export class StringTable {
   private rehash(capacity: number): void {
     const slots = new Int32Array(capacity);
     const mask = capacity - 1;
+    const pool = this.pool.data, o = this.off.data;
     for (let id = 0, n = this.size; id < n; id++) {
-      let slot = hashString(this.get(id)) & mask;
+      // An ASCII value hashes from its bytes as its string would: no string decoded per value
+      // (a table of request ids decoded every one at each doubling, garbage the merge did not need).
+      const s = o[id]!, e = o[id + 1]!;
+      let slot = (isAscii(pool, s, e) ? hashAscii(pool, s, e) : hashString(this.get(id))) & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = id + 1;
     }
@@ -169,6 +173,13 @@ export class StringTable {
 function hashString(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** hashString of an ASCII value, from its bytes pool[s, e). */
+function hashAscii(pool: Uint8Array, s: number, e: number): number {
+  let h = 0x811c9dc5;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ pool[i]!, 0x01000193);
   return (h ^ (h >>> 15)) >>> 0;
 }
 

@@ -52,7 +52,10 @@ const K_SALT = encodeConstStr('cache_salt');
 export class IndexArgsScanner {
   private readonly usable: boolean;
   private reader: MsgpackReader | null = null;
-  // Per record, reused: arguments (kind 0 = key list, 1 = value) and the keys of key lists.
+  // Per record, reused: arguments (kind 0 = key list, 1 = value) and the keys of key lists. The
+  // arrays are never emptied by `length = 0`, which gives V8 arrays a new backing store on the next
+  // push: hundreds of bytes of garbage a record, which grew the shard workers' young generation.
+  private nArgs = 0;
   private names: string[] = [];
   private kinds: number[] = [];
   private values: unknown[] = [];
@@ -101,7 +104,7 @@ export class IndexArgsScanner {
    */
   check(buf: Uint8Array, start: number, end: number, baseOffset: number): number {
     if (this.usable && this.walk(buf, start, end)) {
-      this.values.length = 0;
+      this.dropValues();
       return this.unknownTags;
     }
     return this.registry.decodeArgs(buf, start, end, baseOffset).unknownTags;
@@ -109,7 +112,7 @@ export class IndexArgsScanner {
 
   private emit(buf: Uint8Array, sink: IndexArgsSink): void {
     let k = 0;
-    for (let i = 0; i < this.names.length; i++) {
+    for (let i = 0; i < this.nArgs; i++) {
       if (this.kinds[i] === 1) {
         sink.value(this.names[i]!, this.values[i]);
         continue;
@@ -118,15 +121,25 @@ export class IndexArgsScanner {
       sink.keyList(this.names[i]!, n);
       for (let e = k + n; k < e; k++) sink.key(buf, this.kHashStart[k]!, this.kHashLen[k]!, this.kModel[k]!, this.kRank[k]!, this.kGroup[k]!, this.kSalt[k]!);
     }
-    this.values.length = 0;
+    this.dropValues();
+  }
+
+  /** Lets go of the record's decoded values (the slots stay for the next record). */
+  private dropValues(): void {
+    for (let i = 0; i < this.nArgs; i++) this.values[i] = undefined;
+  }
+
+  private pushArg(name: string, kind: number, value: unknown, count: number): void {
+    const i = this.nArgs++;
+    this.names[i] = name;
+    this.kinds[i] = kind;
+    this.values[i] = value;
+    this.counts[i] = count;
   }
 
   /** Fills the per-record lists; false when the record needs the full decode. */
   private walk(buf: Uint8Array, start: number, end: number): boolean {
-    this.names.length = 0;
-    this.kinds.length = 0;
-    this.values.length = 0;
-    this.counts.length = 0;
+    this.nArgs = 0;
     this.nKeys = 0;
     this.unknownTags = 0;
     if (this.reader === null || this.reader.buf !== buf) {
@@ -149,24 +162,18 @@ export class IndexArgsScanner {
         // Names an object would reorder (integer-like), redefine (duplicates) or treat specially.
         const c = name.charCodeAt(0);
         if ((c >= 48 && c <= 57) || name === '__proto__' || (n === 2 && i === 0 && name === TAG_KEY)) return false;
-        for (let j = 0; j < this.names.length; j++) if (this.names[j] === name) return false;
+        for (let j = 0; j < this.nArgs; j++) if (this.names[j] === name) return false;
         if (r.pos >= end) return false;
         const valStart = r.pos;
         const count = this.keyList(buf, r, end);
         if (count >= 0) {
-          this.names.push(name);
-          this.kinds.push(0);
-          this.values.push(undefined);
-          this.counts.push(count);
+          this.pushArg(name, 0, undefined, count);
           continue;
         }
         r.pos = valStart;
         const v = this.value(buf, r, end);
         if (r.pos > end) return false;
-        this.names.push(name);
-        this.kinds.push(1);
-        this.values.push(v);
-        this.counts.push(0);
+        this.pushArg(name, 1, v, 0);
       }
       return r.pos === end;
     } catch {

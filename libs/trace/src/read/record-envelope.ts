@@ -14,6 +14,9 @@ export interface RecordEnvelope {
 
 export class MalformedRecordError extends Error {}
 
+/** An envelope for readEnvelope to fill (`out`): one per reader, reused for every record. */
+export const newEnvelope = (): RecordEnvelope => ({ t_mono: 0.5, t_wall: 0.5, qualname: '', argsStart: 0, argsEnd: 0 });
+
 
 // The exact bytes LMCache (and we) write before each variable field, for the fast path.
 const HEAD = concatBytes(new Uint8Array([0x85]), encodeConstStr('type'), encodeConstStr(RECORD_TYPE), encodeConstStr('t_mono'), new Uint8Array([0xcb]));
@@ -58,7 +61,11 @@ export class QualnameInterner {
  * MalformedRecordError with the reason when the frame is not a Record. `baseOffset` is the file
  * offset of buf[0] (0 by default), so that errors name file offsets whatever the chunking.
  */
-export function readEnvelope(buf: Uint8Array, start: number, end: number, interner: QualnameInterner, view: DataView, baseOffset = 0): RecordEnvelope {
+/**
+ * `out`: an envelope to fill and return instead of a new one (a reader's hot path reuses one, so a
+ * record costs no object here: the garbage grew the loading and shard workers' young generation).
+ */
+export function readEnvelope(buf: Uint8Array, start: number, end: number, interner: QualnameInterner, view: DataView, baseOffset = 0, out?: RecordEnvelope): RecordEnvelope {
   let p = start;
   if (end - start > HEAD.length + 40 && matchAt(buf, p, HEAD)) {
     p += HEAD.length;
@@ -79,8 +86,16 @@ export function readEnvelope(buf: Uint8Array, start: number, end: number, intern
           const qp = p;
           p += len;
           if (matchAt(buf, p, ARGS) && isMapByte(buf[p + ARGS.length])) {
-            if (Number.isFinite(t_mono) && Number.isFinite(t_wall))
-              return { t_mono, t_wall, qualname: interner.get(buf, qp, len, baseOffset), argsStart: p + ARGS.length, argsEnd: end };
+            if (Number.isFinite(t_mono) && Number.isFinite(t_wall)) {
+              const qualname = interner.get(buf, qp, len, baseOffset);
+              if (out === undefined) return { t_mono, t_wall, qualname, argsStart: p + ARGS.length, argsEnd: end };
+              out.t_mono = t_mono;
+              out.t_wall = t_wall;
+              out.qualname = qualname;
+              out.argsStart = p + ARGS.length;
+              out.argsEnd = end;
+              return out;
+            }
           }
         }
       }

@@ -4,7 +4,7 @@ import { FRAME_PREFIX_BYTES } from '../format/spec.ts';
 import type { MalformedFrame, TraceHeader, TraceRecord, TruncationReport } from '../model.ts';
 import { FrameSplitter } from './frame-splitter.ts';
 import { TraceHeaderError, headerErrorForTruncation, parseHeader } from './header.ts';
-import { MalformedRecordError, QualnameInterner, readEnvelope } from './record-envelope.ts';
+import { MalformedRecordError, QualnameInterner, newEnvelope, readEnvelope } from './record-envelope.ts';
 import { RecordView } from './record-view.ts';
 
 export interface ReadReport {
@@ -52,6 +52,7 @@ export class TraceParser {
   readonly registry: CodecRegistry;
   private readonly splitter: FrameSplitter;
   private readonly interner = new QualnameInterner();
+  private readonly env = newEnvelope();
   private out: TraceRecord[] = [];
   private headerError: TraceHeaderError | null = null;
   private lastBuf: Uint8Array | null = null;
@@ -104,7 +105,7 @@ export class TraceParser {
       this.lastView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
     try {
-      const env = readEnvelope(buf, start, end, this.interner, this.lastView!, offset + FRAME_PREFIX_BYTES - start);
+      const env = readEnvelope(buf, start, end, this.interner, this.lastView!, offset + FRAME_PREFIX_BYTES - start, this.env);
       const rec = new RecordView(
         this.report.records,
         offset,
