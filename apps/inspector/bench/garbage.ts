@@ -51,7 +51,7 @@ async function allocated<T>(session: Session, step: () => Promise<T> | T): Promi
 async function readingPass(path: string): Promise<{ records: number; units: PlannedUnit[] }> {
   const units: PlannedUnit[] = [];
   const planner = new UnitPlanner(1, { maxBytes: UNIT_BYTES, maxRecords: UNIT_RECORDS }, (u) => units.push(u));
-  const reader = new TraceReader((await openAsBlob(path)).stream(), { decodeArgs: false });
+  const reader = new TraceReader((await openAsBlob(path)).stream(), { decodeArgs: false, recycleRecords: true });
   await reader.header();
   let records = 0;
   let check = 0;

@@ -72,7 +72,8 @@ async function openInput(env: LoadEnv, traces: readonly TraceSpec[], decide: (to
   }
   const sizes = await Promise.all(files.map((f) => sizeOf(f.source)));
   const total = sizes.some((n) => n === null) ? null : sizes.reduce<number>((a, n) => a + n!, 0);
-  return { input: new SetInput(traces, decide(total), env.unreachable, tap), total };
+  // The merge of several traces holds records across chunks: never recycled.
+  return { input: new SetInput(traces, { ...decide(total), recycleRecords: false }, env.unreachable, tap), total };
 }
 
 /** The same records again (the second pass): a fresh read of the same files, in the same order. */
@@ -111,7 +112,10 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
     (total) => {
       checkArgs = req.checkArgs === 'auto' ? total !== null && total <= CHECK_ARGS_MAX_BYTES : req.checkArgs;
       inline = total === null || total <= (env.limits?.inlineIndexMaxBytes ?? INLINE_INDEX_MAX_BYTES);
-      return { decodeArgs: checkArgs, maxMalformedListed: 200 };
+      // A big file's reading pass copies what it needs of each record (columns, unit plan): its
+      // record objects are reused (for the 1M-call bench file they were 186 B of garbage a call,
+      // apps/inspector/bench/garbage.ts). Small and live traces keep fresh records: little to gain there.
+      return { decodeArgs: checkArgs, maxMalformedListed: 200, recycleRecords: !inline };
     },
     (file, offset, chunk) => {
       if (!inline && shardsDuringRead > 0) windows[file]!.push(offset, chunk);

@@ -8,20 +8,38 @@ export class RecordView implements TraceRecord {
   private decoded: Record<string, unknown> | null = null;
   unknownTags = 0;
 
+  // Not readonly only so that refill() can reuse the object (a parser's recycleRecords).
   constructor(
-    readonly index: number,
-    readonly offset: number,
-    readonly frameBytes: number,
-    readonly t_mono: number,
-    readonly t_wall: number,
-    readonly qualname: string,
-    private readonly buf: Uint8Array,
+    public index: number,
+    public offset: number,
+    public frameBytes: number,
+    public t_mono: number,
+    public t_wall: number,
+    public qualname: string,
+    private buf: Uint8Array,
     /** Index in buf of the frame body's first byte (file offset + 4). */
-    private readonly bodyStart: number,
-    private readonly argsStart: number,
-    private readonly argsEnd: number,
+    private bodyStart: number,
+    private argsStart: number,
+    private argsEnd: number,
     private readonly registry: CodecRegistry,
   ) {}
+
+  /** Makes this the view of another record (the constructor's arguments but the registry); returns it. */
+  refill(index: number, offset: number, frameBytes: number, t_mono: number, t_wall: number, qualname: string, buf: Uint8Array, bodyStart: number, argsStart: number, argsEnd: number): this {
+    this.index = index;
+    this.offset = offset;
+    this.frameBytes = frameBytes;
+    this.t_mono = t_mono;
+    this.t_wall = t_wall;
+    this.qualname = qualname;
+    this.buf = buf;
+    this.bodyStart = bodyStart;
+    this.argsStart = argsStart;
+    this.argsEnd = argsEnd;
+    this.decoded = null;
+    this.unknownTags = 0;
+    return this;
+  }
 
   /** Byte offset in the file where the args map starts (for Range reads by viewers). */
   get argsOffset(): number {

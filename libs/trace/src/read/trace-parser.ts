@@ -37,6 +37,14 @@ export interface ParserOptions {
    * is read in parts (summarizeFrames). Records are numbered from 0 within the part.
    */
   recordsFrom?: number;
+  /**
+   * Reuse record objects: the records a push() returns are refilled by the push after the next one,
+   * so a consumer must be done with them by then (TraceReader.batches: when it asks for the batch
+   * after the next). For one pass that copies what it needs (the inspector's reading pass of a big
+   * file): a record object a call was most of what that pass allocated, garbage that grew its
+   * worker's young generation.
+   */
+  recycleRecords?: boolean;
 }
 
 /** Malformed frames listed with their offsets and reasons, by default. */
@@ -61,6 +69,10 @@ export class TraceParser {
   private readonly checkArgs: boolean;
   private readonly maxListed: number;
   private readonly recordsOnly: boolean;
+  private readonly recycle: boolean;
+  /** recycleRecords: the records of the last two pushes (lent out), and those free to refill. */
+  private readonly lent: TraceRecord[][] = [];
+  private readonly free: RecordView[] = [];
 
   constructor(options: ParserOptions = {}) {
     this.registry = options.registry ?? createDefaultRegistry();
@@ -68,17 +80,22 @@ export class TraceParser {
     this.checkArgs = !this.decodeArgs && (options.checkArgs ?? false);
     this.maxListed = options.maxMalformedListed ?? MAX_LISTED;
     this.recordsOnly = options.recordsFrom !== undefined;
+    this.recycle = options.recycleRecords ?? false;
     this.splitter = new FrameSplitter((buf, start, end, offset) => this.onFrame(buf, start, end, offset), options.recordsFrom ?? 0);
   }
 
   /** Feeds a chunk; returns the records completed by it. Throws TraceHeaderError for a bad header. */
   push(chunk: Uint8Array): TraceRecord[] {
     if (this.headerError) throw this.headerError;
+    // The records lent two pushes ago are done with (see recycleRecords).
+    if (this.recycle && this.lent.length === 2) for (const r of this.lent.shift()!) if (r instanceof RecordView) this.free.push(r);
     this.report.bytesRead += chunk.length;
     this.splitter.push(chunk);
     if (this.headerError) throw this.headerError;
     const out = this.out;
     this.out = [];
+    // A copy: the consumer may add to the array it is given (TraceReader's pending batch).
+    if (this.recycle) this.lent.push(out.slice());
     return out;
   }
 
@@ -106,19 +123,10 @@ export class TraceParser {
     }
     try {
       const env = readEnvelope(buf, start, end, this.interner, this.lastView!, offset + FRAME_PREFIX_BYTES - start, this.env);
-      const rec = new RecordView(
-        this.report.records,
-        offset,
-        end - start + FRAME_PREFIX_BYTES,
-        env.t_mono,
-        env.t_wall,
-        env.qualname,
-        buf,
-        start,
-        env.argsStart,
-        env.argsEnd,
-        this.registry,
-      );
+      const frameBytes = end - start + FRAME_PREFIX_BYTES;
+      const rec =
+        this.free.pop()?.refill(this.report.records, offset, frameBytes, env.t_mono, env.t_wall, env.qualname, buf, start, env.argsStart, env.argsEnd) ??
+        new RecordView(this.report.records, offset, frameBytes, env.t_mono, env.t_wall, env.qualname, buf, start, env.argsStart, env.argsEnd, this.registry);
       if (this.decodeArgs) {
         rec.args();
         if (rec.unknownTags > 0) this.report.argDecodeErrors++;
