@@ -1,7 +1,7 @@
 /**
  * How long a terminated worker's heap stays in the browser's memory:
  * `npx tsx apps/inspector/bench/terminated-worker.ts`. A page starts a worker that fills its V8 heap
- * with about 70 MB of small objects (no ArrayBuffers), then terminates it; the PSS of the renderers
+ * with about 100 MB of small objects (no ArrayBuffers), then terminates it; the PSS of the renderers
  * is printed every second for 40 s. This is why the inspector's PSS at data-indexed includes its
  * shard workers' heaps although they were terminated before the merge ended: Chromium gives that
  * memory back seconds later, not at terminate().

@@ -525,6 +525,10 @@ export class CallIndex {
   trim(): void {
     for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList, this.listOff, this.keyRefs, this.extra]) c.trim(TRIM_SLACK);
     this.listSlots = new Int32Array(0);
+    // keysOfCall's kept views are of the buffers before the trim: let them go now.
+    this.viewList.fill(-1);
+    this.views.fill(NO_VIEW);
+    this.viewsOf = null;
     this.recordIdx?.trim();
     this.source?.trim();
     this.keys.trim();

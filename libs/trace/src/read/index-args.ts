@@ -139,6 +139,8 @@ export class IndexArgsScanner {
 
   /** Fills the per-record lists; false when the record needs the full decode. */
   private walk(buf: Uint8Array, start: number, end: number): boolean {
+    // A walk that failed (the record then went through the full decode) may have left values.
+    this.dropValues();
     this.nArgs = 0;
     this.nKeys = 0;
     this.unknownTags = 0;

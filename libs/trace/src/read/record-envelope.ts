@@ -59,11 +59,9 @@ export class QualnameInterner {
  * writes (5 keys, `args` last), read at fixed positions without walking args. Anything else goes
  * through the general path (keys in any order, ints for floats, unknown keys ignored). Throws
  * MalformedRecordError with the reason when the frame is not a Record. `baseOffset` is the file
- * offset of buf[0] (0 by default), so that errors name file offsets whatever the chunking.
- */
-/**
- * `out`: an envelope to fill and return instead of a new one (a reader's hot path reuses one, so a
- * record costs no object here: the garbage grew the loading and shard workers' young generation).
+ * offset of buf[0] (0 by default), so that errors name file offsets whatever the chunking. `out`:
+ * an envelope for the fast path to fill and return instead of a new one (a reader's hot path reuses
+ * one, so a record costs no object here: that garbage grew the workers' young generations).
  */
 export function readEnvelope(buf: Uint8Array, start: number, end: number, interner: QualnameInterner, view: DataView, baseOffset = 0, out?: RecordEnvelope): RecordEnvelope {
   let p = start;

@@ -38,11 +38,11 @@ export interface ParserOptions {
    */
   recordsFrom?: number;
   /**
-   * Reuse record objects: the records a push() returns are refilled by the push after the next one,
-   * so a consumer must be done with them by then (TraceReader.batches: when it asks for the batch
-   * after the next). For one pass that copies what it needs (the inspector's reading pass of a big
-   * file): a record object a call was most of what that pass allocated, garbage that grew its
-   * worker's young generation.
+   * Reuse record objects: the records a push() returns are refilled by the second push after it
+   * that returns records, so a consumer must be done with them by then (TraceReader.batches, where
+   * each batch is one such push: once it has asked for the batch after the next). For one pass that
+   * copies what it needs (the inspector's reading pass of a big file): a record object a call was
+   * most of what that pass allocated, garbage that grew its worker's young generation.
    */
   recycleRecords?: boolean;
 }
@@ -94,8 +94,9 @@ export class TraceParser {
     if (this.headerError) throw this.headerError;
     const out = this.out;
     this.out = [];
-    // A copy: the consumer may add to the array it is given (TraceReader's pending batch).
-    if (this.recycle) this.lent.push(out.slice());
+    // Pushes that return no record lend nothing (they are no batch). A copy: the consumer may add
+    // to the array it is given (TraceReader's pending batch).
+    if (this.recycle && out.length > 0) this.lent.push(out.slice());
     return out;
   }
 
@@ -104,6 +105,9 @@ export class TraceParser {
     const tail = this.splitter.finish();
     if (!this.header && !this.recordsOnly) throw this.headerError ?? headerErrorForTruncation(tail, this.report.bytesRead);
     this.report.truncated = tail;
+    // The stream is over: recycled records would only keep their chunks alive.
+    this.lent.length = 0;
+    this.free.length = 0;
   }
 
   private onFrame(buf: Uint8Array, start: number, end: number, offset: number): void {
