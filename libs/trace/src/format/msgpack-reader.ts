@@ -239,8 +239,13 @@ export class MsgpackReader {
 
 const CACHED_STR_MAX = 40;
 const CACHE_SLOTS = 4096;
-const cacheBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_SLOTS);
-const cacheText: string[] = new Array<string>(CACHE_SLOTS);
+/**
+ * Slot i's bytes are cachePool[i * CACHED_STR_MAX, + cacheLen[i]) (-1: empty): one buffer, so a
+ * miss copies its bytes in place (a slice per miss was garbage on every record with a request id).
+ */
+const cachePool = new Uint8Array(CACHE_SLOTS * CACHED_STR_MAX);
+const cacheLen = new Int8Array(CACHE_SLOTS).fill(-1);
+const cacheText: string[] = new Array<string>(CACHE_SLOTS).fill('');
 
 /**
  * Short strings repeat on every record (map keys, model names, dtypes): return the same string
@@ -252,14 +257,15 @@ function cachedString(buf: Uint8Array, p: number, len: number, baseOffset: numbe
   let h = len;
   for (let i = 0; i < len; i++) h = Math.imul(h, 31) + buf[p + i]!;
   const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
-  const b = cacheBytes[slot];
-  if (b !== undefined && b.length === len) {
+  const at = slot * CACHED_STR_MAX;
+  if (cacheLen[slot] === len) {
     let i = 0;
-    while (i < len && b[i] === buf[p + i]) i++;
+    while (i < len && cachePool[at + i] === buf[p + i]) i++;
     if (i === len) return cacheText[slot]!;
   }
   const text = decodeUtf8(buf, p, len, baseOffset);
-  cacheBytes[slot] = buf.slice(p, p + len);
+  for (let i = 0; i < len; i++) cachePool[at + i] = buf[p + i]!;
+  cacheLen[slot] = len;
   cacheText[slot] = text;
   return text;
 }

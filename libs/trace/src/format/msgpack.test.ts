@@ -78,3 +78,17 @@ describe('msgpack reader', () => {
     expect(r.pos).toBe(b.length);
   });
 });
+
+describe('msgpack reader: short strings', () => {
+  it('decodes every short string right while the cache of repeated ones evicts and refills (40 bytes and under)', () => {
+    // 20,000 strings of 0..40 bytes, ASCII and not: far more than the cache's 4,096 slots, so
+    // slots are replaced by strings of the same length and of others.
+    const strings = Array.from({ length: 20_000 }, (_, i) => (i % 3 === 0 ? `é${i}` : `req-${i.toString(16)}`).padEnd(i % 41, 'x').slice(0, Math.max(i % 41, 1)));
+    const w = new MsgpackWriter(1024);
+    for (let round = 0; round < 2; round++) for (const s of strings) w.str(s);
+    const bytes = w.bytes();
+    const r = new MsgpackReader(bytes, 0, bytes.length);
+    for (let round = 0; round < 2; round++) for (const s of strings) expect(r.str()).toBe(s);
+    expect(r.pos).toBe(bytes.length);
+  });
+});

@@ -275,7 +275,8 @@ export class IndexArgsScanner {
     this.kSalt[k] = salt;
     const n = r.pos - tailStart;
     if (n <= TAIL_MAX) {
-      this.tail.set(buf.subarray(tailStart, r.pos));
+      // Copied byte by byte: a subarray per key read was garbage (keys of several models alternate).
+      for (let i = 0; i < n; i++) this.tail[i] = buf[tailStart + i]!;
       this.tailLen = n;
       this.tailModel = model;
       this.tailRank = rank;
