@@ -1,4 +1,4 @@
-import { ShardMerger, TraceHeaderError, WideningColumn, partBytes, type ParserOptions, type TraceRecord } from '@kvtrace/trace';
+import { Role, ShardMerger, TraceHeaderError, WideningColumn, partBytes, type ParserOptions, type TraceRecord } from '@kvtrace/trace';
 import type { RecordBatch } from '../model/record-store.ts';
 import type { RangeSource } from '../model/args-cache.ts';
 import { FLAG_LIMIT, HISTOGRAM_BINS, REQUEST_LIMIT } from '../model/queries.ts';
@@ -144,6 +144,9 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
   let known = 0;
   let read = 0;
   let sent = 0;
+  // Calls that may open a request span (prefetches, reservations): the merge reserves that many.
+  let spanCalls = 0;
+  const opensSpan: boolean[] = [];
   const batcher = new ColumnBatcher(
     (batch: RecordBatch) => {
       const transfer: Transferable[] = [batch.tMono.buffer, batch.method.buffer, batch.offset.buffer, batch.frameBytes.buffer];
@@ -166,7 +169,12 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
     read++;
     const id = analysis.methodId(rec.qualname);
     const isNew = id === known;
-    if (isNew) known++;
+    if (isNew) {
+      known++;
+      const role = analysis.analyzer.index.methods.role(id);
+      opensSpan[id] = role === Role.prefetch || role === Role.reserveWrite;
+    }
+    if (opensSpan[id]) spanCalls++;
     const file = input.fileOf(rec);
     if (inline) analysis.add(rec, file, input.traceOf(rec));
     else sharded?.add(rec, file, input.traceOf(rec));
@@ -211,7 +219,7 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
   // The table is loaded and stays usable whatever happens to the index: report, never fail.
   // After a stop, only the calls the table has (`read`) are indexed, not the whole file.
   if (!inline) {
-    const failed = sharded ? await sharded.finish(read) : 'no shard workers';
+    const failed = sharded ? await sharded.finish(read, spanCalls) : 'no shard workers';
     if (failed !== null && streamError === undefined) {
       // Shards could not index everything: the rest by a second read here, from where the merge stopped.
       await secondPass(env, reopen(env, req.traces, input), analysis, read).catch((e: unknown) => void (error = e instanceof Error ? e.message : String(e)));
@@ -228,8 +236,11 @@ interface ShardedIndex {
   add(rec: TraceRecord, file: number, trace: number): void;
   /** Between two batches of the reading pass (`read` records so far): merges if parts pile up. */
   between(read: number): void;
-  /** The reading pass read `records` records: merges them all; resolves with null, or why shards failed. */
-  finish(records: number): Promise<string | null>;
+  /**
+   * The reading pass read `records` records, `spanCalls` of them calls that may open a request span:
+   * merges them all; resolves with null, or why shards failed.
+   */
+  finish(records: number, spanCalls: number): Promise<string | null>;
 }
 
 /**
@@ -319,14 +330,14 @@ function startShards(env: LoadEnv, req: OpenRequest, host: AnalysisHost, wallSta
     between(read) {
       if (partsWaiting > MAX_PARTS_WAITING && failure === null) merger.advance(Math.min(read, merger.calls + MERGE_STEP), traceOfCall?.data);
     },
-    async finish(records) {
+    async finish(records, spanCalls) {
       planner.flush();
       planDone = true;
       pool.setActive(Infinity);
       for (const u of deferred) pool.submit(u);
       deferred.length = 0;
       if (received === planned) pool.close();
-      host.analyzer.reserve(records);
+      host.analyzer.reserve(records, spanCalls);
       let last = performance.now();
       while (merger.calls < records && failure === null) {
         const before = merger.calls;

@@ -95,15 +95,19 @@ export class TraceAnalyzer {
   }
 
   /** Room for exactly `calls` calls in all: a merge of known size (ShardMerger) grows nothing by steps. */
-  reserve(calls: number): void {
+  reserve(calls: number, spans = 0): void {
     this.index.reserve(calls);
     this.requests.reserveCalls(calls);
+    // At most one span per prefetch or reservation (one without keys opens none): trim() gives
+    // back what is left over beyond TRIM_SLACK.
+    if (spans > 0) this.requests.reserveSpans(spans);
   }
 
   /** Gives back growth slack once the trace is complete (nothing more will be added). */
   trim(): void {
     this.index.trim();
     this.requests.trimCalls(TRIM_SLACK);
+    this.requests.trimSpans(TRIM_SLACK);
     // Spans cached before would keep the columns trim replaced alive; from now on they are views.
     // A summary of the same calls stays good.
     const c = this.cache?.rev === this.requests.revision ? this.cache : null;

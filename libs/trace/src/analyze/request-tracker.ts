@@ -1,4 +1,4 @@
-import { i32Column, u32Column, u8Column } from './growable.ts';
+import { i32Column, u32Column, u8Column, type Column } from './growable.ts';
 import { ListMarker } from './list-marker.ts';
 import { ReaderBound } from './reader-bound.ts';
 import { FLAG_KINDS, KeyShape, LockOpt, Role, SpanKind, type FlagKind, type KeyFate } from './types.ts';
@@ -234,6 +234,25 @@ export class RequestTracker {
   /** Room for exactly `calls` calls in all (a merge of known size: see CallIndex.reserve). */
   reserveCalls(calls: number): void {
     this.callSpan.reserveExact(calls);
+  }
+
+  /**
+   * Room for `spans` spans in every span column, exactly (a merge that counted the calls that open
+   * spans, prefetches and reservations): the columns then never grow by steps, which was the
+   * merge's biggest single cost (each growth allocates and copies some twenty columns).
+   */
+  reserveSpans(spans: number): void {
+    for (const c of this.perSpanColumns()) c.reserveExact(spans);
+  }
+
+  /** Gives back the span columns' slack beyond `slack` of their length (a reservation of more spans than came). */
+  trimSpans(slack: number): void {
+    for (const c of this.perSpanColumns()) c.trim(slack);
+  }
+
+  /** Every per-span column (newSpan pushes one entry to each). */
+  private perSpanColumns(): Column<Uint8Array | Int32Array | Uint32Array>[] {
+    return [this.kind, this.state, this.start, this.enterCall, this.exitCall, this.endCall, this.readList, this.nKeys, this.found, this.erid, this.locks, this.opts, this.live, this.poolOff, this.nPaired, this.nMiss, this.nExitReleased, this.nRefused, this.inOpenReads, this.ledgerCut];
   }
 
   /** Gives back the per-call column's growth slack beyond `slack` of its length (see Column.trim). */

@@ -16,7 +16,7 @@ import { seededRandom } from '../util/random.ts';
 import { TraceAnalyzer } from './analyzer.ts';
 import { spanT0, spanT1, spanTEnter, spanTExit } from './request-report.ts';
 import { IndexShard, ShardMerger } from './shard.ts';
-import { FLAG_KINDS, PHASES } from './types.ts';
+import { FLAG_KINDS, PHASES, Role } from './types.ts';
 
 type Rand = () => number;
 
@@ -214,7 +214,7 @@ describe('sharded index build', () => {
     expect(fingerprint(sharded)).toEqual(want);
   });
 
-  it('a merge of known size allocates its per-call columns once, exactly: trim copies none of them; the answers are the same', () => {
+  it('a merge of known size allocates its per-call and per-span columns once, exactly: trim copies none of them; the answers are the same', () => {
     const seed = testSeed('sharded index, sized merge');
     const rand = seededRandom(seed);
     const { bytes } = trafficTrace({ seed, records: 20_000, concurrency: 6, keysPerCall: [4, 12], documents: 40 });
@@ -223,12 +223,23 @@ describe('sharded index build', () => {
     for (const r of recs) one.addTraceRecord(r);
     one.trim();
     const sized = new TraceAnalyzer();
-    sized.reserve(recs.length);
+    // The reading pass counts the calls that may open a span (load-run.ts), and the merge reserves them.
+    const methods = sized.index.methods;
+    const opens = (role: Role) => role === Role.prefetch || role === Role.reserveWrite;
+    const spanCalls = recs.filter((r) => opens(methods.role(methods.intern(r.qualname)))).length;
+    sized.reserve(recs.length, spanCalls);
+    const spansAtFirst = sized.requests.spanColumns();
+    expect(spansAtFirst.kind.buffer.byteLength).toBe(spanCalls);
     const m = new ShardMerger(sized);
     const bounds = [0, 5000, 12_000, recs.length];
     const ids = bounds.slice(1).map((end, i) => m.plan(0, bounds[i]!, end - bounds[i]!));
     ids.forEach((id, i) => m.deliver(id, shardOf(bytes, recs, bounds[i]!, bounds[i + 1]!, rand)));
     m.advance(recs.length);
+    // Every such call opened its span here (keys in each), in the columns reserved at first.
+    const spansMerged = sized.requests.spanColumns();
+    expect(spansMerged.length).toBe(spanCalls);
+    expect(spansMerged.start.buffer).toBe(spansAtFirst.start.buffer);
+    expect(spansMerged.found.buffer).toBe(spansAtFirst.found.buffer);
     // (Grown by steps instead, they would hold 32,768 entries for 20,000 calls.)
     const before = sized.index.columns();
     expect(before.method.buffer.byteLength).toBe(recs.length * 2);
@@ -238,6 +249,7 @@ describe('sharded index build', () => {
     const after = sized.index.columns();
     expect(after.time.buffer).toBe(before.time.buffer);
     expect(after.keyList.buffer).toBe(before.keyList.buffer);
+    expect(sized.requests.spanColumns().start.buffer).toBe(spansAtFirst.start.buffer);
     expect(fingerprint(sized)).toEqual(fingerprint(one));
     // The Requests tab's report (each phase sorted once for its percentiles and its histogram) is
     // the summary and the one-phase histograms computed apart.
