@@ -1,4 +1,4 @@
-import { Role, ShardMerger, TraceHeaderError, WideningColumn, partBytes, type ParserOptions, type TraceRecord } from '@kvtrace/trace';
+import { ShardMerger, TraceHeaderError, WideningColumn, opensSpan, partBytes, type ParserOptions, type TraceRecord } from '@kvtrace/trace';
 import type { RecordBatch } from '../model/record-store.ts';
 import type { RangeSource } from '../model/args-cache.ts';
 import { FLAG_LIMIT, HISTOGRAM_BINS, REQUEST_LIMIT } from '../model/queries.ts';
@@ -146,7 +146,7 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
   let sent = 0;
   // Calls that may open a request span (prefetches, reservations): the merge reserves that many.
   let spanCalls = 0;
-  const opensSpan: boolean[] = [];
+  const spanOpener: boolean[] = [];
   const batcher = new ColumnBatcher(
     (batch: RecordBatch) => {
       const transfer: Transferable[] = [batch.tMono.buffer, batch.method.buffer, batch.offset.buffer, batch.frameBytes.buffer];
@@ -171,10 +171,9 @@ export async function runLoad(req: OpenRequest, env: LoadEnv): Promise<void> {
     const isNew = id === known;
     if (isNew) {
       known++;
-      const role = analysis.analyzer.index.methods.role(id);
-      opensSpan[id] = role === Role.prefetch || role === Role.reserveWrite;
+      spanOpener[id] = opensSpan(analysis.analyzer.index.methods.role(id));
     }
-    if (opensSpan[id]) spanCalls++;
+    if (spanOpener[id]) spanCalls++;
     const file = input.fileOf(rec);
     if (inline) analysis.add(rec, file, input.traceOf(rec));
     else sharded?.add(rec, file, input.traceOf(rec));

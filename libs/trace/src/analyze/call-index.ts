@@ -526,9 +526,7 @@ export class CallIndex {
     for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList, this.listOff, this.keyRefs, this.extra]) c.trim(TRIM_SLACK);
     this.listSlots = new Int32Array(0);
     // keysOfCall's kept views are of the buffers before the trim: let them go now.
-    this.viewList.fill(-1);
-    this.views.fill(NO_VIEW);
-    this.viewsOf = null;
+    this.dropKeptViews(null);
     this.recordIdx?.trim();
     this.source?.trim();
     this.keys.trim();
@@ -608,12 +606,8 @@ export class CallIndex {
   keysOfCall(call: number): Uint32Array {
     const l = this.keyList.data[call]!;
     const refs = this.keyRefs.data;
-    if (refs.buffer !== this.viewsOf) {
-      // keyRefs moved (grown or trimmed): views of the old buffer would keep it alive.
-      this.viewList.fill(-1);
-      this.views.fill(NO_VIEW);
-      this.viewsOf = refs.buffer;
-    }
+    // keyRefs moved (grown): views of the old buffer would keep it alive.
+    if (refs.buffer !== this.viewsOf) this.dropKeptViews(refs.buffer);
     const slot = l & (LIST_VIEWS - 1);
     if (this.viewList[slot] === l) return this.views[slot]!;
     const v = refs.subarray(this.listOff.data[l]!, this.listOff.data[l + 1]!);
@@ -625,6 +619,11 @@ export class CallIndex {
   private readonly viewList = new Int32Array(LIST_VIEWS).fill(-1);
   private readonly views: Uint32Array[] = new Array<Uint32Array>(LIST_VIEWS).fill(NO_VIEW);
   private viewsOf: ArrayBufferLike | null = null;
+  private dropKeptViews(of: ArrayBufferLike | null): void {
+    this.viewList.fill(-1);
+    this.views.fill(NO_VIEW);
+    this.viewsOf = of;
+  }
 
   /** Live views of the per-call columns (valid until the next add), for stats and exports. */
   columns(): { method: Uint16Array; time: Float64Array; keyList: Uint32Array; listOff: Uint32Array; keyRefs: Uint32Array } {

@@ -7,7 +7,7 @@ export { ArgScanner, MAX_CALL_TEXT } from './arg-scan.ts';
 export { CallIndex, PartCursor, partBuffers, type CallIndexPart, type IndexableRecord, type IndexArgsSource, type TraceRecordLike } from './call-index.ts';
 export { IndexShard, ShardMerger, partBytes, type ShardResult } from './shard.ts';
 export * from './query/index.ts';
-export { RequestTracker, type CallSource, type LockCall } from './request-tracker.ts';
+export { RequestTracker, opensSpan, type CallSource, type LockCall } from './request-tracker.ts';
 export { requestSpans, requestSummary, flagGroups, keySpans, keyFlags, phaseDuration, phaseDurations, spanStatuses, spanDuration, spanT0, spanTEnter, spanTExit, spanT1 } from './request-report.ts';
 export { ListMarker } from './list-marker.ts';
 export { nearestRank, nearestRankOfCounts, durationStats } from './percentiles.ts';

@@ -30,6 +30,12 @@ export interface LockCall {
   erid: number;
 }
 
+/**
+ * Whether a call of this role opens a request span (a read span per prefetch, a write span per
+ * reservation; one without keys opens none): what a merge counts to reserve the span columns.
+ */
+export const opensSpan = (role: Role): boolean => role === Role.prefetch || role === Role.reserveWrite;
+
 // A read span's (request, key) slot states, in `kst`, with the locks it still holds in `left`.
 const K_PENDING = 0; // submitted, not read, not decided: a lock may be held
 const K_READ = 1; // read with enter: the lock was taken (proven)

@@ -16,7 +16,8 @@ import { seededRandom } from '../util/random.ts';
 import { TraceAnalyzer } from './analyzer.ts';
 import { spanT0, spanT1, spanTEnter, spanTExit } from './request-report.ts';
 import { IndexShard, ShardMerger } from './shard.ts';
-import { FLAG_KINDS, PHASES, Role } from './types.ts';
+import { FLAG_KINDS, PHASES } from './types.ts';
+import { opensSpan } from './request-tracker.ts';
 
 type Rand = () => number;
 
@@ -225,8 +226,7 @@ describe('sharded index build', () => {
     const sized = new TraceAnalyzer();
     // The reading pass counts the calls that may open a span (load-run.ts), and the merge reserves them.
     const methods = sized.index.methods;
-    const opens = (role: Role) => role === Role.prefetch || role === Role.reserveWrite;
-    const spanCalls = recs.filter((r) => opens(methods.role(methods.intern(r.qualname)))).length;
+    const spanCalls = recs.filter((r) => opensSpan(methods.role(methods.intern(r.qualname)))).length;
     sized.reserve(recs.length, spanCalls);
     const spansAtFirst = sized.requests.spanColumns();
     expect(spansAtFirst.kind.buffer.byteLength).toBe(spanCalls);
