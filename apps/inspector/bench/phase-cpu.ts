@@ -11,40 +11,13 @@
  * page's main thread), Chrome_IOThread (the browser's file reads).
  */
 import { availableParallelism } from 'node:os';
-import { readFileSync, readdirSync } from 'node:fs';
 import { DIST } from '../../../e2e/support/paths.ts';
 import { startStaticServer } from '../../../e2e/support/static-server.ts';
 import { freshPage, launchWithPid } from './measured-browser.ts';
-import { cmdline, processTree } from './process-memory.ts';
+import { threadCpu } from './thread-cpu.ts';
 
-const TICKS_PER_S = 100; // USER_HZ on Linux
 const SAMPLE_MS = 100;
 const SHOWN_MS = 100;
-
-/** CPU ms by thread ("process kind/thread name/tid") of the browser's process tree. */
-function threadCpu(root: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const pid of processTree(root)) {
-    const kind = pid === root ? 'browser' : (/--type=([a-z-]+)/.exec(cmdline(pid))?.[1] ?? 'other');
-    let tids: string[];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // the process ended between the listing and the read
-    }
-    for (const tid of tids) {
-      try {
-        const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
-        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-        m.set(`${kind}/${name}/${tid}`, ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_S);
-      } catch {
-        // the thread ended: its last sample stands
-      }
-    }
-  }
-  return m;
-}
 
 /** `last` over `first` per thread (a thread not seen at first started during the phase). */
 function report(label: string, wallMs: number, first: Map<string, number>, last: Map<string, number>): void {
