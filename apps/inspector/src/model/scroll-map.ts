@@ -1,7 +1,7 @@
 /**
  * Browsers cap an element's height (Chromium ~33.5M px, Firefox ~17.9M px), so a 10M-row table at
  * 22 px cannot have its true height. The scroller instead gets at most `maxPx` of "slots" (real
- * pixels, virtualized by react-virtual as usual) and the scroll fraction picks which records the
+ * pixels, virtualized as usual: views/use-row-window.ts) and the scroll fraction picks which records the
  * visible slots show: slot k shows record k + shift, drawn `delta` px from the slot (|delta| < row).
  * Under the cap the map is the identity (shift 0, delta 0).
  */

@@ -1,5 +1,4 @@
 import { shortMethodName } from '@kvtrace/trace';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useEffectEvent, useRef, type CSSProperties, type KeyboardEvent } from 'react';
 import type { ArgsCache } from '../model/args-cache.ts';
 import type { CallSpanCache } from '../model/call-spans.ts';
@@ -10,10 +9,13 @@ import { methodHue } from './methods.ts';
 import { serverHue } from './servers.ts';
 import { spanCell, spanTitle } from './span-text.ts';
 import { useExternal } from './use-external.ts';
+import { useRowWindow } from './use-row-window.ts';
 
 export const ROW_HEIGHT = 22;
 /** Well under Firefox's ~17.9M px and Chromium's ~33.5M px element height limits. */
 const MAX_SCROLL_PX = 8_000_000;
+/** Rows rendered beyond each edge of the viewport, so a short scroll never shows a gap. */
+const OVERSCAN = 8;
 
 interface Props {
   store: RecordStore;
@@ -67,9 +69,10 @@ export function nearestPositionOf(rows: Uint32Array | null, count: number, call:
 }
 
 /**
- * The call table: an ARIA grid over the columnar store, virtualized by react-virtual over at most
- * MAX_SCROLL_PX of real pixels; past that the scroll map (model/scroll-map.ts) shifts which records
- * the rendered slots show, so all of a 10M-call trace is reachable by scrolling. Several traces
+ * The call table: an ARIA grid over the columnar store, virtualized (useRowWindow: rows of one
+ * height, only those in view rendered) over at most MAX_SCROLL_PX of real pixels; past that the
+ * scroll map (model/scroll-map.ts) shifts which records the rendered slots show, so all of a
+ * 10M-call trace is reachable by scrolling. Several traces
  * open as one add a server column; the duration column is each call's request span, asked of the
  * worker for the rows on screen.
  */
@@ -81,29 +84,18 @@ export function CallTable({ store, rows, count, args, spans, selected, onSelect,
   const columns = servers ? 8 : 7;
 
   const slots = slotCount({ count, rowHeight: ROW_HEIGHT, maxPx: MAX_SCROLL_PX, viewport: 1 });
-  // useVirtualizer returns one mutable object whose methods answer differently from render to render,
-  // which the React Compiler cannot memoize (the plugin warns so). This build does not run the
-  // compiler (plain @vitejs/plugin-react) and reads the virtualizer afresh on every render.
-  // eslint-disable-next-line react-hooks/incompatible-library -- no React Compiler in this build (see above)
-  const virtualizer = useVirtualizer({
-    count: count === 0 ? 0 : slots,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 8,
-    // Until the scroller is measured (and in DOM-less tests) assume a typical viewport.
-    initialRect: { width: 800, height: 600 },
-  });
-  const viewport = virtualizer.scrollRect?.height ?? scrollRef.current?.clientHeight ?? 0;
+  const win = useRowWindow(scrollRef, count === 0 ? 0 : slots, ROW_HEIGHT, OVERSCAN);
+  const viewport = win.viewport;
   const geom: ScrollGeometry = { count, rowHeight: ROW_HEIGHT, maxPx: MAX_SCROLL_PX, viewport };
-  const scrollTop = virtualizer.scrollOffset ?? 0;
-  const { shift, delta } = slotShift(geom, scrollTop);
-  const items = virtualizer.getVirtualItems();
+  const { shift, delta } = slotShift(geom, win.scrollTop);
+  const items: { slot: number; start: number }[] = [];
+  for (let k = win.first; k < win.end; k++) items.push({ slot: k, start: k * ROW_HEIGHT });
   const callAt = (pos: number): number => (rows === null ? pos : rows[pos]!);
   // The cursor is the selection (issue 13, defect 5: the details follow the arrow keys).
   const active = nearestPositionOf(rows, count, selected ?? 0);
   const visible: number[] = [];
   for (const it of items) {
-    const pos = it.index + shift;
+    const pos = it.slot + shift;
     if (pos >= 0 && pos < count) visible.push(callAt(pos));
   }
 
@@ -204,9 +196,9 @@ export function CallTable({ store, rows, count, args, spans, selected, onSelect,
         {count === 0 ? (
           <div className="grid-empty">{emptyText}</div>
         ) : (
-          <div className="grid-sizer" style={{ height: virtualizer.getTotalSize() }}>
+          <div className="grid-sizer" style={{ height: slots * ROW_HEIGHT }}>
             {items.map((it) => {
-              const pos = it.index + shift;
+              const pos = it.slot + shift;
               if (pos < 0 || pos >= count) return null;
               const index = callAt(pos);
               const q = store.qualname(index);
@@ -216,7 +208,7 @@ export function CallTable({ store, rows, count, args, spans, selected, onSelect,
               const cls = `grid-row${index === selected ? ' is-selected' : ''}${pos === active ? ' is-active' : ''}${pos % 2 ? ' is-odd' : ''}`;
               return (
                 <div
-                  key={it.key}
+                  key={it.slot}
                   id={`call-row-${index}`}
                   role="row"
                   aria-rowindex={pos + 2}

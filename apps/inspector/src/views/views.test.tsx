@@ -54,7 +54,7 @@ const setup = () => {
   return { inspector, view, root };
 };
 
-// happy-dom has no layout: give every element a 800x600 box so the virtualizer renders a page of rows,
+// happy-dom has no layout: give every element a 800x600 box so the table renders a page of rows,
 // and no server behind fetch (the server list then stays hidden, as under a static file server).
 beforeAll(() => {
   const box = { x: 0, y: 0, top: 0, left: 0, right: 800, bottom: 600, width: 800, height: 600, toJSON: () => ({}) };
