@@ -165,6 +165,7 @@ export function App({ inspector }: { inspector: Inspector }) {
                     methods={methods}
                     count={store.length}
                     version={snap.version}
+                    growing={snap.state === 'loading'}
                     rows={a.rows}
                     hiddenMethods={hiddenMethods}
                     window={a.filters.t0 !== null && a.filters.t1 !== null ? { t0: a.filters.t0, t1: a.filters.t1 } : null}

@@ -8,8 +8,16 @@ import { drawTimeline, timelineLayout, timeOfX, type Lane } from './draw.ts';
 import { SLICE_TRACKS, type SliceColumns } from '../../model/queries.ts';
 import { sliceCoverage } from './slices.ts';
 import { useThemeColors } from './theme.ts';
+import { usePaced } from './use-paced.ts';
 
 const NONE: readonly string[] = [];
+/**
+ * While the store grows: at least this long between two drawings of new calls, and 1 ms more per
+ * CALLS_PER_GAP_MS calls (the extent and density walks over 10M calls take ~0.1 s in Node here:
+ * a tenth of the page's thread at most).
+ */
+const MIN_GAP_MS = 250;
+const CALLS_PER_GAP_MS = 10_000;
 
 interface Props {
   store: RecordStore;
@@ -18,6 +26,8 @@ interface Props {
   count: number;
   /** Session version: the store grows in place while loading. */
   version: number;
+  /** The store is still growing (a load, a live trace): redraws are paced (usePaced). */
+  growing?: boolean;
   rows: Uint32Array | null;
   /** Method ids turned off by the filter (their lanes are dimmed). */
   hiddenMethods: ReadonlySet<number>;
@@ -38,7 +48,7 @@ interface Props {
  * Several traces open as one get a track per server above the method lanes (the store's file
  * column mapped to each file's trace); a click there selects that server's nearest call.
  */
-export function Timeline({ store, methods, count, version, rows, hiddenMethods, window: win, selected, marks, slices, onBrush, onSelect }: Props) {
+export function Timeline({ store, methods, count, version, growing = false, rows, hiddenMethods, window: win, selected, marks, slices, onBrush, onSelect }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(800);
@@ -53,7 +63,10 @@ export function Timeline({ store, methods, count, version, rows, hiddenMethods, 
   const sliceTracks = slices ? SLICE_TRACKS.length : 0;
   const layout = useMemo(() => timelineLayout(width, labels, sliceTracks, servers), [width, labels, sliceTracks, servers]);
   // The store grows in place: `cols` is it as of this version, and what the memos below are keyed on.
-  const cols = useMemo(() => columnsAt(store, count, version), [store, count, version]);
+  // While it grows, new calls are drawn at most every MIN_GAP_MS, or longer for more calls (each
+  // drawing walks them all): the page keeps most of its thread for the table.
+  const latest = useMemo(() => columnsAt(store, count, version), [store, count, version]);
+  const cols = usePaced(latest, growing, Math.max(MIN_GAP_MS, count / CALLS_PER_GAP_MS));
   const extent = useMemo(() => extentOf(cols.tMono, cols.count), [cols]);
 
   // A new selection brings its call into view (adjusted while rendering, as React documents for
@@ -111,8 +124,9 @@ export function Timeline({ store, methods, count, version, rows, hiddenMethods, 
       slices: coverage,
       window: win,
       brush: drag,
-      selected: selected !== null && selected < count ? { t: store.tMono[selected]!, lane: store.method[selected]!, ...(traceOfFile ? { server: store.traceOf(selected) } : {}) } : null,
-      marks: marks.filter((c) => c < count).map((c) => ({ t: store.tMono[c]!, lane: store.method[c]! })),
+      // Calls as far as drawn (cols): the paced drawing is redrawn when cols changes, not per batch.
+      selected: selected !== null && selected < cols.count ? { t: store.tMono[selected]!, lane: store.method[selected]!, ...(traceOfFile ? { server: store.traceOf(selected) } : {}) } : null,
+      marks: marks.filter((c) => c < cols.count).map((c) => ({ t: store.tMono[c]!, lane: store.method[c]! })),
     });
     // What was drawn, for the e2e checks (a canvas has no text to query).
     const el = wrapRef.current;
@@ -120,7 +134,7 @@ export function Timeline({ store, methods, count, version, rows, hiddenMethods, 
       el.dataset.ticks = JSON.stringify(report.ticks.map((t) => [t.text, Math.round(t.x), Math.round(t.width)]));
       el.dataset.labels = JSON.stringify(report.labels.map((t) => t.text));
     }
-  }, [layout, shown, all, hit, serverAll, serverHit, servers, traceOfFile, coverage, win, drag, selected, marks, count, labels, methods, hiddenMethods, colors, store]);
+  }, [layout, shown, all, hit, serverAll, serverHit, servers, traceOfFile, coverage, win, drag, selected, marks, cols, labels, methods, hiddenMethods, colors, store]);
 
   const localX = (e: { clientX: number }) => e.clientX - canvasRef.current!.getBoundingClientRect().left;
   const right = layout.labelW + plotW;
