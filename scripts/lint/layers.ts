@@ -101,7 +101,7 @@ export const LAYERS: readonly Layer[] = [
     name: 'inspector/views',
     paths: ['apps/inspector/src/views/'],
     may: ['inspector/facade', 'inspector/model', TRACE_ENTRY],
-    packages: ['react', 'react-dom', '@tanstack/react-virtual'],
+    packages: ['react', 'react-dom'],
   },
   { name: 'inspector/main', paths: ['apps/inspector/src/main.tsx'], may: ['inspector/facade', 'inspector/views'], packages: ['react', 'react-dom'] },
 ];

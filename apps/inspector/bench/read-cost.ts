@@ -98,23 +98,29 @@ try {
             const started = Array.from({ length: workers }, () => new Worker(url));
             // Kept until the CPU is read (a terminated worker's threads are gone from /proc).
             (window as unknown as { __readers: Worker[] }).__readers = started;
-            const res = await Promise.all(
-              started.map(
-                (w, i) =>
-                  new Promise<{ n: number }>((resolve) => {
-                    w.onmessage = (e) => resolve(e.data as { n: number });
-                    w.postMessage({ file, mode, slices: all.filter((_, j) => j % workers === i) });
-                  }),
-              ),
-            );
-            return res.reduce((a, x) => a + x.n, 0);
+            try {
+              const res = await Promise.all(
+                started.map(
+                  (w, i) =>
+                    new Promise<{ n: number }>((resolve, reject) => {
+                      w.onmessage = (e) => resolve(e.data as { n: number });
+                      w.onerror = (e) => reject(new Error(`a reading worker failed: ${e.message}`));
+                      w.postMessage({ file, mode, slices: all.filter((_, j) => j % workers === i) });
+                    }),
+                ),
+              );
+              return res.reduce((a, x) => a + x.n, 0);
+            } finally {
+              URL.revokeObjectURL(url);
+            }
           },
           { code: WORKER, mode, workers, slice: SLICE },
         )
-        .then((n) => {
+        .finally(() => {
           done = true;
-          return n;
         });
+      // Awaited after the sampling loop, which a failure ends: handled here so it is not reported first as unhandled.
+      reading.catch(() => undefined);
       const last = new Map(first);
       while (!done) {
         for (const [k, v] of threadCpu(pid)) last.set(k, v);

@@ -84,7 +84,8 @@ export function CallTable({ store, rows, count, args, spans, selected, onSelect,
   const columns = servers ? 8 : 7;
 
   const slots = slotCount({ count, rowHeight: ROW_HEIGHT, maxPx: MAX_SCROLL_PX, viewport: 1 });
-  const win = useRowWindow(scrollRef, count === 0 ? 0 : slots, ROW_HEIGHT, OVERSCAN);
+  // Past the height cap the rows move with the scroll map at every pixel; under it only the window does.
+  const win = useRowWindow(scrollRef, count === 0 ? 0 : slots, ROW_HEIGHT, OVERSCAN, slots < count);
   const viewport = win.viewport;
   const geom: ScrollGeometry = { count, rowHeight: ROW_HEIGHT, maxPx: MAX_SCROLL_PX, viewport };
   const { shift, delta } = slotShift(geom, win.scrollTop);

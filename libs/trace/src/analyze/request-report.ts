@@ -158,7 +158,8 @@ export const sortedPhaseDurations = (spans: RequestSpans, phase: PhaseName, into
 /**
  * Each phase's statistics and whatever else `alsoSorted` makes of its ascending durations (the
  * Requests tab's histograms), one phase at a time in one buffer: holding every phase's sorted
- * durations at once was ~9 MB of a 1M-call trace's load just before it is indexed.
+ * durations at once was ~9 MB of a 1M-call trace's load just before it is indexed. `sorted` is
+ * valid during the callback only (the next phase overwrites it): keep a copy, never the view.
  */
 export function phaseStats<T = undefined>(spans: RequestSpans, alsoSorted?: (phase: PhaseName, sorted: Float64Array) => T): { stats: Record<PhaseName, DurationStats>; also: Record<PhaseName, T> } {
   const buf = new Float64Array(spans.length);

@@ -12,9 +12,10 @@ import { usePaced } from './use-paced.ts';
 
 const NONE: readonly string[] = [];
 /**
- * While the store grows: at least this long between two drawings of new calls, and 1 ms more per
- * CALLS_PER_GAP_MS calls (the extent and density walks over 10M calls take ~0.1 s in Node here:
- * a tenth of the page's thread at most).
+ * While the store grows: MIN_GAP_MS between two drawings of new calls, or 1 ms per
+ * CALLS_PER_GAP_MS calls where that is longer (past 2.5M calls). A drawing walks every call a few
+ * times (extent, densities, span coverage); the extent and one density over 10M calls took ~0.1 s
+ * in Node here.
  */
 const MIN_GAP_MS = 250;
 const CALLS_PER_GAP_MS = 10_000;
@@ -63,7 +64,7 @@ export function Timeline({ store, methods, count, version, growing = false, rows
   const sliceTracks = slices ? SLICE_TRACKS.length : 0;
   const layout = useMemo(() => timelineLayout(width, labels, sliceTracks, servers), [width, labels, sliceTracks, servers]);
   // The store grows in place: `cols` is it as of this version, and what the memos below are keyed on.
-  // While it grows, new calls are drawn at most every MIN_GAP_MS, or longer for more calls (each
+  // While it grows, new calls are drawn at most every MIN_GAP_MS, or longer past 2.5M calls (each
   // drawing walks them all): the page keeps most of its thread for the table.
   const latest = useMemo(() => columnsAt(store, count, version), [store, count, version]);
   const cols = usePaced(latest, growing, Math.max(MIN_GAP_MS, count / CALLS_PER_GAP_MS));
