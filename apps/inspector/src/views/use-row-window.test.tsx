@@ -84,4 +84,36 @@ describe('useRowWindow', () => {
     scrollTo(13);
     expect(seen.last.scrollTop).toBe(13);
   });
+
+  it('a growing table (new slot counts, batch after batch) never reads the scroll position again; crossing the height cap reads it once', () => {
+    function Rows({ slots, everyPixel }: { slots: number; everyPixel: boolean }) {
+      const ref = useRef<HTMLDivElement>(null);
+      useRowWindow(ref, slots, 22, 2, everyPixel);
+      return <div ref={ref} data-testid="scroller" />;
+    }
+    // Reading scrollTop after the table grew forces a layout: count the reads.
+    let reads = 0;
+    const desc = Object.getOwnPropertyDescriptor(Element.prototype, 'scrollTop')!;
+    const spy = {
+      configurable: true,
+      get(this: Element) {
+        reads++;
+        return desc.get!.call(this) as number;
+      },
+      set(this: Element, v: number) {
+        desc.set!.call(this, v);
+      },
+    };
+    Object.defineProperty(Element.prototype, 'scrollTop', spy);
+    try {
+      const view = render(<Rows slots={100} everyPixel={false} />);
+      const atMount = reads;
+      for (let n = 200; n <= 1000; n += 200) view.rerender(<Rows slots={n} everyPixel={false} />);
+      expect(reads).toBe(atMount);
+      view.rerender(<Rows slots={1000} everyPixel={true} />);
+      expect(reads).toBe(atMount + 1);
+    } finally {
+      Object.defineProperty(Element.prototype, 'scrollTop', desc);
+    }
+  });
 });

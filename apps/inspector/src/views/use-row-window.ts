@@ -1,4 +1,4 @@
-import { useLayoutEffect, useState, type RefObject } from 'react';
+import { useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import { flushSync } from 'react-dom';
 
 /** Until the scroller is measured (and in DOM-less tests, where it measures 0), a typical viewport. */
@@ -43,29 +43,40 @@ export function useRowWindow(ref: RefObject<HTMLElement | null>, slots: number, 
   const [scrollTop, setScrollTop] = useState(0);
   const [measured, setMeasured] = useState(0);
   const viewport = measured > 0 ? measured : ASSUMED_VIEWPORT;
+  // What the scroll listener compares with: it is attached once, not at every batch of a load (the
+  // count changes then), since reading scrollTop after the table grew forces a layout each time.
+  const now = useRef({ slots, rowHeight, viewport, overscan, everyPixel });
+  useLayoutEffect(() => {
+    now.current = { slots, rowHeight, viewport, overscan, everyPixel };
+  });
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     setMeasured(el.clientHeight);
+    setScrollTop(el.scrollTop);
     const ro = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => setMeasured(el.clientHeight));
     ro?.observe(el);
-    return () => ro?.disconnect();
-  }, [ref]);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
     const take = (top: number) =>
       setScrollTop((prev) => {
-        if (everyPixel) return top;
-        const a = rowWindow(slots, rowHeight, prev, viewport, overscan), b = rowWindow(slots, rowHeight, top, viewport, overscan);
+        const p = now.current;
+        if (p.everyPixel) return top;
+        const a = rowWindow(p.slots, p.rowHeight, prev, p.viewport, p.overscan), b = rowWindow(p.slots, p.rowHeight, top, p.viewport, p.overscan);
         return a.first === b.first && a.end === b.end ? prev : top;
       });
-    take(el.scrollTop);
     // Rendered at once: a frame painted before the rows for the new position would show the
     // scroller empty where they go.
     const onScroll = () => flushSync(() => take(el.scrollTop));
     el.addEventListener('scroll', onScroll, { passive: true });
-    return () => el.removeEventListener('scroll', onScroll);
-  }, [ref, slots, rowHeight, viewport, overscan, everyPixel]);
+    return () => {
+      el.removeEventListener('scroll', onScroll);
+      ro?.disconnect();
+    };
+  }, [ref]);
+  // Scrolls that kept the window left the position behind: once every pixel counts (a table that
+  // grew past the height cap), take the exact one.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el && everyPixel) setScrollTop(el.scrollTop);
+  }, [ref, everyPixel]);
   return { viewport, ...rowWindow(slots, rowHeight, scrollTop, viewport, overscan) };
 }
