@@ -72,9 +72,8 @@ export function nearestPositionOf(rows: Uint32Array | null, count: number, call:
  * The call table: an ARIA grid over the columnar store, virtualized (useRowWindow: rows of one
  * height, only those in view rendered) over at most MAX_SCROLL_PX of real pixels; past that the
  * scroll map (model/scroll-map.ts) shifts which records the rendered slots show, so all of a
- * 10M-call trace is reachable by scrolling. Several traces
- * open as one add a server column; the duration column is each call's request span, asked of the
- * worker for the rows on screen.
+ * 10M-call trace is reachable by scrolling. Several traces open as one add a server column; the
+ * duration column is each call's request span, asked of the worker for the rows on screen.
  */
 export function CallTable({ store, rows, count, args, spans, selected, onSelect, emptyText }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -89,14 +88,14 @@ export function CallTable({ store, rows, count, args, spans, selected, onSelect,
   const viewport = win.viewport;
   const geom: ScrollGeometry = { count, rowHeight: ROW_HEIGHT, maxPx: MAX_SCROLL_PX, viewport };
   const { shift, delta } = slotShift(geom, win.scrollTop);
-  const items: { slot: number; start: number }[] = [];
-  for (let k = win.first; k < win.end; k++) items.push({ slot: k, start: k * ROW_HEIGHT });
+  const slotsShown: number[] = [];
+  for (let k = win.first; k < win.end; k++) slotsShown.push(k);
   const callAt = (pos: number): number => (rows === null ? pos : rows[pos]!);
   // The cursor is the selection (issue 13, defect 5: the details follow the arrow keys).
   const active = nearestPositionOf(rows, count, selected ?? 0);
   const visible: number[] = [];
-  for (const it of items) {
-    const pos = it.slot + shift;
+  for (const slot of slotsShown) {
+    const pos = slot + shift;
     if (pos >= 0 && pos < count) visible.push(callAt(pos));
   }
 
@@ -198,18 +197,18 @@ export function CallTable({ store, rows, count, args, spans, selected, onSelect,
           <div className="grid-empty">{emptyText}</div>
         ) : (
           <div className="grid-sizer" style={{ height: slots * ROW_HEIGHT }}>
-            {items.map((it) => {
-              const pos = it.slot + shift;
+            {slotsShown.map((slot) => {
+              const pos = slot + shift;
               if (pos < 0 || pos >= count) return null;
               const index = callAt(pos);
               const q = store.qualname(index);
               const entry = args.get(index);
               const span = spans.get(index);
-              const style: CSSProperties & Record<'--hue', number> = { transform: `translateY(${it.start + delta}px)`, '--hue': methodHue(q) };
+              const style: CSSProperties & Record<'--hue', number> = { transform: `translateY(${slot * ROW_HEIGHT + delta}px)`, '--hue': methodHue(q) };
               const cls = `grid-row${index === selected ? ' is-selected' : ''}${pos === active ? ' is-active' : ''}${pos % 2 ? ' is-odd' : ''}`;
               return (
                 <div
-                  key={it.slot}
+                  key={slot}
                   id={`call-row-${index}`}
                   role="row"
                   aria-rowindex={pos + 2}

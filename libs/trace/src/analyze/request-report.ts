@@ -206,8 +206,7 @@ export function requestSummary(t: RequestTracker, spans: RequestSpans = requestS
       c.releasedAtExit += cols.exitReleased[s]!;
     }
   }
-  const phases = {} as RequestSummary['phases'];
-  for (const p of PHASES) phases[p] = stats[p];
+  const phases: RequestSummary['phases'] = { ...stats };
   const flagCounts = {} as Record<FlagKind, number>;
   const anomalies = t.anomalyKeyCounts();
   FLAG_KINDS.forEach((k, i) => (flagCounts[k] = anomalies[i]!));
