@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grownCapacity, TRIM_SLACK, u32Column } from './growable.ts';
+import { grownCapacity, moved, TRIM_SLACK, u32Column, u8Column, WideningColumn } from './growable.ts';
 
 describe('growable columns', () => {
   it('grow by doubling, then by a quarter, keeping what they hold', () => {
@@ -30,10 +30,52 @@ describe('growable columns', () => {
     c.trim(0.03);
     expect(c.data, '20 of 980 over: within 3%').toBe(data);
     c.trim(0.01);
-    expect(c.data).not.toBe(data);
+    expect(c.data === data).toBe(false);
     expect(c.capacity).toBe(980);
     expect([...c.view().subarray(975)]).toEqual([975, 976, 977, 978, 979]);
     c.trim();
     expect(c.capacity).toBe(980);
+  });
+
+  // The tests run with ArrayBuffer.prototype.transfer (vitest.config.ts turns it on for Node 20),
+  // as the browser has it.
+  it('growth and trim move a column into a new buffer and detach the old one, which frees it at once', () => {
+    expect(typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer, 'the runtime has transfer').toBe('function');
+    const c = u32Column(4);
+    for (let i = 0; i < 4; i++) c.push(i + 1);
+    const small = c.data;
+    c.push(5);
+    expect(small.byteLength, 'grown: the old array is detached').toBe(0);
+    expect([...c.view()]).toEqual([1, 2, 3, 4, 5]);
+    expect([...c.data.subarray(5)], 'room past the length is zero').toEqual([0, 0, 0]);
+    const big = c.data;
+    c.trim();
+    expect(big.byteLength, 'trimmed: the old array is detached').toBe(0);
+    expect([...c.data]).toEqual([1, 2, 3, 4, 5]);
+    const w = new WideningColumn(2);
+    w.push(7);
+    w.push(8);
+    const wOld = w.data;
+    w.push(9);
+    expect(wOld.byteLength).toBe(0);
+    expect([...w.data.subarray(0, w.length)]).toEqual([7, 8, 9]);
+  });
+
+  it('a move keeps only what it is told to: bytes past it are zero in the new array, and a view into a larger buffer is copied, never detached', () => {
+    const a = new Uint8Array([1, 2, 3, 4, 5, 6]);
+    const b = moved(a, 8, 2, Uint8Array);
+    expect([...b]).toEqual([1, 2, 0, 0, 0, 0, 0, 0]);
+    const shrunk = moved(b, 1, 1, Uint8Array);
+    expect([...shrunk]).toEqual([1]);
+    const whole = new Uint8Array([9, 8, 7, 6]);
+    const part = whole.subarray(1, 3);
+    const copied = moved(part, 4, 2, Uint8Array);
+    expect([...copied]).toEqual([8, 7, 0, 0]);
+    expect([...whole], 'the buffer the view was in is untouched').toEqual([9, 8, 7, 6]);
+    const col = u8Column(2);
+    col.push(1);
+    col.push(2);
+    col.push(3);
+    expect([...col.view()]).toEqual([1, 2, 3]);
   });
 });
