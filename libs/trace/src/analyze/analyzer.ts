@@ -63,8 +63,8 @@ export class TraceAnalyzer {
    * Call `j` of a part indexed elsewhere (CallIndex.openPart) as the next call: the index takes it
    * and the request tracker sees it, in trace order, as if its record had been added here.
    */
-  addFromPart(cur: PartCursor, j: number, recordIndex: number, tMono: number): number {
-    return this.feed(this.index.addFromPart(cur, j, recordIndex, tMono));
+  addFromPart(cur: PartCursor, j: number, recordIndex: number, shift: number): number {
+    return this.feed(this.index.addFromPart(cur, j, recordIndex, shift));
   }
 
   /** add() for a record that walks its own argument bytes (RecordView): same result, without building ObjectKeys. */

@@ -4,7 +4,7 @@ import { f64Column, TRIM_SLACK, u16Column, u32Column, u8Column, WideningColumn, 
 import { KeyTable, type KeyTablePart } from './key-table.ts';
 import { MethodTable } from './methods.ts';
 import { compileQueryText, type QueryContext } from './query/compile.ts';
-import { StringTable } from './string-table.ts';
+import { StringTable, type StringsPart } from './string-table.ts';
 import { KeyShape, type FilterQuery, type KeyInfo } from './types.ts';
 
 /** Views of key lists keysOfCall keeps (a power of two). */
@@ -73,7 +73,8 @@ export interface CallIndexPart {
   texts: string[];
   /** Few distinct argument texts in a trace (7 in the 1M-call bench file): 1 B a call until there are more. */
   textId: Uint8Array | Uint16Array | Uint32Array;
-  erids: string[];
+  /** Request ids by the part's ids, as bytes (StringTable.toPart). */
+  erids: StringsPart;
   eridId: Uint32Array;
   shape: Uint8Array;
   opts: Uint8Array;
@@ -91,7 +92,7 @@ export interface CallIndexPart {
 /** The buffers of a part, to transfer it instead of copying. */
 export function partBuffers(p: CallIndexPart): ArrayBuffer[] {
   const k = p.keys;
-  return [p.method, p.time, p.textId, p.eridId, p.shape, p.opts, p.extra, p.keyList, p.listOff, p.keyRefs, k.hashPool, k.hashOff, k.cls, k.classModel, k.classSalt, k.classRank, k.classGroup, k.classSrc].map(
+  return [p.method, p.time, p.textId, p.erids.pool, p.erids.off, p.eridId, p.shape, p.opts, p.extra, p.keyList, p.listOff, p.keyRefs, k.hashPool, k.hashOff, k.cls, k.classModel, k.classSalt, k.classRank, k.classGroup, k.classSrc].map(
     (a) => a.buffer as ArrayBuffer,
   );
 }
@@ -109,7 +110,7 @@ export class PartCursor {
   constructor(readonly part: CallIndexPart) {
     this.methodIds = new Int32Array(part.methods.length).fill(-1);
     this.textIds = new Int32Array(part.texts.length).fill(-1);
-    this.eridIds = new Int32Array(part.erids.length).fill(-1);
+    this.eridIds = new Int32Array(part.erids.off.length - 1).fill(-1);
     this.keyIds = new Int32Array(part.keys.size).fill(-1);
     this.modelIds = new Int32Array(part.keys.models.length).fill(-1);
     this.saltIds = new Int32Array(part.keys.salts.length).fill(-1);
@@ -405,7 +406,7 @@ export class CallIndex {
       time: this.time.trimmed(),
       texts: [...this.texts.values],
       textId: this.textId.data.slice(0, this.length),
-      erids: [...this.erids.values],
+      erids: this.erids.toPart(),
       eridId: this.eridId.trimmed(),
       shape: this.shape.trimmed(),
       opts: this.opts.trimmed(),
@@ -426,12 +427,16 @@ export class CallIndex {
 
   /**
    * Adds call `j` of an open part as the next call, in the current source (setSource), with its
-   * record index and t_mono: the same columns add() would have made from the record itself. Ids
-   * the part has not used yet are interned now, so they follow the order of first use.
+   * record index, its t_mono moved by `shift` (a merged set's alignment; 0 for one trace): the same
+   * columns add() would have made from the record itself. Ids the part has not used yet are
+   * interned now, so they follow the order of first use. The time is read here, not passed in: a
+   * double passed to a call that is not inlined is boxed, a 16 B object per merged call.
    */
-  addFromPart(cur: PartCursor, j: number, recordIndex: number, tMono: number): number {
+  addFromPart(cur: PartCursor, j: number, recordIndex: number, shift: number): number {
     const p = cur.part;
     const call = this.method.length;
+    const tm = p.time[j]!;
+    const tMono = shift === 0 ? tm : shift + tm;
     const pm = p.method[j]!;
     let m = cur.methodIds[pm]!;
     if (m < 0) m = cur.methodIds[pm] = this.methods.intern(p.methods[pm]!);
@@ -442,7 +447,7 @@ export class CallIndex {
     this.textId.push(t);
     const pe = p.eridId[j]!;
     let e = cur.eridIds[pe]!;
-    if (e < 0) e = cur.eridIds[pe] = pe === 0 ? 0 : this.erids.intern(p.erids[pe]!);
+    if (e < 0) e = cur.eridIds[pe] = pe === 0 ? 0 : this.erids.internFrom(p.erids, pe);
     this.eridId.push(e);
     this.shape.push(p.shape[j]!);
     this.extra.push(p.extra[j]!);

@@ -206,11 +206,10 @@ export class ShardMerger {
       const shift = this.shifts[trace] ?? 0;
       // Take the calls of this unit while the order stays on this trace (one trace: the whole unit).
       const cur = u.part;
-      const t = cur.part.time;
       let j = this.done[trace]!;
       const end = u.count;
       do {
-        a.addFromPart(cur, j, u.firstRecord + j, shift === 0 ? t[j]! : shift + t[j]!);
+        a.addFromPart(cur, j, u.firstRecord + j, shift);
         j++;
         this.pos++;
       } while (j < end && this.pos < limit && (traceOfCall === undefined || traceOfCall[this.pos] === trace));

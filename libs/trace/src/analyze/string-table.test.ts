@@ -19,4 +19,30 @@ describe('StringTable', () => {
     for (const [i, v] of values.entries()) expect(t.intern(v)).toBe(ids[i]);
     expect(t.size).toBe(size);
   });
+
+  it('interns a part from its bytes as it would the strings, in the order asked, ASCII or not', () => {
+    // A shard's table and the merging table, which already holds some of the same values.
+    const shard = new StringTable();
+    const values = Array.from({ length: 3000 }, (_, i) => (i % 9 === 0 ? `réq-${i}-ü` : `req-${(i * 7919) % 2000}`));
+    for (const v of values) shard.intern(v);
+    const part = shard.toPart();
+    const merged = new StringTable();
+    const byStrings = new StringTable();
+    for (const v of ['req-5', 'réq-0-ü', 'other']) {
+      merged.intern(v);
+      byStrings.intern(v);
+    }
+    // Part ids asked in an order of their own (as the merge meets them), past several doublings.
+    for (let k = 0; k < shard.size; k++) {
+      const id = 1 + ((k * 37) % (shard.size - 1));
+      expect(merged.internFrom(part, id)).toBe(byStrings.intern(shard.get(id)));
+    }
+    expect(merged.size).toBe(byStrings.size);
+    for (let id = 1; id < byStrings.size; id++) {
+      const v = byStrings.get(id);
+      expect(merged.get(id)).toBe(v);
+      expect(merged.idOf(v), v).toBe(id);
+    }
+    expect(part.off.length).toBe(shard.size + 1);
+  });
 });

@@ -4,6 +4,12 @@ const CACHE_SLOTS = 64;
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
+/** A StringTable's strings as bytes: string i is pool[off[i], off[i + 1]) (ASCII as its characters, else UTF-8). */
+export interface StringsPart {
+  pool: Uint8Array;
+  off: Uint32Array;
+}
+
 /**
  * Interned strings with dense ids. Id 0 is the empty string, so a zero-filled id column means "none".
  *
@@ -98,6 +104,43 @@ export class StringTable {
       }
     }
     return { marks: out, hits };
+  }
+
+  /**
+   * The table's strings as bytes (copies at their exact length), for another thread to intern from
+   * (internFrom): a shard's request ids travel as two typed arrays, not as a list of JS strings that
+   * both sides would build (decoded here, cloned there) and collect.
+   */
+  toPart(): StringsPart {
+    return { pool: this.pool.trimmed(), off: this.off.trimmed() };
+  }
+
+  /** Interns string `id` of a part (toPart) from its bytes: the id `intern` gives that string. */
+  internFrom(part: StringsPart, id: number): number {
+    const ps = part.off[id]!, pe = part.off[id + 1]!;
+    // A non-ASCII value's hash is over its UTF-16 code units: decode (rare).
+    if (!isAscii(part.pool, ps, pe)) return this.intern(decode(part.pool, ps, pe));
+    const len = pe - ps;
+    const mask = this.slots.length - 1;
+    let slot = hashAscii(part.pool, ps, pe) & mask;
+    for (;;) {
+      const v = this.slots[slot]!;
+      if (v === 0) break;
+      const o = this.off.data, start = o[v - 1]!;
+      // Equal bytes are the same string: an ASCII value is kept as its characters, and a non-ASCII one as UTF-8, which has bytes of 0x80 and up.
+      if (o[v]! - start === len && sameRange(this.pool.data, start, part.pool, ps, len)) return v - 1;
+      slot = (slot + 1) & mask;
+    }
+    const newId = this.size;
+    const at = this.pool.length;
+    this.pool.resize(at + len);
+    // A loop, not set(subarray): a view per new request id was 20 B of garbage a merged call.
+    const pool = this.pool.data, src = part.pool;
+    for (let i = 0; i < len; i++) pool[at + i] = src[ps + i]!;
+    this.off.push(at + len);
+    this.slots[slot] = newId + 1;
+    if ((newId + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    return newId;
   }
 
   static from(values: readonly string[]): StringTable {
@@ -212,6 +255,11 @@ function sameAscii(pool: Uint8Array, start: number, s: string): boolean {
 
 function sameBytes(pool: Uint8Array, start: number, b: Uint8Array, n: number): boolean {
   for (let i = 0; i < n; i++) if (pool[start + i] !== b[i]) return false;
+  return true;
+}
+
+function sameRange(a: Uint8Array, as: number, b: Uint8Array, bs: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[as + i] !== b[bs + i]) return false;
   return true;
 }
 
