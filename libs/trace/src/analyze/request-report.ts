@@ -93,7 +93,7 @@ export function spanStatuses(t: RequestTracker): Uint8Array {
 export function requestSpans(t: RequestTracker, shared = false): RequestSpans {
   const c = t.spanColumns();
   const own = <T extends Uint8Array | Int32Array | Uint32Array>(a: T): T => (shared ? a : (a.slice() as T));
-  return {
+  const spans = {
     length: c.length,
     kind: own(c.kind),
     status: spanStatuses(t),
@@ -106,6 +106,15 @@ export function requestSpans(t: RequestTracker, shared = false): RequestSpans {
     found: own(c.found),
     erid: own(c.erid),
   };
+  if (shared) return spans;
+  // A snapshot outlives the calls added after it, and the time column's growth detaches the array
+  // it viewed (growable.ts `moved`): then it takes a view of the new one. A call's time never
+  // changes, so the live column answers for the snapshot's calls as the old view did.
+  let time = spans.time;
+  return Object.defineProperty(spans, 'time', {
+    enumerable: true,
+    get: (): Float64Array => (time.buffer.byteLength === 0 ? (time = t.times()) : time),
+  });
 }
 
 /** t_mono of a span's call, NaN where the span has none (-1). */

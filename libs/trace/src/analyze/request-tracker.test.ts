@@ -73,6 +73,24 @@ describe('request lifecycles (rules of request-tracker.ts)', () => {
     expect(s.a.spanDurationOfCall(e)).toBe(s.a.index.timeOf(f) - s.a.index.timeOf(p));
   });
 
+  it('a snapshot keeps its times while the index grows past it (the time column moves to a new buffer)', () => {
+    const s = new Script();
+    const p = s.prefetch([A, B], 'r1');
+    const e = s.enter([A, B]);
+    const snap = s.a.spans();
+    const r = snap.kind.findIndex((k) => k === 0);
+    const t0 = s.a.index.timeOf(p), tEnter = s.a.index.timeOf(e);
+    const firstTimes = snap.time;
+    // Calls that change no span (no revision: the snapshot stays cached) and grow the time column
+    // by several steps; with transfer (growable.ts) each step detaches the array before it.
+    for (let i = 0; i < 40_000; i++) s.call('get_stats', {});
+    expect(firstTimes.length, 'the column moved to a new buffer').toBe(0);
+    expect(spanT0(snap, r)).toBe(t0);
+    expect(spanTEnter(snap, r)).toBe(tEnter);
+    expect(s.a.spanDurationOfCall(e)).toBeNaN();
+    expect(s.a.spans().time[e]).toBe(tEnter);
+  });
+
   it('a read per request, not per key: a miss does not shift the pairing of later requests', () => {
     const s = new Script();
     s.reserve([A]);
