@@ -45,4 +45,13 @@ describe('StringTable', () => {
     }
     expect(part.off.length).toBe(shard.size + 1);
   });
+
+  it('gives back a value that starts with U+FEFF as it was interned, and finds it again', () => {
+    const t = new StringTable();
+    const v = '\uFEFFréq-1';
+    const id = t.intern(v);
+    expect(t.get(id)).toBe(v);
+    expect(t.idOf(t.get(id))).toBe(id);
+    expect(t.matchSubstring('\uFEFFré').hits).toBe(1);
+  });
 });

@@ -2,7 +2,8 @@ import { u32Column, u8Column } from './growable.ts';
 
 const CACHE_SLOTS = 64;
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder();
+// ignoreBOM: a value that starts with U+FEFF keeps it (get(intern(s)) === s).
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** A StringTable's strings as bytes: string i is pool[off[i], off[i + 1]) (ASCII as its characters, else UTF-8). */
 export interface StringsPart {

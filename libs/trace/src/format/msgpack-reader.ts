@@ -19,7 +19,8 @@ export class MsgpackDecodeError extends Error {
 export type TaggedHook = (tag: string, payload: unknown) => unknown;
 
 const MAX_DEPTH = 256;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a string that starts with U+FEFF keeps it, as Python's decode keeps it.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class MsgpackReader {
   pos: number;

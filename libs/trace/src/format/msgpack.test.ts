@@ -91,4 +91,14 @@ describe('msgpack reader: short strings', () => {
     for (let round = 0; round < 2; round++) for (const s of strings) expect(r.str()).toBe(s);
     expect(r.pos).toBe(bytes.length);
   });
+
+  it('a string that starts with U+FEFF keeps it, short or long, as Python decodes it', () => {
+    const strings = ['\uFEFFreq', '\uFEFF' + 'é'.repeat(80)];
+    const w = new MsgpackWriter(64);
+    for (const s of strings) w.str(s);
+    const bytes = w.bytes();
+    expect([...bytes.subarray(1, 4)], 'the writer wrote the mark').toEqual([0xef, 0xbb, 0xbf]);
+    const r = new MsgpackReader(bytes, 0, bytes.length);
+    for (const s of strings) expect(r.str()).toBe(s);
+  });
 });
