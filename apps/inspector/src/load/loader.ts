@@ -232,7 +232,7 @@ export class TraceLoader {
     const file = store.file.length > 0 ? new Uint16Array(n) : null;
     for (let i = 0; i < n; i++) {
       const c = calls[i]!;
-      offset[i] = store.offset[c]!;
+      offset[i] = store.offsetOf(c);
       frameBytes[i] = store.frameBytes[c]!;
       if (file) file[i] = store.fileOf(c);
     }

@@ -34,7 +34,7 @@ async function load(traces: TraceSpec[], how: { sharded: boolean; unitRecords?: 
   const lookUpFrames = async (calls: Uint32Array): Promise<Frames> => {
     const s = session.store;
     return {
-      offset: Float64Array.from(calls, (c) => s.offset[c]!),
+      offset: Float64Array.from(calls, (c) => s.offsetOf(c)),
       frameBytes: Uint32Array.from(calls, (c) => s.frameBytes[c]!),
       file: s.file.length > 0 ? Uint16Array.from(calls, (c) => s.fileOf(c)) : null,
     };

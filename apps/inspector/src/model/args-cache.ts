@@ -99,7 +99,7 @@ export class ArgsCache {
     if (this.sources.length === 0) return;
     const st = this.store;
     // By file, then by offset: a range read never spans two files.
-    const idx = [...this.pending].sort((a, b) => st.fileOf(a) - st.fileOf(b) || st.offset[a]! - st.offset[b]!);
+    const idx = [...this.pending].sort((a, b) => st.fileOf(a) - st.fileOf(b) || st.offsetOf(a) - st.offsetOf(b));
     this.pending.clear();
     const gen = this.generation;
     let group: number[] = [];
@@ -114,7 +114,7 @@ export class ArgsCache {
     };
     for (const i of idx) {
       const f = st.fileOf(i);
-      const s = st.offset[i]!;
+      const s = st.offsetOf(i);
       const e = st.frameEnd(i);
       if (group.length > 0 && f === gFile && s - gEnd <= COALESCE_GAP && e - gStart <= MAX_RANGE) {
         group.push(i);
@@ -159,7 +159,7 @@ export class ArgsCache {
   }
 
   private decode(buf: Uint8Array, index: number, base: number): ArgsEntry {
-    const frameStart = this.store.offset[index]! - base;
+    const frameStart = this.store.offsetOf(index) - base;
     const bodyStart = frameStart + FRAME_PREFIX_BYTES;
     const bodyEnd = frameStart + this.store.frameBytes[index]!;
     let tWall: number | undefined;

@@ -1,8 +1,9 @@
 import { ObjectKey, PrefetchHandle, TraceParser, createDefaultRegistry } from '@kvtrace/trace';
+import { fixtureBytes } from '@kvtrace/trace/test-support';
 import { describe, expect, it } from 'vitest';
 import { ArgsCache, type RangeSource } from './args-cache.ts';
 import { argNode, callViolation, violationPlace } from './arg-nodes.ts';
-import { BYTES_PER_RECORD, RecordStore } from './record-store.ts';
+import { BYTES_PER_RECORD, OFFSET_BLOCK, RecordStore, type RecordBatch } from './record-store.ts';
 import { TraceSession } from './session.ts';
 import { keyCount, summarizeArgs } from './summary.ts';
 import { batchOf, testTrace, unknownValue } from '../test-support/test-trace.ts';
@@ -18,10 +19,65 @@ describe('RecordStore', () => {
     expect(s.qualname(1)).toMatch(/finish_write$/);
     expect(s.capacity).toBeGreaterThanOrEqual(3000);
     s.trim();
-    expect(s.byteLength).toBe(3000 * BYTES_PER_RECORD);
-    expect(s.frameEnd(0)).toBe(s.offset[1]);
+    expect(s.byteLength).toBe(3000 * BYTES_PER_RECORD + Math.ceil(3000 / OFFSET_BLOCK) * 8);
+    expect(s.frameEnd(0)).toBe(s.offsetOf(1));
     s.clear();
     expect(s.length).toBe(0);
+  });
+
+  it('gives back every record\'s offset without a column for them: block starts, frames after skipped bytes, past 4 GiB, then several files', () => {
+    // Frames one after another from 5 GB on, with bytes skipped (malformed frames) before some:
+    // at a block's first record, its second, its last, and several in a row.
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const n = 1000;
+    const offsets: number[] = [], sizes: number[] = [];
+    let at = 5e9;
+    const skipped = new Set([1, 63, 64, 65, 66, 128, 500, 999]);
+    for (let i = 0; i < n; i++) {
+      if (skipped.has(i) || rnd(50) === 0) at += 1 + rnd(5000);
+      offsets.push(at);
+      sizes.push(5 + rnd(100_000));
+      at += sizes[i]!;
+    }
+    const batch = (from: number, to: number, file?: number): RecordBatch => ({
+      count: to - from,
+      tMono: Float64Array.from({ length: to - from }, (_, k) => from + k),
+      method: new Uint16Array(to - from),
+      offset: Float64Array.from(offsets.slice(from, to)),
+      frameBytes: Uint32Array.from(sizes.slice(from, to)),
+      newMethods: from === 0 ? ['m'] : [],
+      ...(file === undefined ? {} : { file: new Uint16Array(to - from).fill(file) }),
+    });
+    const s = new RecordStore();
+    for (let from = 0; from < n; ) {
+      const to = Math.min(n, from + 1 + rnd(150));
+      s.append(batch(from, to));
+      from = to;
+    }
+    for (let i = 0; i < n; i++) {
+      expect(s.offsetOf(i), `record ${i}`).toBe(offsets[i]);
+      expect(s.frameEnd(i)).toBe(offsets[i]! + sizes[i]!);
+    }
+    s.trim();
+    expect(s.byteLength, 'no offset column: a block start per OFFSET_BLOCK records').toBe(n * BYTES_PER_RECORD + Math.ceil(n / OFFSET_BLOCK) * 8);
+    // Several files from here on (a set: records interleave): every offset is kept, those before too.
+    const set = new RecordStore();
+    set.append(batch(0, 300));
+    set.append(batch(300, 600, 1));
+    set.append(batch(600, n, 0));
+    for (let i = 0; i < n; i++) expect(set.offsetOf(i), `set record ${i}`).toBe(offsets[i]);
+    expect(set.fileOf(10)).toBe(0);
+    expect(set.fileOf(310)).toBe(1);
+  });
+
+  it('gives back the offsets of an LMCache file with a malformed frame in the middle (the records after it start past the skipped bytes)', () => {
+    const { batch } = batchOf(fixtureBytes('malformed-middle.lct'));
+    const jumps = Array.from({ length: batch.count - 1 }, (_, i) => i + 1).filter((i) => batch.offset[i] !== batch.offset[i - 1]! + batch.frameBytes[i - 1]!);
+    expect(jumps.length, 'the fixture skips bytes between two records').toBeGreaterThan(0);
+    const s = new RecordStore();
+    s.append(batch);
+    for (let i = 0; i < batch.count; i++) expect(s.offsetOf(i), `record ${i}`).toBe(batch.offset[i]);
   });
 
   it('sizes itself once from the load\'s expected total, after enough records to trust it', () => {
@@ -128,7 +184,7 @@ describe('ArgsCache', () => {
   it("reads a call's t_wall back with its arguments (the store keeps t_mono only)", async () => {
     const recs = new TraceParser().push(testTrace(60));
     const { cache, store } = setup(60);
-    expect(store.byteLength).toBe(store.capacity * BYTES_PER_RECORD);
+    expect(store.byteLength).toBe(store.capacity * BYTES_PER_RECORD + Math.ceil(store.capacity / OFFSET_BLOCK) * 8);
     cache.request([0, 31, 59]);
     await cache.idle();
     for (const i of [0, 31, 59]) expect(cache.get(i)).toMatchObject({ ok: true, tWall: recs[i]!.t_wall });

@@ -24,29 +24,46 @@ export interface StoreFile {
 }
 
 /**
- * Bytes per record held by the store's columns (t_mono 8 + method 2 + offset 8 + frame bytes 4), for
- * one file; several add a 2-byte file column. t_wall is not kept: it is read back with a call's
- * arguments (ArgsCache), for the rows on screen and the selected call.
+ * Bytes per record held by the store's columns (t_mono 8 + method 2 + frame bytes 4), for one file,
+ * plus 8 B per OFFSET_BLOCK records (offsetOf); several files add a 2-byte file column and an 8-byte
+ * offset. t_wall is not kept: it is read back with a call's arguments (ArgsCache), for the rows on
+ * screen and the selected call.
  */
-export const BYTES_PER_RECORD = 22;
+export const BYTES_PER_RECORD = 14;
+
+/** Records per block of offsetOf: the offset of each block's first record is kept. */
+export const OFFSET_BLOCK = 64;
 
 /** Records loaded before the store sizes itself from the load's expected total (see reserve). */
 const SIZING_MIN_RECORDS = 1 << 16;
 
 /**
  * The columnar record store: one typed array per field, grown by doubling, so ten million records
- * cost ~220 MB of flat memory and no per-record objects. Arguments are not kept: they are read back
+ * of one file cost ~140 MB of flat memory and no per-record objects. Arguments are not kept: they are read back
  * from the source by offset (see ArgsCache). Method ids and offsets stay, so later indexes (filters,
  * key lifecycles) can be built over these columns without reparsing. Several files open as one
  * (rotated segments, several servers) add a file column, which names the file an offset is in and,
  * through `files`, the record's server; one file pays nothing for it.
+ *
+ * Offsets are not a column for one file: its frames follow one another, so a record's offset is its
+ * block's first offset plus the frame lengths before it in the block (offsetOf), and a frame that does
+ * not start where the one before ended (a malformed frame was skipped) is kept apart (`jumps`). That
+ * is 8 B a record less, a third of what the store holds. Several files interleave their records,
+ * and keep an offset per record (`offsets`).
  */
 export class RecordStore {
   length = 0;
   tMono = new Float64Array(0);
   method = new Uint16Array(0);
-  offset = new Float64Array(0);
   frameBytes = new Uint32Array(0);
+  /** One file: the offset of record b * OFFSET_BLOCK, by block b. */
+  private blockStart = new Float64Array(0);
+  /** One file: the offset of each record whose frame does not start where the one before ended. */
+  private readonly jumps = new Map<number, number>();
+  /** Where the last record's frame ends (one file), to find the next one's jump. */
+  private lastEnd = 0;
+  /** Several files: every record's offset (their records interleave, so no frame follows another). */
+  private offsets: Float64Array | null = null;
   /** The file of each record; empty while every record is from file 0 (a single file). */
   file = new Uint16Array(0);
   /** Qualname by method id. */
@@ -62,7 +79,7 @@ export class RecordStore {
 
   /** Bytes held by the columns (capacity, not length: what the heap actually pays). */
   get byteLength(): number {
-    return this.tMono.byteLength + this.method.byteLength + this.offset.byteLength + this.frameBytes.byteLength + this.file.byteLength;
+    return this.tMono.byteLength + this.method.byteLength + this.frameBytes.byteLength + this.file.byteLength + this.blockStart.byteLength + (this.offsets?.byteLength ?? 0);
   }
 
   /** The files and servers of the set being loaded (before its first batch). */
@@ -96,14 +113,46 @@ export class RecordStore {
     const n = this.length;
     this.tMono.set(b.tMono.subarray(0, b.count), n);
     this.method.set(b.method.subarray(0, b.count), n);
-    this.offset.set(b.offset.subarray(0, b.count), n);
     this.frameBytes.set(b.frameBytes.subarray(0, b.count), n);
     if (b.file) {
       // The column starts with the first batch that has one (records before it are file 0).
       if (this.file.length === 0) this.file = new Uint16Array(this.capacity);
       this.file.set(b.file.subarray(0, b.count), n);
+      if (this.offsets === null) this.keepEveryOffset();
+    }
+    if (this.offsets !== null) this.offsets.set(b.offset.subarray(0, b.count), n);
+    else {
+      for (let k = 0; k < b.count; k++) {
+        const i = n + k, off = b.offset[k]!;
+        if (i % OFFSET_BLOCK === 0) this.blockStart[i / OFFSET_BLOCK] = off;
+        else if (off !== this.lastEnd) this.jumps.set(i, off);
+        this.lastEnd = off + b.frameBytes[k]!;
+      }
     }
     this.length = n + b.count;
+  }
+
+  /** Byte offset of a record's frame (its length prefix) in its file. */
+  offsetOf(index: number): number {
+    if (this.offsets !== null) return this.offsets[index]!;
+    const first = index - (index % OFFSET_BLOCK);
+    let off = this.blockStart[first / OFFSET_BLOCK]!;
+    const fb = this.frameBytes;
+    if (this.jumps.size === 0) {
+      for (let j = first; j < index; j++) off += fb[j]!;
+      return off;
+    }
+    for (let j = first + 1; j <= index; j++) off = this.jumps.get(j) ?? off + fb[j - 1]!;
+    return off;
+  }
+
+  /** From one file to several: every record's offset from now on (those so far computed once). */
+  private keepEveryOffset(): void {
+    const all = new Float64Array(this.capacity);
+    for (let i = 0; i < this.length; i++) all[i] = this.offsetOf(i);
+    this.offsets = all;
+    this.blockStart = new Float64Array(0);
+    this.jumps.clear();
   }
 
   /**
@@ -122,6 +171,9 @@ export class RecordStore {
     this.servers = [''];
     this.resize(0);
     this.file = new Uint16Array(0);
+    this.offsets = null;
+    this.jumps.clear();
+    this.lastEnd = 0;
   }
 
   qualname(index: number): string {
@@ -130,7 +182,7 @@ export class RecordStore {
 
   /** End of a record's frame in the file (exclusive). */
   frameEnd(index: number): number {
-    return this.offset[index]! + this.frameBytes[index]!;
+    return this.offsetOf(index) + this.frameBytes[index]!;
   }
 
   /**
@@ -153,8 +205,14 @@ export class RecordStore {
     };
     this.tMono = grow(this.tMono, (k) => new Float64Array(k));
     this.method = grow(this.method, (k) => new Uint16Array(k));
-    this.offset = grow(this.offset, (k) => new Float64Array(k));
     this.frameBytes = grow(this.frameBytes, (k) => new Uint32Array(k));
     if (this.file.length > 0) this.file = grow(this.file, (k) => new Uint16Array(k));
+    if (this.offsets !== null) this.offsets = grow(this.offsets, (k) => new Float64Array(k));
+    else {
+      const blocks = Math.ceil(cap / OFFSET_BLOCK);
+      const next = new Float64Array(blocks);
+      next.set(this.blockStart.subarray(0, Math.min(blocks, Math.ceil(this.length / OFFSET_BLOCK))));
+      this.blockStart = next;
+    }
   }
 }

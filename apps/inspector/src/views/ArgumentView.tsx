@@ -86,7 +86,7 @@ export function ArgumentView({ inspector, index, onFollowKey, bookmarks }: { ins
         <dd className="mono wrap">{q}</dd>
         <dt>frame</dt>
         <dd className="mono">
-          {file !== undefined && `${file} · `}byte {store.offset[call]} · {formatBytes(store.frameBytes[call] ?? 0)}
+          {file !== undefined && `${file} · `}byte {store.offsetOf(call)} · {formatBytes(store.frameBytes[call] ?? 0)}
         </dd>
       </dl>
       {entry === undefined ? (
