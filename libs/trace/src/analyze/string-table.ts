@@ -132,16 +132,12 @@ export class StringTable {
       if (o[v]! - start === len && sameRange(this.pool.data, start, part.pool, ps, len)) return v - 1;
       slot = (slot + 1) & mask;
     }
-    const newId = this.size;
     const at = this.pool.length;
     this.pool.resize(at + len);
     // A loop, not set(subarray): a view per new request id was 20 B of garbage a merged call.
     const pool = this.pool.data, src = part.pool;
     for (let i = 0; i < len; i++) pool[at + i] = src[ps + i]!;
-    this.off.push(at + len);
-    this.slots[slot] = newId + 1;
-    if ((newId + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    return newId;
+    return this.placed(slot, at + len);
   }
 
   static from(values: readonly string[]): StringTable {
@@ -178,14 +174,19 @@ export class StringTable {
   }
 
   private add(s: string, slot: number): number {
-    const id = this.size;
     const len = asciiOf(s) ? s.length : this.encode(s);
     const at = this.pool.length;
     this.pool.resize(at + len);
     const pool = this.pool.data;
     if (asciiOf(s)) for (let i = 0; i < len; i++) pool[at + i] = s.charCodeAt(i);
     else pool.set(this.scratch.subarray(0, len), at);
-    this.off.push(at + len);
+    return this.placed(slot, at + len);
+  }
+
+  /** Makes the value just written to the pool, ending at `end`, the next id, found from `slot`. */
+  private placed(slot: number, end: number): number {
+    const id = this.size;
+    this.off.push(end);
     this.slots[slot] = id + 1;
     if ((id + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     return id;
