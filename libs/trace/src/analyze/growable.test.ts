@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grownCapacity, moved, TRIM_SLACK, u32Column, u8Column, WideningColumn } from './growable.ts';
+import { CountColumn, grownCapacity, moved, TRIM_SLACK, u32Column, u8Column, WideningColumn } from './growable.ts';
 
 describe('growable columns', () => {
   it('grow by doubling, then by a quarter, keeping what they hold', () => {
@@ -77,5 +77,43 @@ describe('growable columns', () => {
     col.push(2);
     col.push(3);
     expect([...col.view()]).toEqual([1, 2, 3]);
+  });
+
+  it('a count column starts at one signed byte and widens before any value would be cut, keeping what it holds', () => {
+    const c = new CountColumn(2);
+    // A model: the values every write leaves, checked after each width step.
+    const model: number[] = [];
+    const check = (bytes: number) => {
+      expect(c.data.BYTES_PER_ELEMENT).toBe(bytes);
+      expect(Array.from(c.view())).toEqual(model);
+    };
+    const push = (v: number) => {
+      model.push(v);
+      c.push(v);
+    };
+    for (const v of [0, -1, 127, -128, 5]) push(v);
+    check(1);
+    c.add(0, 127);
+    model[0] = 127;
+    check(1);
+    // 127 + 1 does not fit a byte: the add widens to 16 bits first.
+    expect(c.add(2, 1)).toBe(128);
+    model[2] = 128;
+    check(2);
+    c.set(3, -32768);
+    model[3] = -32768;
+    push(32767);
+    check(2);
+    expect(c.add(5, 1)).toBe(32768);
+    model[5] = 32768;
+    check(4);
+    c.set(1, -2_000_000_000);
+    model[1] = -2_000_000_000;
+    for (let i = 0; i < 5000; i++) push(i - 2500);
+    c.trim();
+    check(4);
+    expect(c.data.length).toBe(model.length);
+    expect(() => c.set(0, 2 ** 31)).toThrow(/does not fit 32 bits/);
+    expect(c.data[0]).toBe(127);
   });
 });

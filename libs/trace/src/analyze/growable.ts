@@ -10,7 +10,9 @@
  * memcpy speed) for ~10% average slack; `trim()` drops the rest when a build is over.
  */
 
-type TypedArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
+import type { CountArray } from './types.ts';
+
+type TypedArray = Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Int32Array | Float64Array;
 
 /**
  * Capacity over the length that a finished build's trim leaves alone, as a fraction of the length:
@@ -231,5 +233,73 @@ export class WideningColumn {
   private realloc(cap: number): void {
     const d = this.data;
     this.data = d instanceof Uint8Array ? moved(d, cap, this.length, Uint8Array) : d instanceof Uint16Array ? moved(d, cap, this.length, Uint16Array) : moved(d, cap, this.length, Uint32Array);
+  }
+}
+
+/**
+ * A column of small signed integers (counts, with -1 as a marker) whose element width follows the
+ * integers written: bytes until one needs more, then 16 bits, then 32. Every write goes through
+ * `push`, `set` or `add`, which widen first, so no value is ever cut; reads use `data` (any
+ * width). For the request tracker's per-span counts (keys, found, live, paired, ...): a span of a
+ * production trace has 16-32 keys, so its eight counts cost 8 bytes, not 32.
+ */
+export class CountColumn {
+  data: CountArray;
+  length = 0;
+  private min = -0x80;
+  private max = 0x7f;
+
+  constructor(initialCapacity = 1024) {
+    this.data = new Int8Array(Math.max(1, initialCapacity));
+  }
+
+  push(v: number): void {
+    if (v > this.max || v < this.min) this.widen(v);
+    if (this.length === this.data.length) this.realloc(grownCapacity(this.data.length, this.length + 1));
+    this.data[this.length++] = v;
+  }
+
+  set(i: number, v: number): void {
+    if (v > this.max || v < this.min) this.widen(v);
+    this.data[i] = v;
+  }
+
+  /** data[i] += d; returns the new value. */
+  add(i: number, d: number): number {
+    const v = this.data[i]! + d;
+    this.set(i, v);
+    return v;
+  }
+
+  view(): CountArray {
+    return this.data.subarray(0, this.length);
+  }
+
+  /** Room for exactly `n` elements (see Column.reserveExact). */
+  reserveExact(n: number): void {
+    if (n > this.data.length) this.realloc(n);
+  }
+
+  /** Gives back the capacity beyond the length, unless within `slack` of it (see Column.trim). */
+  trim(slack = 0): void {
+    if (overSlack(this.data.length, this.length, slack)) this.realloc(Math.max(1, this.length));
+  }
+
+  get byteLength(): number {
+    return this.data.byteLength;
+  }
+
+  private widen(v: number): void {
+    if (!Number.isInteger(v) || v > 0x7fffffff || v < -0x80000000) throw new RangeError(`a count of ${v} does not fit 32 bits`);
+    const wide = v > 0x7fff || v < -0x8000;
+    const next = wide ? new Int32Array(this.data.length) : new Int16Array(this.data.length);
+    [this.min, this.max] = wide ? [-0x80000000, 0x7fffffff] : [-0x8000, 0x7fff];
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+
+  private realloc(cap: number): void {
+    const d = this.data;
+    this.data = d instanceof Int8Array ? moved(d, cap, this.length, Int8Array) : d instanceof Int16Array ? moved(d, cap, this.length, Int16Array) : moved(d, cap, this.length, Int32Array);
   }
 }

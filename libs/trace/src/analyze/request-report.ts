@@ -6,6 +6,7 @@ import {
   SPAN_STATUS_NAMES,
   SpanKind,
   SpanStatus,
+  type CountArray,
   type DurationStats,
   type FlagGroup,
   type FlagKind,
@@ -92,7 +93,7 @@ export function spanStatuses(t: RequestTracker): Uint8Array {
  */
 export function requestSpans(t: RequestTracker, shared = false): RequestSpans {
   const c = t.spanColumns();
-  const own = <T extends Uint8Array | Int32Array | Uint32Array>(a: T): T => (shared ? a : (a.slice() as T));
+  const own = <T extends Uint8Array | Int32Array | Uint32Array | CountArray>(a: T): T => (shared ? a : (a.slice() as T));
   const spans = {
     length: c.length,
     kind: own(c.kind),

@@ -236,4 +236,25 @@ describe('request lifecycles (rules of request-tracker.ts)', () => {
     s.prefetch([A]);
     expect(() => s.a.requests.add({ call: 5, role: 0, shape: 0, keys: [], extra: 0, opts: 0, erid: 0 })).toThrow(/in order/);
   });
+
+  it('a span\'s counts past 127 and 32,767 keys are whole: its per-span columns widen from one byte', () => {
+    for (const n of [300, 40_000]) {
+      const s = new Script();
+      const keys = Array.from({ length: n }, (_, i) => key(10 + i));
+      // All but the last 7 keys are written and then read; those 7 are misses.
+      s.reserve(keys.slice(0, n - 7));
+      s.finishWrite(keys.slice(0, n - 7));
+      s.prefetch(keys, 'wide');
+      s.enter(keys.slice(0, n - 7));
+      s.exit(keys.slice(0, n - 7));
+      s.release(keys.slice(0, n - 7));
+      const sum = s.a.summary();
+      expect(sum.lifecycles).toMatchObject({ reads_paired: n - 7, misses: 7, reads_leaked: 0, reads_undecided: 0, writes_paired: n - 7 });
+      expect(sum.requests).toMatchObject({ total: 1, with_hits: 1, leaked: 0, undecided: 0 });
+      const spans = s.a.spans();
+      const r = spans.kind.findIndex((k) => k === 0);
+      expect([spans.keys[r], spans.found[r]]).toEqual([n, n - 7]);
+      expect(spans.keys.BYTES_PER_ELEMENT).toBe(n > 32_767 ? 4 : 2);
+    }
+  });
 });

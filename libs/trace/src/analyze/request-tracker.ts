@@ -1,7 +1,7 @@
-import { i32Column, u32Column, u8Column, type Column } from './growable.ts';
+import { CountColumn, i32Column, u32Column, u8Column, type Column } from './growable.ts';
 import { ListMarker } from './list-marker.ts';
 import { ReaderBound } from './reader-bound.ts';
-import { FLAG_KINDS, KeyShape, LockOpt, Role, SpanKind, type FlagKind, type KeyFate } from './types.ts';
+import { FLAG_KINDS, KeyShape, LockOpt, Role, SpanKind, type CountArray, type FlagKind, type KeyFate } from './types.ts';
 
 /** What the tracker reads back about earlier calls (CallIndex fits). */
 export interface CallSource {
@@ -117,7 +117,8 @@ const REPAIR_DEPTH = 8;
  * where the trace proves the lock was taken (the key was read and not given back), `undecided`
  * otherwise: a write lock is never proven held by entry-only records.
  *
- * Memory: per span ~60 bytes; per open read span a (request, key) slot (5 bytes) in a pool
+ * Memory: per span ~45 bytes (its nine counts are one signed byte each while they fit, growable.ts
+ * CountColumn); per open read span a (request, key) slot (5 bytes) in a pool
  * compacted as spans close; per reserved key 1 byte; per key a list head/tail (8 bytes) of nodes of
  * the open spans listing it (12 bytes per live node, reused).
  */
@@ -131,22 +132,22 @@ export class RequestTracker {
   private readonly endCall = i32Column();
   /** The call whose key list decided a read's found keys: its enter, or the release of an unread span. */
   private readonly readList = i32Column();
-  private readonly nKeys = u32Column();
+  private readonly nKeys = new CountColumn();
   /** Keys read or released (read spans), finished (writes); -1 while undecided. */
-  private readonly found = i32Column();
+  private readonly found = new CountColumn();
   private readonly erid = u32Column();
   /** Read locks per key the submit took (1 + extra_count; 0 for WARM). */
-  private readonly locks = u32Column();
+  private readonly locks = new CountColumn();
   private readonly opts = u8Column();
   /** Keys of the span whose lock may still be held. */
-  private readonly live = u32Column();
+  private readonly live = new CountColumn();
   /** Read spans: offset of their slots in left/kst while open; writes: in wst. */
   private readonly poolOff = u32Column();
   // Per span outcome counts (summed by the reports): read keys released, misses, locks released at exit; writes refused.
-  private readonly nPaired = u32Column();
-  private readonly nMiss = u32Column();
-  private readonly nExitReleased = u32Column();
-  private readonly nRefused = u32Column();
+  private readonly nPaired = new CountColumn();
+  private readonly nMiss = new CountColumn();
+  private readonly nExitReleased = new CountColumn();
+  private readonly nRefused = new CountColumn();
   // Open read spans' slots.
   private left = new Int32Array(1 << 12);
   private kst = new Uint8Array(1 << 12);
@@ -192,7 +193,7 @@ export class RequestTracker {
    * Per read span, the first key position whose possible lock is no longer counted in `ledger`
    * (nKeys: all counted): positions proven never locked are taken out of the bound once.
    */
-  private readonly ledgerCut = u32Column();
+  private readonly ledgerCut = new CountColumn();
   /** What the request of a read took at least, whichever request it was (see reader-bound.ts). */
   private readonly readers = new ReaderBound();
   /** The call being added. */
@@ -257,7 +258,7 @@ export class RequestTracker {
   }
 
   /** Every per-span column (newSpan pushes one entry to each). */
-  private perSpanColumns(): Column<Uint8Array | Int32Array | Uint32Array>[] {
+  private perSpanColumns(): (Column<Uint8Array | Int32Array | Uint32Array> | CountColumn)[] {
     return [this.kind, this.state, this.start, this.enterCall, this.exitCall, this.endCall, this.readList, this.nKeys, this.found, this.erid, this.locks, this.opts, this.live, this.poolOff, this.nPaired, this.nMiss, this.nExitReleased, this.nRefused, this.inOpenReads, this.ledgerCut];
   }
 
@@ -306,12 +307,12 @@ export class RequestTracker {
     const keys = x.keys, n = keys.length;
     const warm = (x.opts & LockOpt.warm) !== 0;
     const s = this.newSpan(SpanKind.read, x.call, n, x.erid);
-    this.locks.data[s] = warm ? 0 : 1 + x.extra;
+    this.locks.set(s, warm ? 0 : 1 + x.extra);
     this.opts.data[s] = x.opts;
     if (warm || n === 0) {
       // Nothing to hold: a WARM prefetch takes no lock; an empty one has no keys.
       this.state.data[s] = S_CLOSED;
-      if (n === 0) this.found.data[s] = 0;
+      if (n === 0) this.found.set(s, 0);
       return;
     }
     const L = 1 + x.extra;
@@ -343,7 +344,7 @@ export class RequestTracker {
       this.kst[off + i] = K_PENDING;
       this.link(keys[i]!, s, i);
     }
-    this.live.data[s] = n;
+    this.live.set(s, n);
   }
 
   private enter(call: number, keys: ArrayLike<number>): void {
@@ -593,19 +594,19 @@ export class RequestTracker {
         found++;
         // A direct observation wins over an inference made before it.
         if (!holding) {
-          if (st === K_MISS) this.nMiss.data[s]!--;
-          this.live.data[s]!++;
+          if (st === K_MISS) this.nMiss.add(s, -1);
+          this.live.add(s, 1);
           this.left[j] = L;
         }
         this.kst[j] = K_READ;
       } else if (holding && missRest) {
         this.kst[j] = K_MISS;
         this.left[j] = 0;
-        this.live.data[s]!--;
-        this.nMiss.data[s]!++;
+        this.live.add(s, -1);
+        this.nMiss.add(s, 1);
       }
     }
-    this.found.data[s] = found;
+    this.found.set(s, found);
     // A found key was complete when the request was submitted and read-locked since: a reservation
     // made before the submit no longer held it, one made after was refused (exists, locked).
     for (let i = 0; i < keys.length; i++) this.refuseOpenWrites(keys[i]!);
@@ -622,8 +623,8 @@ export class RequestTracker {
     }
     this.left[j] = 0;
     this.kst[j] = K_RELEASED;
-    this.live.data[s]!--;
-    this.nPaired.data[s]!++;
+    this.live.add(s, -1);
+    this.nPaired.add(s, 1);
     return give - had;
   }
 
@@ -775,10 +776,10 @@ export class RequestTracker {
     this.exitCall.data[x] = -1;
     this.endCall.data[x] = -1;
     this.readList.data[x] = -1;
-    this.found.data[x] = -1;
-    this.nPaired.data[x] = 0;
-    this.nMiss.data[x] = 0;
-    this.nExitReleased.data[x] = 0;
+    this.found.set(x, -1);
+    this.nPaired.set(x, 0);
+    this.nMiss.set(x, 0);
+    this.nExitReleased.set(x, 0);
     this.openSlots(x);
     removeAll(this.recentReads, x);
   }
@@ -797,7 +798,7 @@ export class RequestTracker {
     this.wst.resize(off + keys.length);
     this.poolOff.data[s] = off;
     for (let i = 0; i < keys.length; i++) this.link(keys[i]!, s, i);
-    this.live.data[s] = keys.length;
+    this.live.set(s, keys.length);
     this.openWrites.add(s);
     this.recentReservations.push(s);
     if (this.recentReservations.length > 2 * REPAIR_WINDOW) this.recentReservations = this.recentReservations.slice(-REPAIR_WINDOW);
@@ -828,11 +829,11 @@ export class RequestTracker {
       const w = this.nSpan.data[node]!;
       if (this.endCall.data[w] === -1) {
         this.endCall.data[w] = call;
-        this.found.data[w] = 0;
+        this.found.set(w, 0);
       }
       this.wst.data[this.poolOff.data[w]! + this.nPos.data[node]!] = W_WRITTEN;
-      this.found.data[w]!++;
-      if (--this.live.data[w]! === 0) this.closeWrite(w);
+      this.found.add(w, 1);
+      if (this.live.add(w, -1) === 0) this.closeWrite(w);
       this.provenWrite(k);
     }
   }
@@ -854,18 +855,18 @@ export class RequestTracker {
       const listed = this.m2.positionOf(reserved[i]!) >= 0;
       if (listed && (st === W_PENDING || st === W_FREED)) {
         // A key freed by evidence before a repair moved this finish here was this finish's.
-        if (st === W_FREED) this.nRefused.data[s]!--;
+        if (st === W_FREED) this.nRefused.add(s, -1);
         this.wst.data[off + i] = W_WRITTEN;
         written++;
       } else if (st === W_PENDING) {
         if (refuseRest) {
           this.wst.data[off + i] = W_REFUSED;
-          this.nRefused.data[s]!++;
+          this.nRefused.add(s, 1);
         } else live++;
       }
     }
-    this.found.data[s] = Math.max(0, this.found.data[s]!) + written;
-    this.live.data[s] = live;
+    this.found.set(s, Math.max(0, this.found.data[s]!) + written);
+    this.live.set(s, live);
     if (live === 0) {
       this.closeWrite(s);
       this.recentWrites.push(s);
@@ -946,9 +947,9 @@ export class RequestTracker {
     }
     this.state.data[x] = S_SUBMITTED;
     this.endCall.data[x] = -1;
-    this.found.data[x] = -1;
-    this.nRefused.data[x] = 0;
-    this.live.data[x] = keys.length;
+    this.found.set(x, -1);
+    this.nRefused.set(x, 0);
+    this.live.set(x, keys.length);
     this.openWrites.add(x);
     removeAll(this.recentWrites, x);
   }
@@ -1025,7 +1026,7 @@ export class RequestTracker {
       const k = keys[i]!;
       this.ledger.data[k] = Math.max(0, this.ledger.data[k]! - L);
     }
-    this.ledgerCut.data[s] = from;
+    this.ledgerCut.set(s, from);
   }
 
   /** No open reservation of key k holds it: they were refused. */
@@ -1043,8 +1044,8 @@ export class RequestTracker {
     const j = this.poolOff.data[s]! + pos;
     if (this.wst.data[j] !== W_PENDING) return;
     this.wst.data[j] = W_FREED;
-    this.nRefused.data[s]!++;
-    if (--this.live.data[s]! === 0) this.closeWrite(s);
+    this.nRefused.add(s, 1);
+    if (this.live.add(s, -1) === 0) this.closeWrite(s);
   }
 
   /** Read span s did not hold its key at `pos` at a time it should have: decide the key. */
@@ -1062,8 +1063,8 @@ export class RequestTracker {
     } else if (st === K_READ && this.left[j]! > 0) {
       this.kst[j] = K_EXIT_RELEASED;
       this.left[j] = 0;
-      this.live.data[s]!--;
-      this.nExitReleased.data[s]!++;
+      this.live.add(s, -1);
+      this.nExitReleased.add(s, 1);
     }
     this.closeIfDone(s);
   }
@@ -1071,8 +1072,8 @@ export class RequestTracker {
   private missSlot(s: number, j: number): void {
     this.kst[j] = K_MISS;
     this.left[j] = 0;
-    this.live.data[s]!--;
-    this.nMiss.data[s]!++;
+    this.live.add(s, -1);
+    this.nMiss.add(s, 1);
   }
 
   // ---- spans, pool and lists --------------------------------------------------------------
@@ -1113,7 +1114,7 @@ export class RequestTracker {
   private closeIfDone(s: number): void {
     if (this.live.data[s] !== 0 || this.state.data[s] === S_CLOSED) return;
     this.state.data[s] = S_CLOSED;
-    if (this.readList.data[s] === -1) this.found.data[s] = 0;
+    if (this.readList.data[s] === -1) this.found.set(s, 0);
     this.unlinkSpan(s);
     this.poolDead += this.nKeys.data[s]!;
     if (this.poolDead > 1 << 16 && this.poolDead * 2 > this.poolLen) this.compact();
@@ -1122,7 +1123,7 @@ export class RequestTracker {
   private closeWrite(s: number): void {
     if (this.state.data[s] === S_CLOSED) return;
     this.state.data[s] = S_CLOSED;
-    if (this.found.data[s] === -1) this.found.data[s] = 0;
+    if (this.found.data[s] === -1) this.found.set(s, 0);
     this.unlinkSpan(s);
     this.openWrites.delete(s);
   }
@@ -1370,6 +1371,7 @@ export class RequestTracker {
 
 /** Live views of the tracker's span columns. */
 export interface SpanColumns {
+  // Counts are CountArrays: signed bytes until a value needs more (growable.ts CountColumn).
   length: number;
   kind: Uint8Array;
   state: Uint8Array;
@@ -1378,14 +1380,14 @@ export interface SpanColumns {
   exit: Int32Array;
   end: Int32Array;
   readList: Int32Array;
-  keys: Uint32Array;
-  found: Int32Array;
+  keys: CountArray;
+  found: CountArray;
   erid: Uint32Array;
-  locks: Uint32Array;
-  paired: Uint32Array;
-  misses: Uint32Array;
-  exitReleased: Uint32Array;
-  refused: Uint32Array;
+  locks: CountArray;
+  paired: CountArray;
+  misses: CountArray;
+  exitReleased: CountArray;
+  refused: CountArray;
 }
 
 export const SPAN_CLOSED = S_CLOSED;

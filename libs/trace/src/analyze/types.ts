@@ -160,6 +160,9 @@ export const SPAN_STATUS_NAMES = ['done', 'leaked', 'undecided', 'miss', 'refuse
  * spans cost no memory of their own: never transfer or modify them, and do not keep them past a
  * call added after all (they would change under their holder); before trim they are a snapshot.
  */
+/** Per-span counts (request spans): signed bytes until a value needs more, then 16 bits, then 32 (growable.ts CountColumn). */
+export type CountArray = Int8Array | Int16Array | Int32Array;
+
 export interface RequestSpans {
   length: number;
   kind: Uint8Array;
@@ -172,9 +175,9 @@ export interface RequestSpans {
   /** t_mono of every call of the analysis (the index's column, shared, not copied). */
   time: Float64Array;
   /** Keys submitted (read) or reserved (write). */
-  keys: Uint32Array;
+  keys: CountArray;
   /** Keys read or released (read), finished (write); -1 when undecided. */
-  found: Int32Array;
+  found: CountArray;
   /** external_request_id as an id of CallIndex.erids (0: none). */
   erid: Uint32Array;
 }
