@@ -87,7 +87,7 @@ console.log(`${path}: ${calls} calls, ${keys} distinct keys, ${(refs / calls).to
 console.log(`${pad('loading worker: analysis column', 44)} B/call`);
 for (const [name, b] of rows) if (b / calls >= 0.05) console.log(`${pad(name, 44)} ${(b / calls).toFixed(2)}`);
 console.log(`${pad('all typed arrays of the analysis', 44)} ${(total / calls).toFixed(2)}`);
-console.log(`${pad(`page: RecordStore (tMono 8, method 2, frameBytes 4, a block start per ${OFFSET_BLOCK}; a set: file 2, offset 8)`, 44)} ${(BYTES_PER_RECORD + 8 / OFFSET_BLOCK).toFixed(2)}`);
+console.log(`${pad(`page: RecordStore (tMono 8, method 1, frameBytes 2, a block start per ${OFFSET_BLOCK}; a set: file 2, offset 8)`, 44)} ${(BYTES_PER_RECORD + 8 / OFFSET_BLOCK).toFixed(2)}`);
 // The timeline's request tracks (model/queries.ts SliceColumns): kind and status 1 B each, four Int32 calls.
 const spans = a.spans().length;
 console.log(`${pad(`page: request spans for the timeline (18 B a span, ${spans} spans)`, 44)} ${((spans * 18) / calls).toFixed(2)}`);

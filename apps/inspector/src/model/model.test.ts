@@ -25,7 +25,27 @@ describe('RecordStore', () => {
     expect(s.length).toBe(0);
   });
 
-  it('gives back every record\'s offset without a column for them: block starts, frames after skipped bytes, past 4 GiB, then several files', () => {
+  it('keeps method ids and frame sizes in one and two bytes until a trace has more than 256 methods or a frame of 64 KiB or more', () => {
+    const s = new RecordStore();
+    const batch = (from: number, count: number, methods: number, frame: (i: number) => number): RecordBatch => ({
+      count,
+      tMono: Float64Array.from({ length: count }, (_, k) => from + k),
+      method: Uint16Array.from({ length: count }, (_, k) => (from + k) % methods),
+      offset: Float64Array.from({ length: count }, (_, k) => (from + k) * 1e6),
+      frameBytes: Uint32Array.from({ length: count }, (_, k) => frame(from + k)),
+      newMethods: Array.from({ length: methods - s.methods.length }, (_, k) => `m${s.methods.length + k}`),
+    });
+    s.append(batch(0, 1000, 256, (i) => 100 + i));
+    expect([s.method.BYTES_PER_ELEMENT, s.frameBytes.BYTES_PER_ELEMENT]).toEqual([1, 2]);
+    s.append(batch(1000, 1000, 300, (i) => 60_000 + i * 10));
+    expect([s.method.BYTES_PER_ELEMENT, s.frameBytes.BYTES_PER_ELEMENT]).toEqual([2, 4]);
+    for (let i = 0; i < 2000; i++) {
+      expect(s.qualname(i), `record ${i}`).toBe(`m${i < 1000 ? i % 256 : i % 300}`);
+      expect(s.frameEnd(i) - s.offsetOf(i), `record ${i}`).toBe(i < 1000 ? 100 + i : 60_000 + i * 10);
+    }
+  });
+
+  it('gives back every record\'s offset without a column for them: block starts, frames after skipped bytes, past 4 GiB, frames past 64 KiB, then several files', () => {
     // Frames one after another from 5 GB on, with bytes skipped (malformed frames) before some:
     // at a block's first record, its second, its last, and several in a row.
     let seed = 7;
@@ -37,7 +57,8 @@ describe('RecordStore', () => {
     for (let i = 0; i < n; i++) {
       if (skipped.has(i) || rnd(50) === 0) at += 1 + rnd(5000);
       offsets.push(at);
-      sizes.push(5 + rnd(100_000));
+      // Frames under 64 KiB until record 400 (2-byte frame sizes), then up to 100 kB: the column widens mid-load.
+      sizes.push(5 + rnd(i < 400 ? 60_000 : 100_000));
       at += sizes[i]!;
     }
     const batch = (from: number, to: number, file?: number): RecordBatch => ({
@@ -60,7 +81,8 @@ describe('RecordStore', () => {
       expect(s.frameEnd(i)).toBe(offsets[i]! + sizes[i]!);
     }
     s.trim();
-    expect(s.byteLength, 'no offset column: a block start per OFFSET_BLOCK records').toBe(n * BYTES_PER_RECORD + Math.ceil(n / OFFSET_BLOCK) * 8);
+    expect(s.frameBytes.BYTES_PER_ELEMENT, 'frames past 64 KiB: 4-byte frame sizes').toBe(4);
+    expect(s.byteLength, 'no offset column: a block start per OFFSET_BLOCK records').toBe(n * (BYTES_PER_RECORD + 2) + Math.ceil(n / OFFSET_BLOCK) * 8);
     // Several files from here on (a set: records interleave): every offset is kept, those before too.
     const set = new RecordStore();
     set.append(batch(0, 300));

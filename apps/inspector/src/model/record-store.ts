@@ -24,12 +24,12 @@ export interface StoreFile {
 }
 
 /**
- * Bytes per record held by the store's columns (t_mono 8 + method 2 + frame bytes 4), for one file,
+ * Bytes per record held by the store's columns (t_mono 8 + method 1 + frame bytes 2), for one file,
  * plus 8 B per OFFSET_BLOCK records (offsetOf); several files add a 2-byte file column and an 8-byte
  * offset. t_wall is not kept: it is read back with a call's arguments (ArgsCache), for the rows on
  * screen and the selected call.
  */
-export const BYTES_PER_RECORD = 14;
+export const BYTES_PER_RECORD = 11;
 
 /** Records per block of offsetOf: the offset of each block's first record is kept. */
 export const OFFSET_BLOCK = 64;
@@ -54,8 +54,10 @@ const SIZING_MIN_RECORDS = 1 << 16;
 export class RecordStore {
   length = 0;
   tMono = new Float64Array(0);
-  method = new Uint16Array(0);
-  frameBytes = new Uint32Array(0);
+  /** Method ids: 1 B while a trace has at most 256 methods, then 2 (widen). */
+  method: Uint8Array | Uint16Array = new Uint8Array(0);
+  /** Frame sizes: 2 B while every frame is under 64 KiB (LMCache's are a few KB), then 4 (widen). */
+  frameBytes: Uint16Array | Uint32Array = new Uint16Array(0);
   /** One file: the offset of record b * OFFSET_BLOCK, by block b. */
   private blockStart = new Float64Array(0);
   /** One file: the offset of each record whose frame does not start where the one before ended. */
@@ -111,6 +113,7 @@ export class RecordStore {
     if (b.count === 0) return;
     this.reserve(this.length + b.count, b.expected);
     const n = this.length;
+    this.widen(b);
     this.tMono.set(b.tMono.subarray(0, b.count), n);
     this.method.set(b.method.subarray(0, b.count), n);
     this.frameBytes.set(b.frameBytes.subarray(0, b.count), n);
@@ -130,6 +133,16 @@ export class RecordStore {
       }
     }
     this.length = n + b.count;
+  }
+
+  /** Wider method and frame-size columns, where the batch has a value the narrow ones cannot hold. */
+  private widen(b: RecordBatch): void {
+    if (this.method instanceof Uint8Array && this.methods.length > 0x100) this.method = new Uint16Array(this.method);
+    if (this.frameBytes instanceof Uint16Array) {
+      let max = 0;
+      for (let k = 0; k < b.count; k++) max = Math.max(max, b.frameBytes[k]!);
+      if (max > 0xffff) this.frameBytes = new Uint32Array(this.frameBytes);
+    }
   }
 
   /** Byte offset of a record's frame (its length prefix) in its file. */
@@ -169,6 +182,8 @@ export class RecordStore {
     this.methods.length = 0;
     this.files = [];
     this.servers = [''];
+    this.method = new Uint8Array(0);
+    this.frameBytes = new Uint16Array(0);
     this.resize(0);
     this.file = new Uint16Array(0);
     this.offsets = null;
@@ -198,14 +213,14 @@ export class RecordStore {
   }
 
   private resize(cap: number): void {
-    const grow = <T extends Float64Array | Uint16Array | Uint32Array>(old: T, make: (n: number) => T): T => {
+    const grow = <T extends Float64Array | Uint8Array | Uint16Array | Uint32Array>(old: T, make: (n: number) => T): T => {
       const next = make(cap);
       next.set(old.subarray(0, Math.min(this.length, cap)));
       return next;
     };
     this.tMono = grow(this.tMono, (k) => new Float64Array(k));
-    this.method = grow(this.method, (k) => new Uint16Array(k));
-    this.frameBytes = grow(this.frameBytes, (k) => new Uint32Array(k));
+    this.method = this.method instanceof Uint8Array ? grow(this.method, (k) => new Uint8Array(k)) : grow(this.method, (k) => new Uint16Array(k));
+    this.frameBytes = this.frameBytes instanceof Uint16Array ? grow(this.frameBytes, (k) => new Uint16Array(k)) : grow(this.frameBytes, (k) => new Uint32Array(k));
     if (this.file.length > 0) this.file = grow(this.file, (k) => new Uint16Array(k));
     if (this.offsets !== null) this.offsets = grow(this.offsets, (k) => new Float64Array(k));
     else {

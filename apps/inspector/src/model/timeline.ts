@@ -17,11 +17,11 @@ export interface ColumnsAt {
   version: number;
   count: number;
   tMono: Float64Array;
-  method: Uint16Array;
+  method: Uint8Array | Uint16Array;
   file: Uint16Array;
 }
 
-export function columnsAt(store: { tMono: Float64Array; method: Uint16Array; file: Uint16Array }, count: number, version: number): ColumnsAt {
+export function columnsAt(store: { tMono: Float64Array; method: Uint8Array | Uint16Array; file: Uint16Array }, count: number, version: number): ColumnsAt {
   return { version, count, tMono: store.tMono, method: store.method, file: store.file };
 }
 
@@ -57,7 +57,7 @@ export interface Density {
  * answer); otherwise all `count` calls of the store. A call's lane is its `method` column value,
  * or, with `laneOf`, `laneOf[value]` (the server tracks: the file column mapped to its trace).
  */
-export function density(tMono: Float64Array, method: Uint16Array, count: number, rows: Uint32Array | null, lanes: number, view: TimeRange, columns: number, laneOf: Uint16Array | null = null): Density {
+export function density(tMono: Float64Array, method: Uint8Array | Uint16Array, count: number, rows: Uint32Array | null, lanes: number, view: TimeRange, columns: number, laneOf: Uint16Array | null = null): Density {
   const cols = Math.max(1, Math.floor(columns));
   const counts = new Uint32Array(Math.max(1, lanes) * cols);
   const total = new Uint32Array(cols);
@@ -115,7 +115,7 @@ export function tickStep(span: number, wanted: number): number {
 }
 
 /** The call nearest to time `t` in `lane` (or any lane when -1) among shown calls, or -1; lanes as density's. */
-export function nearestCall(tMono: Float64Array, method: Uint16Array, count: number, rows: Uint32Array | null, lane: number, t: number, maxDt: number, laneOf: Uint16Array | null = null): number {
+export function nearestCall(tMono: Float64Array, method: Uint8Array | Uint16Array, count: number, rows: Uint32Array | null, lane: number, t: number, maxDt: number, laneOf: Uint16Array | null = null): number {
   let best = -1, bestDt = maxDt;
   const test = (i: number) => {
     if (lane >= 0 && (laneOf === null ? method[i] : laneOf[method[i]!]) !== lane) return;

@@ -67,7 +67,8 @@ export interface CallIndexPart {
   count: number;
   /** Qualnames by the part's method ids. */
   methods: string[];
-  method: Uint16Array;
+  /** Few methods in a trace (~20 in LMCache's StorageManager): 1 B a call until there are more. */
+  method: Uint8Array | Uint16Array | Uint32Array;
   /** t_mono as read (a merged set's alignment is the merger's). */
   time: Float64Array;
   texts: string[];
@@ -145,7 +146,7 @@ export class CallIndex {
   readonly erids = new StringTable();
   /** Record index of each call; null while it is the call index (one trace read from its start). */
   private recordIdx: Column<Uint32Array> | null = null;
-  private readonly method = u16Column(1 << 14);
+  private readonly method = new WideningColumn(1 << 14);
   private readonly time = f64Column(1 << 14);
   private readonly textId = new WideningColumn(1 << 14);
   private readonly eridId = u32Column(1 << 14);
@@ -402,7 +403,7 @@ export class CallIndex {
     return {
       count: this.length,
       methods: this.methods.qualnames(),
-      method: this.method.trimmed(),
+      method: this.method.data.slice(0, this.length),
       time: this.time.trimmed(),
       texts: [...this.texts.values],
       textId: this.textId.data.slice(0, this.length),
@@ -524,8 +525,9 @@ export class CallIndex {
   }
 
   /**
-   * Gives back the columns' growth slack, and the key-list table, which only adding calls needs
-   * (~1 B a call; rebuilt if calls come again after all): the trace is complete.
+   * Gives back the columns' growth slack, and the key-list table and the request ids' hash slots,
+   * which only adding calls needs (~1 and ~2 B a call; rebuilt if calls come again after all): the
+   * trace is complete.
    */
   trim(): void {
     for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList, this.listOff, this.keyRefs, this.extra]) c.trim(TRIM_SLACK);
@@ -535,6 +537,7 @@ export class CallIndex {
     this.recordIdx?.trim();
     this.source?.trim();
     this.keys.trim();
+    this.erids.trim();
   }
 
   /** Bytes held by the per-call columns (capacity: what memory pays), for the READMEs' figures. */
@@ -631,9 +634,9 @@ export class CallIndex {
   }
 
   /** Live views of the per-call columns (valid until the next add), for stats and exports. */
-  columns(): { method: Uint16Array; time: Float64Array; keyList: Uint32Array; listOff: Uint32Array; keyRefs: Uint32Array } {
+  columns(): { method: Uint8Array | Uint16Array | Uint32Array; time: Float64Array; keyList: Uint32Array; listOff: Uint32Array; keyRefs: Uint32Array } {
     return {
-      method: this.method.view(),
+      method: this.method.data.subarray(0, this.length),
       time: this.time.view(),
       keyList: this.keyList.view(),
       listOff: this.listOff.view(),

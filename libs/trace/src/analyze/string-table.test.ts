@@ -54,4 +54,32 @@ describe('StringTable', () => {
     expect(t.idOf(t.get(id))).toBe(id);
     expect(t.matchSubstring('\uFEFFré').hits).toBe(1);
   });
+
+  it('trimmed, it keeps no hash slots and still finds every value by id and by string; adding again rebuilds them', () => {
+    const t = new StringTable();
+    const values = Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? `réq-${i}` : `req-${i}`));
+    const ids = values.map((v) => t.intern(v));
+    const before = t.byteLength;
+    t.trim();
+    expect(t.byteLength).toBeLessThan(before - 3000 * 4);
+    values.forEach((v, i) => {
+      expect(t.idOf(v)).toBe(ids[i]);
+      expect(t.get(ids[i]!)).toBe(v);
+    });
+    expect(t.idOf('')).toBe(0);
+    expect(t.idOf('req-3000')).toBe(-1);
+    expect(t.idOf('réq-3001')).toBe(-1);
+    // Calls came again after all: the old values keep their ids, new ones follow, from strings and from a part's bytes.
+    expect(t.intern('req-5')).toBe(ids[5]);
+    const more = new StringTable();
+    more.intern('req-9');
+    more.intern('new-b');
+    const part = more.toPart();
+    expect(t.internFrom(part, 1)).toBe(ids[9]);
+    t.trim();
+    expect(t.internFrom(part, 2)).toBe(3001);
+    expect(t.intern('new-a')).toBe(3002);
+    expect(t.idOf('new-b')).toBe(3001);
+    expect(values.every((v, i) => t.idOf(v) === ids[i])).toBe(true);
+  });
 });

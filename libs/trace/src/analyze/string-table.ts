@@ -1,4 +1,4 @@
-import { u32Column, u8Column } from './growable.ts';
+import { TRIM_SLACK, u32Column, u8Column } from './growable.ts';
 
 const CACHE_SLOTS = 64;
 const utf8 = new TextEncoder();
@@ -121,6 +121,7 @@ export class StringTable {
     const ps = part.off[id]!, pe = part.off[id + 1]!;
     // A non-ASCII value's hash is over its UTF-16 code units: decode (rare).
     if (!isAscii(part.pool, ps, pe)) return this.intern(decode(part.pool, ps, pe));
+    if (this.slots.length === 0) this.rebuildSlots();
     const len = pe - ps;
     const mask = this.slots.length - 1;
     let slot = hashAscii(part.pool, ps, pe) & mask;
@@ -151,8 +152,23 @@ export class StringTable {
     return this.pool.byteLength + this.off.byteLength + this.slots.byteLength;
   }
 
+  /**
+   * Gives back the growth slack and the hash slots (~2 B a call for a trace's request ids), which only
+   * adding needs: the trace is complete. A lookup then scans (a query's few); a string added after
+   * all rebuilds them.
+   */
+  trim(): void {
+    this.pool.trim(TRIM_SLACK);
+    this.off.trim(TRIM_SLACK);
+    this.slots = new Int32Array(0);
+  }
+
   /** Returns the id, or ~slot (negative) of the empty slot where `s` would go. */
   private find(s: string, forInsert: boolean): number {
+    if (this.slots.length === 0) {
+      if (!forInsert) return this.scan(s);
+      this.rebuildSlots();
+    }
     const h = hashString(s);
     const mask = this.slots.length - 1;
     const slots = this.slots, pool = this.pool.data, o = this.off.data;
@@ -196,6 +212,25 @@ export class StringTable {
   private encode(s: string): number {
     if (this.scratch.length < s.length * 3) this.scratch = new Uint8Array(s.length * 3);
     return utf8.encodeInto(s, this.scratch).written;
+  }
+
+  /** The id of `s` by a walk over every value (no slots: a trimmed table), or -1. */
+  private scan(s: string): number {
+    const pool = this.pool.data, o = this.off.data;
+    const ascii = asciiOf(s);
+    const len = ascii ? s.length : this.encode(s);
+    for (let id = 0, n = this.size; id < n; id++) {
+      const start = o[id]!;
+      if (o[id + 1]! - start === len && (ascii ? sameAscii(pool, start, s) : sameBytes(pool, start, this.scratch, len))) return id;
+    }
+    return -1;
+  }
+
+  /** The slots trim dropped, for a table that grows again: at most half full, as placed keeps them. */
+  private rebuildSlots(): void {
+    let capacity = 64;
+    while (capacity < (this.size + 1) * 2) capacity *= 2;
+    this.rehash(capacity);
   }
 
   private rehash(capacity: number): void {

@@ -18,7 +18,7 @@ export interface QueryIndex {
   /** Names of the traces (servers) by source id (CallIndex.setSource); `['']` for a single trace. */
   readonly sources: readonly string[];
   readonly columns: {
-    readonly method: Uint16Array;
+    readonly method: Uint8Array | Uint16Array | Uint32Array;
     readonly time: Float64Array;
     readonly textId: Uint8Array | Uint16Array | Uint32Array;
     readonly eridId: Uint32Array;
