@@ -4,6 +4,7 @@ import { f64Column, TRIM_SLACK, u16Column, u32Column, u8Column, WideningColumn, 
 import { KeyTable, type KeyTablePart } from './key-table.ts';
 import { MethodTable } from './methods.ts';
 import { compileQueryText, type QueryContext } from './query/compile.ts';
+import { SparseColumn } from './sparse-column.ts';
 import { StringTable, type StringsPart } from './string-table.ts';
 import { KeyShape, type FilterQuery, type KeyInfo } from './types.ts';
 
@@ -131,8 +132,9 @@ export class PartCursor {
  * once: a text query tests each distinct value once, then each candidate call with a table
  * lookup, so it never walks strings per call. Hash prefixes are matched on the key table.
  *
- * Per call (1M calls x 4 keys): method 2 B, t_mono 8, text id 4, request id 4, shape 1, lock
- * options 1, extra_count 1 (widens if needed), key list 4; and 4 B per key of each distinct list
+ * Per call (1M calls x 4 keys): method 1 B and text id 1 (both widen past 256), t_mono 8, request
+ * id ~2.2 (8 B for each call that has one: 0.28 of them), shape 1, lock options 1, extra_count 1
+ * (widens if needed), key list 4; and 4 B per key of each distinct list
  * (a trace repeats its lists: 10.5x fewer key ids than calls list in the 1M-call bench file, 6.9x
  * in the production-size one); growth slack ~10% (growable.ts) until trim().
  *
@@ -149,7 +151,8 @@ export class CallIndex {
   private readonly method = new WideningColumn(1 << 14);
   private readonly time = f64Column(1 << 14);
   private readonly textId = new WideningColumn(1 << 14);
-  private readonly eridId = u32Column(1 << 14);
+  /** Only submit_prefetch_task has an external_request_id: kept for the calls that have one (sparse-column.ts). */
+  private readonly eridId = new SparseColumn();
   private readonly shape = u8Column(1 << 14);
   /** Lock arguments (ArgScanner.extra, .opts): how many read locks a prefetch takes or a release gives back. */
   private readonly extra = new WideningColumn(1 << 14);
@@ -408,7 +411,7 @@ export class CallIndex {
       texts: [...this.texts.values],
       textId: this.textId.data.slice(0, this.length),
       erids: this.erids.toPart(),
-      eridId: this.eridId.trimmed(),
+      eridId: this.eridId.dense(),
       shape: this.shape.trimmed(),
       opts: this.opts.trimmed(),
       extra: this.extra.data.slice(0, this.length),
@@ -477,7 +480,7 @@ export class CallIndex {
    * calls' keys, grow as they come.)
    */
   reserve(calls: number): void {
-    for (const c of [this.method, this.time, this.textId, this.eridId, this.shape, this.opts, this.keyList, this.extra]) c.reserveExact(calls);
+    for (const c of [this.method, this.time, this.textId, this.shape, this.opts, this.keyList, this.extra]) c.reserveExact(calls);
   }
 
   /**
@@ -565,10 +568,10 @@ export class CallIndex {
   }
   /** The call's external_request_id as an id of `erids` (0: none). */
   eridIdOf(call: number): number {
-    return this.eridId.data[call]!;
+    return this.eridId.get(call);
   }
   externalRequestIdOf(call: number): string {
-    return this.erids.get(this.eridId.data[call]!);
+    return this.erids.get(this.eridId.get(call));
   }
   keyShapeOf(call: number): KeyShape {
     return this.shape.data[call]! as KeyShape;
@@ -727,7 +730,7 @@ export class CallIndex {
     if (q.text !== undefined && q.text.trim() !== '') {
       // No source column while every call is of source 0: zeros, made only for a query that reads them.
       const source = this.source?.data ?? new Uint16Array(this.sources.length > 1 ? n : 0);
-      const columns = { method: methodCol, time, textId: this.textId.data, eridId: this.eridId.data, keyList: this.keyList.data, listOff: this.listOff.data, keyRefs: this.keyRefs.data, source };
+      const columns = { method: methodCol, time, textId: this.textId.data, eridId: this.eridId, keyList: this.keyList.data, listOff: this.listOff.data, keyRefs: this.keyRefs.data, source };
       const compiled = compileQueryText(q.text, {
         // Every span reader the caller lends (dur, and the phases wait/body/release/write).
         ...ctx,

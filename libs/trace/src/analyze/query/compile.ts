@@ -21,7 +21,8 @@ export interface QueryIndex {
     readonly method: Uint8Array | Uint16Array | Uint32Array;
     readonly time: Float64Array;
     readonly textId: Uint8Array | Uint16Array | Uint32Array;
-    readonly eridId: Uint32Array;
+    /** Sparse: most calls have none (a search per call, from where the last one ended). */
+    readonly eridId: { get(call: number): number };
     /** Per call, its key list: list L is keyRefs[listOff[L], listOff[L + 1]). */
     readonly keyList: Uint32Array;
     readonly listOff: Uint32Array;
@@ -148,7 +149,7 @@ function match(field: Exclude<MatchField, 'server'>, raw: string, at: { start: n
     case 'salt':
       return keyTest(ix, (marks) => ix.keys.matchModelOrSalt(s, marks, false, true));
     case 'req':
-      return idTest(ix.erids.matchSubstring(s), ix.columns.eridId);
+      return idTestBy(ix.erids.matchSubstring(s), ix.columns.eridId);
     case 'text':
       return idTest(ix.texts.matchSubstring(s), ix.columns.textId);
     case 'any': {
@@ -157,7 +158,7 @@ function match(field: Exclude<MatchField, 'server'>, raw: string, at: { start: n
       const hex = s.startsWith('0x') ? s.slice(2) : s;
       const tests = [
         idTest(ix.texts.matchSubstring(s), ix.columns.textId),
-        idTest(ix.erids.matchSubstring(s), ix.columns.eridId),
+        idTestBy(ix.erids.matchSubstring(s), ix.columns.eridId),
         keyTest(ix, (marks) => (HEX.test(hex) ? ix.keys.matchHashPrefix(hex, marks) : 0) + ix.keys.matchModelOrSalt(s, marks, true, true)),
       ].filter((t): t is (c: number) => boolean => t !== false);
       if (tests.length === 0) return false;
@@ -210,6 +211,12 @@ function idTest(m: { marks: Uint8Array; hits: number }, col: Uint8Array | Uint16
   if (m.hits === 0) return false;
   const marks = m.marks;
   return (c) => marks[col[c]!] === 1;
+}
+
+function idTestBy(m: { marks: Uint8Array; hits: number }, col: { get(call: number): number }): CompiledQuery {
+  if (m.hits === 0) return false;
+  const marks = m.marks;
+  return (c) => marks[col.get(c)] === 1;
 }
 
 function keyTest(ix: QueryIndex, mark: (marks: Uint8Array) => number): CompiledQuery {
