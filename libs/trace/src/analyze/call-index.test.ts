@@ -78,6 +78,28 @@ describe('CallIndex', () => {
     expect([...s.a.index.keysOfCall(repeat)]).toEqual([s.a.index.keyIdOf(C), s.a.index.keyIdOf(B)]);
   });
 
+  it('a trimmed index drops its key and request-id hash slots: lookups still find them, and calls that come again get the same ids', () => {
+    const { s, A, B, C, D, calls } = script();
+    const ix = s.a.index;
+    const ids = [A, B, C, D].map((k) => ix.keyIdOf(k));
+    const before = ix.keys.byteLength + ix.erids.byteLength;
+    s.a.trim();
+    expect(ix.keys.byteLength + ix.erids.byteLength).toBeLessThan(before);
+    expect([A, B, C, D].map((k) => ix.keyIdOf(k))).toEqual(ids);
+    expect(ix.keyIdOf(key(99))).toBe(-1);
+    expect(ix.erids.idOf('req-17')).toBe(ix.eridIdOf(calls.p));
+    expect([...ix.filter({ text: 'req:req-17' })]).toEqual([calls.p]);
+    const E = key(0xabcd0003);
+    const p2 = s.prefetch([E, A], 'req-17');
+    const p3 = s.prefetch([E], 'req-18');
+    expect(ix.keyIdOf(A)).toBe(ids[0]);
+    expect(ix.keyIdOf(E)).toBe(4);
+    expect([...ix.keysOfCall(p2)]).toEqual([4, ids[0]]);
+    expect(ix.eridIdOf(p2)).toBe(ix.eridIdOf(calls.p));
+    expect(ix.externalRequestIdOf(p3)).toBe('req-18');
+    expect([...ix.filter({ text: 'req:req-17' })]).toEqual([calls.p, p2]);
+  });
+
   it('keysOfCall: a recent list is the same view again, and views follow keyRefs as it grows and is trimmed', () => {
     const s = new Script();
     const keys = Array.from({ length: 9002 }, (_, i) => key(0x5000 + i));

@@ -216,11 +216,15 @@ export class KeyTable {
     return this.add(p.hashPool, start, len, c, ~found);
   }
 
-  /** Gives back growth slack (a finished build). */
+  /**
+   * Gives back growth slack and the hash slots (a finished build: only adding and looking a key up
+   * by its hash need them, ~0.5 B a call; the first that does rebuilds them).
+   */
   trim(): void {
     this.hashPool.trim();
     this.hashOff.trim();
     this.cls.trim();
+    this.slots = new Int32Array(0);
   }
 
   /** Bytes held by the table's arrays. */
@@ -273,6 +277,12 @@ export class KeyTable {
 
   /** Returns the key id, or ~slot (negative) of the empty slot where it would go. */
   private find(hash: Uint8Array, off: number, len: number, c: number): number {
+    if (this.slots.length === 0) {
+      // Trimmed: at most half full, as add keeps them.
+      let capacity = 1 << 12;
+      while (capacity < (this.size + 1) * 2) capacity *= 2;
+      this.rehash(capacity);
+    }
     const mask = this.slots.length - 1;
     let slot = hashKey(hash, off, len, c) & mask;
     const slots = this.slots, cls = this.cls.data, hashOff = this.hashOff.data, pool = this.hashPool.data;
