@@ -60,3 +60,11 @@ export function allocatorDelta(before: AllocatorSizes, after: AllocatorSizes, re
   };
   return ALLOCATORS.map((a) => `${label[a]} ${(((after.get(a) ?? 0) - (before.get(a) ?? 0)) / records).toFixed(0)}`).join(', ');
 }
+
+/** The four allocators the settle and GC tools print per call: label, dump name. */
+export const ALLOCATOR_SPLIT = [
+  ['ArrayBuffers', 'partition_alloc/partitions/array_buffer'],
+  ['malloc', 'malloc'],
+  ['workers', 'v8/workers'],
+  ['page', 'v8/main'],
+] as const;

@@ -7,7 +7,7 @@
  */
 import { DIST, FIXTURES } from '../../../e2e/support/paths.ts';
 import { startStaticServer } from '../../../e2e/support/static-server.ts';
-import { allocatorDump } from './allocator-dump.ts';
+import { ALLOCATOR_SPLIT, allocatorDump } from './allocator-dump.ts';
 import { browserMemory, collectGarbage, freshPage, launchWithPid } from './measured-browser.ts';
 import { openFromInput } from './open-timing.ts';
 import { loadAvg, totalPss } from './process-memory.ts';
@@ -17,13 +17,7 @@ if (!path) {
   process.stderr.write('usage: npx tsx apps/inspector/bench/gc-split.ts TRACE.lct\n');
   process.exit(2);
 }
-const SPLIT = [
-  ['ArrayBuffers', 'partition_alloc/partitions/array_buffer'],
-  ['malloc', 'malloc'],
-  ['workers', 'v8/workers'],
-  ['page', 'v8/main'],
-] as const;
-const names = SPLIT.map(([, name]) => name);
+const names = ALLOCATOR_SPLIT.map(([, name]) => name);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const gc = () => (globalThis as unknown as { gc(): void }).gc();
 
@@ -40,7 +34,7 @@ try {
   const sample = async (label: string) => {
     const pss = ((totalPss(browserMemory(pid)) - before) / t.records).toFixed(0);
     const now = await allocatorDump(browser, () => true, names);
-    const split = SPLIT.map(([l, name]) => `${l} ${(((now.get(name) ?? 0) - (allocBefore.get(name) ?? 0)) / t.records).toFixed(0)}`).join(', ');
+    const split = ALLOCATOR_SPLIT.map(([l, name]) => `${l} ${(((now.get(name) ?? 0) - (allocBefore.get(name) ?? 0)) / t.records).toFixed(0)}`).join(', ');
     console.log(`${label.padEnd(24)} PSS ${pss.padStart(4)} B a call (${split})`);
   };
   console.log(`${t.records} calls, indexed in ${(t.indexedMs / 1000).toFixed(1)} s (load average ${loadAvg()})`);

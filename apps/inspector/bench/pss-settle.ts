@@ -10,7 +10,7 @@
  */
 import { FIXTURES, DIST } from '../../../e2e/support/paths.ts';
 import { startStaticServer } from '../../../e2e/support/static-server.ts';
-import { allocatorDump } from './allocator-dump.ts';
+import { ALLOCATOR_SPLIT, allocatorDump } from './allocator-dump.ts';
 import { browserMemory, collectGarbage, freshPage, launchWithPid } from './measured-browser.ts';
 import { openFromInput } from './open-timing.ts';
 import { loadAvg, totalPss } from './process-memory.ts';
@@ -25,13 +25,7 @@ const seconds = Number(secondsArg ?? 60);
 const jsFlags = flagArg ? flagArg.slice('--js-flags='.length).split(' ').filter((f) => f !== '') : [];
 const STEP_MS = 5000;
 const SPACES = ['v8/workers/heap/new_space', 'v8/workers/heap/old_space'];
-const SPLIT = [
-  ['ArrayBuffers', 'partition_alloc/partitions/array_buffer'],
-  ['malloc', 'malloc'],
-  ['workers', 'v8/workers'],
-  ['page', 'v8/main'],
-] as const;
-const DUMPED = [...SPACES, ...SPLIT.map(([, name]) => name)];
+const DUMPED = [...SPACES, ...ALLOCATOR_SPLIT.map(([, name]) => name)];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const { server, url } = await startStaticServer({ dist: DIST, tracesDir: '/tmp' });
@@ -50,7 +44,7 @@ try {
     const perCall = ((pss() - before) / t.records).toFixed(0);
     const heaps = await allocatorDump(browser, () => true, DUMPED);
     const mb = (name: string) => ((heaps.get(name) ?? 0) / 1e6).toFixed(1);
-    const split = SPLIT.map(([label, name]) => `${label} ${(((heaps.get(name) ?? 0) - (allocBefore.get(name) ?? 0)) / t.records).toFixed(0)}`).join(', ');
+    const split = ALLOCATOR_SPLIT.map(([label, name]) => `${label} ${(((heaps.get(name) ?? 0) - (allocBefore.get(name) ?? 0)) / t.records).toFixed(0)}`).join(', ');
     console.log(`${label.padEnd(16)} PSS ${perCall.padStart(4)} B a call (${split}); workers' V8 new space ${mb(SPACES[0]!)} MB, old space ${mb(SPACES[1]!)} MB`);
   };
   console.log(`${t.records} calls, indexed in ${(t.indexedMs / 1000).toFixed(1)} s (load average ${loadAvg()})${jsFlags.length ? `; V8 flags ${jsFlags.join(' ')}` : ''}`);

@@ -185,29 +185,12 @@ export const i32Column = (cap?: number): Column<Int32Array> => new I32Column(Int
 export const f64Column = (cap?: number): Column<Float64Array> => new F64Column(Float64Array, cap);
 
 /**
- * A column of small non-negative integers whose element width follows the largest value pushed:
- * bytes until a value needs more, then 16 bits, then 32 (the array is widened once per step). For
- * per-call values that are almost always small (a prefetch's extra_count, a trace's record index
- * delta), so a call pays one byte for them. Reads go through `get` or `data` (any width).
+ * What WideningColumn and CountColumn share: an array whose element type a subclass widens as its
+ * values need, sized and trimmed like a Column. Each subclass keeps its own push (see U8Column).
  */
-export class WideningColumn {
-  data: Uint8Array | Uint16Array | Uint32Array;
+abstract class RetypedColumn<A extends TypedArray> {
   length = 0;
-  private max = 0xff;
-
-  constructor(initialCapacity = 1024) {
-    this.data = new Uint8Array(Math.max(1, initialCapacity));
-  }
-
-  push(v: number): void {
-    if (v > this.max) this.widen(v);
-    if (this.length === this.data.length) this.realloc(grownCapacity(this.data.length, this.length + 1));
-    this.data[this.length++] = v;
-  }
-
-  get(i: number): number {
-    return this.data[i]!;
-  }
+  constructor(public data: A) {}
 
   /** Room for exactly `n` elements (see Column.reserveExact). */
   reserveExact(n: number): void {
@@ -223,16 +206,40 @@ export class WideningColumn {
     return this.data.byteLength;
   }
 
+  /** Moves the array to `cap` elements of its own type (growable.ts `moved`). */
+  protected realloc(cap: number): void {
+    this.data = moved(this.data, cap, this.length, this.data.constructor as MovableCtor<A>);
+  }
+}
+
+/**
+ * A column of small non-negative integers whose element width follows the largest value pushed:
+ * bytes until a value needs more, then 16 bits, then 32 (the array is widened once per step). For
+ * per-call values that are almost always small (a prefetch's extra_count, a trace's record index
+ * delta), so a call pays one byte for them. Reads go through `get` or `data` (any width).
+ */
+export class WideningColumn extends RetypedColumn<Uint8Array | Uint16Array | Uint32Array> {
+  private max = 0xff;
+
+  constructor(initialCapacity = 1024) {
+    super(new Uint8Array(Math.max(1, initialCapacity)));
+  }
+
+  push(v: number): void {
+    if (v > this.max) this.widen(v);
+    if (this.length === this.data.length) this.realloc(grownCapacity(this.data.length, this.length + 1));
+    this.data[this.length++] = v;
+  }
+
+  get(i: number): number {
+    return this.data[i]!;
+  }
+
   private widen(v: number): void {
     const next = v > 0xffff ? new Uint32Array(this.data.length) : new Uint16Array(this.data.length);
     this.max = v > 0xffff ? 0xffffffff : 0xffff;
     next.set(this.data.subarray(0, this.length));
     this.data = next;
-  }
-
-  private realloc(cap: number): void {
-    const d = this.data;
-    this.data = d instanceof Uint8Array ? moved(d, cap, this.length, Uint8Array) : d instanceof Uint16Array ? moved(d, cap, this.length, Uint16Array) : moved(d, cap, this.length, Uint32Array);
   }
 }
 
@@ -243,14 +250,12 @@ export class WideningColumn {
  * width). For the request tracker's per-span counts (keys, found, live, paired, ...): a span of a
  * production trace has 16-32 keys, so its eight counts cost 8 bytes, not 32.
  */
-export class CountColumn {
-  data: CountArray;
-  length = 0;
+export class CountColumn extends RetypedColumn<CountArray> {
   private min = -0x80;
   private max = 0x7f;
 
   constructor(initialCapacity = 1024) {
-    this.data = new Int8Array(Math.max(1, initialCapacity));
+    super(new Int8Array(Math.max(1, initialCapacity)));
   }
 
   push(v: number): void {
@@ -275,20 +280,6 @@ export class CountColumn {
     return this.data.subarray(0, this.length);
   }
 
-  /** Room for exactly `n` elements (see Column.reserveExact). */
-  reserveExact(n: number): void {
-    if (n > this.data.length) this.realloc(n);
-  }
-
-  /** Gives back the capacity beyond the length, unless within `slack` of it (see Column.trim). */
-  trim(slack = 0): void {
-    if (overSlack(this.data.length, this.length, slack)) this.realloc(Math.max(1, this.length));
-  }
-
-  get byteLength(): number {
-    return this.data.byteLength;
-  }
-
   private widen(v: number): void {
     if (!Number.isInteger(v) || v > 0x7fffffff || v < -0x80000000) throw new RangeError(`a count of ${v} does not fit 32 bits`);
     const wide = v > 0x7fff || v < -0x8000;
@@ -296,10 +287,5 @@ export class CountColumn {
     [this.min, this.max] = wide ? [-0x80000000, 0x7fffffff] : [-0x8000, 0x7fff];
     next.set(this.data.subarray(0, this.length));
     this.data = next;
-  }
-
-  private realloc(cap: number): void {
-    const d = this.data;
-    this.data = d instanceof Int8Array ? moved(d, cap, this.length, Int8Array) : d instanceof Int16Array ? moved(d, cap, this.length, Int16Array) : moved(d, cap, this.length, Int32Array);
   }
 }
