@@ -1,6 +1,6 @@
 import type { ObjectKey } from '../model.ts';
 import { ArgScanner } from './arg-scan.ts';
-import { f64Column, TRIM_SLACK, u16Column, u32Column, u8Column, WideningColumn, type Column } from './growable.ts';
+import { f64Column, halfEmptyTableSize, TRIM_SLACK, u16Column, u32Column, u8Column, WideningColumn, type Column } from './growable.ts';
 import { KeyTable, type KeyTablePart } from './key-table.ts';
 import { MethodTable } from './methods.ts';
 import { compileQueryText, type QueryContext } from './query/compile.ts';
@@ -11,13 +11,6 @@ import { KeyShape, type FilterQuery, type KeyInfo } from './types.ts';
 /** Views of key lists keysOfCall keeps (a power of two). */
 const LIST_VIEWS = 64;
 const NO_VIEW = new Uint32Array(0);
-
-/** Slots of a key-list table for `lists` lists: a power of two, at most half full (see internList). */
-function listTableSize(lists: number): number {
-  let size = 1 << 12;
-  while (lists * 2 >= size) size *= 2;
-  return size;
-}
 
 /** A key list's hash, over its key ids (open addressing in CallIndex.listSlots). */
 function listHash(d: Uint32Array, start: number, end: number): number {
@@ -168,7 +161,7 @@ export class CallIndex {
   private readonly listOff = u32Column(1 << 12);
   private readonly keyRefs = u32Column(1 << 14);
   /** Open-addressing table of the key lists by their keys: list id + 1, 0 empty. */
-  private listSlots: Int32Array = new Int32Array(listTableSize(0));
+  private listSlots: Int32Array = new Int32Array(halfEmptyTableSize(0, 1 << 12));
   /** Per key, 1 + the last call that referenced it: dedupes a key listed twice in one call. */
   private readonly lastCallOfKey = u32Column();
   private readonly scanner = new ArgScanner();
@@ -494,7 +487,7 @@ export class CallIndex {
     const h = listHash(d, start, end);
     const off = this.listOff.data;
     // Dropped by trim (a complete trace): calls came again after all (a test, or a caller that trims early).
-    if (this.listSlots.length === 0) this.listSlots = this.rehashLists(listTableSize(this.listOff.length));
+    if (this.listSlots.length === 0) this.listSlots = this.rehashLists(halfEmptyTableSize(this.listOff.length, 1 << 12));
     let slots = this.listSlots;
     const len = end - start;
     for (let i = h & (slots.length - 1); ; i = (i + 1) & (slots.length - 1)) {

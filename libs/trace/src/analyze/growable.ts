@@ -65,6 +65,17 @@ export function grownCapacity(cap: number, n: number): number {
   return c;
 }
 
+/**
+ * Slots for an open-addressing table of `entries` that keeps itself at most half full: the
+ * smallest power of two from `min` on that is more than twice `entries` (a table rebuilt after a
+ * trim dropped it, or sized for a known count).
+ */
+export function halfEmptyTableSize(entries: number, min: number): number {
+  let size = min;
+  while (size <= entries * 2) size *= 2;
+  return size;
+}
+
 export class Column<T extends TypedArray> {
   data: T;
   length = 0;

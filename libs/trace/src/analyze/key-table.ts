@@ -1,5 +1,5 @@
 import { ObjectKey, toHex, unpackKvRank } from '../model.ts';
-import { f64Column, u32Column, u8Column } from './growable.ts';
+import { f64Column, halfEmptyTableSize, u32Column, u8Column } from './growable.ts';
 import { StringTable } from './string-table.ts';
 import type { KeyInfo } from './types.ts';
 
@@ -277,12 +277,8 @@ export class KeyTable {
 
   /** Returns the key id, or ~slot (negative) of the empty slot where it would go. */
   private find(hash: Uint8Array, off: number, len: number, c: number): number {
-    if (this.slots.length === 0) {
-      // Trimmed: at most half full, as add keeps them.
-      let capacity = 1 << 12;
-      while (capacity < (this.size + 1) * 2) capacity *= 2;
-      this.rehash(capacity);
-    }
+    // Trimmed: rebuilt at most half full, as add keeps them.
+    if (this.slots.length === 0) this.rehash(halfEmptyTableSize(this.size, 1 << 12));
     const mask = this.slots.length - 1;
     let slot = hashKey(hash, off, len, c) & mask;
     const slots = this.slots, cls = this.cls.data, hashOff = this.hashOff.data, pool = this.hashPool.data;

@@ -1,4 +1,4 @@
-import { TRIM_SLACK, u32Column, u8Column } from './growable.ts';
+import { halfEmptyTableSize, TRIM_SLACK, u32Column, u8Column } from './growable.ts';
 
 const CACHE_SLOTS = 64;
 const utf8 = new TextEncoder();
@@ -228,9 +228,7 @@ export class StringTable {
 
   /** The slots trim dropped, for a table that grows again: at most half full, as placed keeps them. */
   private rebuildSlots(): void {
-    let capacity = 64;
-    while (capacity < (this.size + 1) * 2) capacity *= 2;
-    this.rehash(capacity);
+    this.rehash(halfEmptyTableSize(this.size, 64));
   }
 
   private rehash(capacity: number): void {
