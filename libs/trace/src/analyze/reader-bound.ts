@@ -136,26 +136,35 @@ export class ReaderBound {
   }
 
   /**
-   * The one prefetch that can have made a read of `keys`, or -1 when there may be several (or none,
-   * or some were forgotten): then the read is known to be that request's whatever the pairing says.
+   * Every prefetch that can have made a read of `keys` (it lists them all and was submitted after
+   * each one's last finished write), into `out`; false when some may have been forgotten (more than
+   * KEEP listed the read's first key since its write): then `out` is not the whole set.
    */
-  soleReader(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, m: ListMarker): number {
+  candidates(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, m: ListMarker, out: number[]): boolean {
+    out.length = 0;
     const k0 = keys[0]!;
-    if (this.dropped.data[k0] !== 0) return -1;
-    let latestWrite = -1;
-    for (let i = 0; i < keys.length; i++) latestWrite = Math.max(latestWrite, this.lastWrite.data[keys[i]!]!);
-    let sole = -1;
+    if (this.dropped.data[k0] !== 0) return false;
+    const latestWrite = this.latestWrite(keys);
     for (let v = this.head.data[k0]!; v !== 0; v = this.nNext.data[v - 1]!) {
       const s = this.nSpan.data[v - 1]!;
       if (startOf(s) < latestWrite) continue;
       m.mark(keysOf(s));
       let all = true;
       for (let i = 0; i < keys.length && all; i++) all = m.positionOf(keys[i]!) >= 0;
-      if (!all) continue;
-      if (sole >= 0) return -1;
-      sole = s;
+      if (all) out.push(s);
     }
-    return sole;
+    return true;
+  }
+
+  /** The call of key k's last finished write (-1 none): prefetches before it no longer count for k. */
+  lastWriteOf(k: number): number {
+    return this.lastWrite.data[k]!;
+  }
+
+  private latestWrite(keys: ArrayLike<number>): number {
+    let latest = -1;
+    for (let i = 0; i < keys.length; i++) latest = Math.max(latest, this.lastWrite.data[keys[i]!]!);
+    return latest;
   }
 
   /**
@@ -164,8 +173,7 @@ export class ReaderBound {
    */
   fewestLocks(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, m: ListMarker): number {
     const k0 = keys[0]!;
-    let latestWrite = -1;
-    for (let i = 0; i < keys.length; i++) latestWrite = Math.max(latestWrite, this.lastWrite.data[keys[i]!]!);
+    const latestWrite = this.latestWrite(keys);
     let least = this.dropped.data[k0]! || Infinity;
     for (let v = this.head.data[k0]!; v !== 0; v = this.nNext.data[v - 1]!) {
       const L = this.nLocks.data[v - 1]!;

@@ -208,6 +208,53 @@ describe('request lifecycles (rules of request-tracker.ts)', () => {
     expect(Object.values(sum.flagCounts).every((n) => n === 0)).toBe(true);
   });
 
+  /** Three requests share a 40-key prefix (all written); the first read finds 25 keys, the others 40. */
+  function threeOverOnePrefix(reads: number): { s: Script; ks: ReturnType<typeof key>[] } {
+    const s = new Script();
+    const ks = Array.from({ length: 53 }, (_, i) => key(1000 + i));
+    s.reserve(ks.slice(0, 40));
+    s.finishWrite(ks.slice(0, 40));
+    s.prefetch(ks.slice(0, 42), 'a');
+    s.prefetch(ks.slice(0, 47), 'b');
+    s.prefetch(ks.slice(0, 53), 'c');
+    for (const n of [25, 40, 40].slice(0, reads)) {
+      s.enter(ks.slice(0, n));
+      s.exit(ks.slice(0, n));
+      s.release(ks.slice(0, n));
+    }
+    return { s, ks };
+  }
+
+  it('three requests over one prefix, three reads: the reads use up every request, so nothing is held, whichever read was whose', () => {
+    const { s } = threeOverOnePrefix(3);
+    const sum = s.a.summary();
+    expect(sum.lifecycles).toMatchObject({ reads_paired: 105, reads_leaked: 0, reads_undecided: 0 });
+    expect(sum.requests).toMatchObject({ total: 3, with_hits: 3, undecided: 0, leaked: 0 });
+    expect(flagged(s, 'read_undecided')).toEqual([]);
+  });
+
+  it('the same with one request never read: the 40 keys it may hold stay undecided (two reads use up no set of requests)', () => {
+    const { s, ks } = threeOverOnePrefix(2);
+    const undecided = flagged(s, 'read_undecided');
+    for (const k of ks.slice(0, 40)) expect(undecided).toContain(s.id(k));
+    expect(flagged(s, 'read_leaked')).toEqual([]);
+  });
+
+  it('a key written after a request was submitted: cutting that request\'s unread keys leaves the key\'s later requests counted', () => {
+    const s = new Script();
+    s.reserve([A]);
+    s.finishWrite([A]);
+    s.prefetch([A, B], 'x'); // B is absent: x locks A only
+    s.reserve([B]);
+    s.finishWrite([B]);
+    s.prefetch([B], 'y'); // y locks B, and never reads or releases it
+    s.enter([A]); // only x can have read A: its keys after A were never locked
+    s.exit([A]);
+    s.release([A]);
+    expect(s.a.requests.possibleReadLocks(s.id(B))).toBe(1);
+    expect(flagged(s, 'read_undecided')).toEqual([s.id(B)]);
+  });
+
   it('several traces in one index: the same ObjectKey in two servers is two objects, their locks stay apart', () => {
     const s = new Script();
     s.a.index.setSource('server-a');

@@ -1,6 +1,7 @@
 import { CountColumn, i32Column, u32Column, u8Column, type Column } from './growable.ts';
 import { ListMarker } from './list-marker.ts';
 import { ReaderBound } from './reader-bound.ts';
+import { ReaderMatching, type ReadGroup } from './reader-matching.ts';
 import { FLAG_KINDS, KeyShape, LockOpt, Role, SpanKind, type CountArray, type FlagKind, type KeyFate } from './types.ts';
 
 /** What the tracker reads back about earlier calls (CallIndex fits). */
@@ -196,6 +197,11 @@ export class RequestTracker {
   private readonly ledgerCut = new CountColumn();
   /** What the request of a read took at least, whichever request it was (see reader-bound.ts). */
   private readonly readers = new ReaderBound();
+  /** Which requests are proven read, whichever read was whose (see reader-matching.ts). */
+  private readonly matching = new ReaderMatching();
+  private readonly cands: number[] = [];
+  /** Keys whose `ledger` reached 0 during the call being added (decideFreed). */
+  private readonly zeroed: number[] = [];
   /** The call being added. */
   private current = -1;
   // Per call: the span it belongs to (-1: none).
@@ -287,18 +293,59 @@ export class RequestTracker {
     if (keys.length > 0) this.growKeys(maxOf(keys) + 1);
     switch (x.role) {
       case Role.prefetch:
-        return this.submit(x);
+        this.submit(x);
+        break;
       case Role.readEnter:
-        return this.enter(x.call, keys);
+        this.enter(x.call, keys);
+        break;
       case Role.readExit:
-        return this.exit(x.call, keys);
+        this.exit(x.call, keys);
+        break;
       case Role.finishRead:
-        return this.finishRead(x.call, keys, x.extra);
+        this.finishRead(x.call, keys, x.extra);
+        break;
       case Role.reserveWrite:
-        return this.reserve(x.call, keys);
+        this.reserve(x.call, keys);
+        break;
       case Role.finishWrite:
-        return this.finishWrite(x.call, keys);
+        this.finishWrite(x.call, keys);
+        break;
     }
+    if (this.zeroed.length > 0) this.decideFreed();
+  }
+
+  /** Lowers key k's upper bound by `by` (never below 0), noting when it reaches 0 (decideFreed). */
+  private lowerLedger(k: number, by: number): void {
+    const was = this.ledger.data[k]!;
+    const now = Math.max(0, was - by);
+    this.ledger.data[k] = now;
+    if (now === 0 && was > 0) this.zeroed.push(k);
+  }
+
+  /**
+   * Keys whose upper bound on read locks reached 0 during this call hold no read lock: an open
+   * request still pending on one (unread there, or its read may have been another's) never locked
+   * it, since it would hold it until its release. Decided after the call was paired, so a release
+   * still finds the request it closes.
+   */
+  private decideFreed(): void {
+    for (const k of this.zeroed) {
+      if (this.ledger.data[k] !== 0) continue;
+      for (let v = this.head.data[k]!; v !== 0; ) {
+        const node = v - 1;
+        const next = this.nNext.data[node]!;
+        const s = this.nSpan.data[node]!;
+        if (this.kind.data[s] === SpanKind.read && this.state.data[s] !== S_CLOSED) {
+          const j = this.poolOff.data[s]! + this.nPos.data[node]!;
+          if (this.kst[j] === K_PENDING && this.left[j]! > 0) {
+            this.missSlot(s, j);
+            this.closeIfDone(s);
+          }
+        }
+        v = next;
+      }
+    }
+    this.zeroed.length = 0;
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -357,9 +404,13 @@ export class RequestTracker {
       this.readers.read(keys[i]!);
     }
     // The only request that can have made this read read the keys it found: under PREFIX, the ones
-    // after them were never locked.
-    const sole = this.readers.soleReader(keys, this.startOf, this.keysOfSpan, this.m1);
-    if (sole >= 0 && this.fits(sole, keys, 'prefix', -1)) this.neverLocked(sole, keys.length);
+    // after them were never locked. Requests that between them made a group of reads are bounded
+    // by those reads (settleGroup).
+    const cands = this.cands;
+    if (this.readers.candidates(keys, this.startOf, this.keysOfSpan, this.m1, cands)) {
+      if (cands.length === 1 && this.fits(cands[0]!, keys, 'prefix', -1)) this.neverLocked(cands[0]!, keys.length);
+      for (const g of this.matching.add(call, cands)) this.settleGroup(g);
+    }
     // A read of the keys a request found, then one that took those from another, then any subset.
     let s = this.findReadAny(call, keys, ENTER_TRIES, -1);
     let sure = s >= 0 && !this.ambiguous(s, call, keys);
@@ -423,7 +474,7 @@ export class RequestTracker {
     if (keys.length === 0) return;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      this.ledger.data[k] = Math.max(0, this.ledger.data[k]! - (1 + extra));
+      this.lowerLedger(k, 1 + extra);
       this.floor.data[k] = Math.max(0, this.floor.data[k]! - (1 + extra));
       this.readers.release(k, 1 + extra);
       this.lastTouch.data[k] = call;
@@ -1016,17 +1067,61 @@ export class RequestTracker {
     }
   }
 
-  /** Read span s never locked its keys from position `from` on: take them out of the per-key bound. */
+  /**
+   * Read span s never locked its keys from position `from` on: take them out of the per-key bound,
+   * except keys written since s was submitted (the write already reset their bound).
+   */
   private neverLocked(s: number, from: number): void {
     const cut = this.ledgerCut.data[s]!;
     if (from >= cut) return;
     const keys = this.src.keysOfCall(this.start.data[s]!);
-    const L = this.locks.data[s]!;
+    const L = this.locks.data[s]!, start = this.start.data[s]!;
     for (let i = from; i < cut; i++) {
       const k = keys[i]!;
-      this.ledger.data[k] = Math.max(0, this.ledger.data[k]! - L);
+      if (this.readers.lastWriteOf(k) > start) continue;
+      this.lowerLedger(k, L);
     }
     this.ledgerCut.set(s, from);
+  }
+
+  /**
+   * The requests of g made its reads between them (ReaderMatching), which read is whose unknown.
+   * A PREFIX request locks only the keys it found, and reads exactly those; so on key k the group
+   * took at most the largest lock counts of as many of its requests as reads of g list k (since
+   * k's last write), where the bound still counts every request of g listing k: cut the rest.
+   * The bound then counts the group as a whole, so no position of its requests is cut again.
+   */
+  private settleGroup(g: ReadGroup): void {
+    for (const q of g.requests) if ((this.opts.data[q]! & LockOpt.notPrefix) !== 0 || this.locks.data[q] === 0) return;
+    const reads = new Map<number, number>();
+    for (const r of g.reads) {
+      const keys = this.src.keysOfCall(r);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        if (this.readers.lastWriteOf(k) < r) reads.set(k, (reads.get(k) ?? 0) + 1);
+      }
+    }
+    const counted = new Map<number, number[]>();
+    for (const q of g.requests) {
+      const keys = this.src.keysOfCall(this.start.data[q]!);
+      const L = this.locks.data[q]!, start = this.start.data[q]!, cut = this.ledgerCut.data[q]!;
+      for (let i = 0; i < cut; i++) {
+        const k = keys[i]!;
+        if (this.readers.lastWriteOf(k) > start) continue;
+        const ls = counted.get(k);
+        if (ls) ls.push(L);
+        else counted.set(k, [L]);
+      }
+      this.ledgerCut.set(q, 0);
+    }
+    for (const [k, ls] of counted) {
+      const c = reads.get(k) ?? 0;
+      if (c >= ls.length) continue;
+      ls.sort((a, b) => b - a);
+      let over = 0;
+      for (let i = c; i < ls.length; i++) over += ls[i]!;
+      this.lowerLedger(k, over);
+    }
   }
 
   /** No open reservation of key k holds it: they were refused. */

@@ -1,0 +1,142 @@
+/** Reads waiting for their possible requests to be used up; older ones are forgotten (see add). */
+const MAX_PENDING = 256;
+
+/** Requests proven to have made a group of reads between them, and those reads (their enter calls). */
+export interface ReadGroup {
+  requests: number[];
+  reads: number[];
+}
+
+interface Pending {
+  call: number;
+  /** Requests that can have made this read and are not yet proven to have made another. */
+  cands: number[];
+  alive: boolean;
+}
+
+/**
+ * Which requests are proven to have been read, whichever read each one made, when several
+ * requests list identical keys and entry-only records cannot pair them.
+ *
+ * A request reads at most once, and a read was made by one of the prefetches that can have made it
+ * (ReaderBound.candidates). So when the reads whose candidates all lie in a set U of requests are
+ * exactly |U| many, each request of U made one of them (Hall's condition is tight on U): every
+ * request of U was read, even though which read is whose stays unknown. Those requests can then
+ * make no other read, so they are taken out of every other read's candidates, which may make
+ * another set tight in turn (one read left with one candidate is the simplest case).
+ *
+ * Forgetting a pending read (past MAX_PENDING) only makes a set look less tight, never tight
+ * wrongly: counting fewer reads of U cannot reach |U| sooner. More reads than requests in U
+ * contradicts the premises (a trace that started mid-run, or reads of unrecorded requests): no
+ * conclusion is drawn from it.
+ */
+export class ReaderMatching {
+  /** One bit per span: proven to have made a read (a Set of them cost ~30 bytes per read). */
+  private used = new Uint8Array(1 << 10);
+  private readonly pending: Pending[] = [];
+  /** Pending reads by each of their candidates. */
+  private readonly bySpan = new Map<number, Pending[]>();
+  private head = 0;
+  private alive = 0;
+
+  /** Whether request `s` is proven to have made a read. */
+  isUsed(s: number): boolean {
+    const i = s >>> 3;
+    return i < this.used.length && (this.used[i]! & (1 << (s & 7))) !== 0;
+  }
+
+  private markUsed(s: number): void {
+    const i = s >>> 3;
+    if (i >= this.used.length) {
+      const next = new Uint8Array(Math.max(i + 1, this.used.length * 2));
+      next.set(this.used);
+      this.used = next;
+    }
+    this.used[i]! |= 1 << (s & 7);
+  }
+
+  /**
+   * A read (enter) at `call` that only the requests `cands` can have made (all of them: see
+   * ReaderBound.candidates). Returns the groups this read completes, their requests marked used.
+   */
+  add(call: number, cands: readonly number[]): ReadGroup[] {
+    const c = cands.filter((s) => !this.isUsed(s));
+    if (c.length === 0) return [];
+    const p: Pending = { call, cands: c, alive: true };
+    this.pending.push(p);
+    this.index(p);
+    this.alive++;
+    while (this.alive > MAX_PENDING) this.forget(this.pending[this.head++]!);
+    while (this.head < this.pending.length && !this.pending[this.head]!.alive) this.head++;
+    if (this.head > MAX_PENDING) {
+      this.pending.splice(0, this.head);
+      this.head = 0;
+    }
+    const groups: ReadGroup[] = [];
+    const queue = [c];
+    while (queue.length > 0) {
+      const u = queue.pop()!.filter((s) => !this.isUsed(s));
+      if (u.length === 0) continue;
+      const within = this.readsWithin(u);
+      if (within.length !== u.length) continue;
+      for (const r of within) this.forget(r);
+      for (const s of u) this.markUsed(s);
+      groups.push({ requests: u, reads: within.map((r) => r.call).sort((a, b) => a - b) });
+      // The requests of u are spent: the reads that listed one of them have fewer candidates now.
+      for (const s of u) {
+        for (const r of this.bySpan.get(s)?.slice() ?? []) this.reduce(r, queue);
+      }
+    }
+    return groups;
+  }
+
+  /** Drops the spent candidates of pending read r; a read left with none contradicts the premises and is dropped. */
+  private reduce(r: Pending, queue: number[][]): void {
+    if (!r.alive) return;
+    this.unindex(r);
+    r.cands = r.cands.filter((s) => !this.isUsed(s));
+    if (r.cands.length === 0) {
+      r.alive = false;
+      this.alive--;
+      return;
+    }
+    this.index(r);
+    queue.push(r.cands);
+  }
+
+  /** The pending reads whose candidates all lie in u (each found once: under its first candidate). */
+  private readsWithin(u: readonly number[]): Pending[] {
+    const out: Pending[] = [];
+    for (const s of u) {
+      for (const r of this.bySpan.get(s) ?? []) {
+        if (r.cands[0] === s && r.cands.every((x) => u.includes(x))) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  private forget(r: Pending): void {
+    if (!r.alive) return;
+    r.alive = false;
+    this.alive--;
+    this.unindex(r);
+  }
+
+  private index(r: Pending): void {
+    for (const s of r.cands) {
+      const list = this.bySpan.get(s);
+      if (list) list.push(r);
+      else this.bySpan.set(s, [r]);
+    }
+  }
+
+  private unindex(r: Pending): void {
+    for (const s of r.cands) {
+      const list = this.bySpan.get(s);
+      if (!list) continue;
+      const i = list.indexOf(r);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.bySpan.delete(s);
+    }
+  }
+}
