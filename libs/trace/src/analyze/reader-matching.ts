@@ -60,6 +60,11 @@ export class ReaderMatching {
    * ReaderBound.candidates). Returns the groups this read completes, their requests marked used.
    */
   add(call: number, cands: readonly number[]): ReadGroup[] {
+    // The common case, one request that no pending read lists: its group is this read alone.
+    if (cands.length === 1 && !this.isUsed(cands[0]!) && !this.bySpan.has(cands[0]!)) {
+      this.markUsed(cands[0]!);
+      return [{ requests: [cands[0]!], reads: [call] }];
+    }
     const c = cands.filter((s) => !this.isUsed(s));
     if (c.length === 0) return [];
     const p: Pending = { call, cands: c, alive: true };

@@ -1093,6 +1093,7 @@ export class RequestTracker {
    */
   private settleGroup(g: ReadGroup): void {
     for (const q of g.requests) if ((this.opts.data[q]! & LockOpt.notPrefix) !== 0 || this.locks.data[q] === 0) return;
+    if (g.requests.length === 1) return this.settleOne(g.requests[0]!, g.reads[0]!);
     const reads = new Map<number, number>();
     for (const r of g.reads) {
       const keys = this.src.keysOfCall(r);
@@ -1122,6 +1123,20 @@ export class RequestTracker {
       for (let i = c; i < ls.length; i++) over += ls[i]!;
       this.lowerLedger(k, over);
     }
+  }
+
+  /** settleGroup for one request q and its read r, without the maps: q's keys outside r were never locked. */
+  private settleOne(q: number, r: number): void {
+    const keys = this.src.keysOfCall(this.start.data[q]!);
+    const L = this.locks.data[q]!, start = this.start.data[q]!, cut = this.ledgerCut.data[q]!;
+    this.m2.mark(this.src.keysOfCall(r));
+    for (let i = 0; i < cut; i++) {
+      const k = keys[i]!;
+      const w = this.readers.lastWriteOf(k);
+      if (w > start || (w < r && this.m2.positionOf(k) >= 0)) continue;
+      this.lowerLedger(k, L);
+    }
+    this.ledgerCut.set(q, 0);
   }
 
   /** No open reservation of key k holds it: they were refused. */

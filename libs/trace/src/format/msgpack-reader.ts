@@ -271,17 +271,25 @@ function cachedString(buf: Uint8Array, p: number, len: number, baseOffset: numbe
   return text;
 }
 
-/** Short ASCII strings (keys, names) are built directly; longer or non-ASCII go through TextDecoder. */
+/** Char codes of a short ASCII string, one reused array per length (apply reads the whole array). */
+const asciiCodes: number[][] = Array.from({ length: 65 }, (_, n) => new Array<number>(n).fill(0));
+
+/**
+ * Short ASCII strings (keys, names, request ids) are built directly from their codes; longer or
+ * non-ASCII go through TextDecoder. Built in one call: appending a character at a time made a
+ * string per character (about 200 bytes of garbage for a request id of ten characters, the bulk
+ * of what an index shard allocated).
+ */
 export function decodeUtf8(buf: Uint8Array, p: number, len: number, baseOffset = 0): string {
   if (len <= 64) {
-    let s = '';
+    const codes = asciiCodes[len]!;
     let i = 0;
     for (; i < len; i++) {
       const c = buf[p + i]!;
       if (c >= 0x80) break;
-      s += String.fromCharCode(c);
+      codes[i] = c;
     }
-    if (i === len) return s;
+    if (i === len) return String.fromCharCode.apply(null, codes);
   }
   try {
     return utf8.decode(buf.subarray(p, p + len));
