@@ -11,9 +11,11 @@ const KEEP = 16;
  * For a read (enter) of some keys, a lower bound on the read locks its request took, whichever
  * request it was. A request can only read key k if it holds a lock on k, so it listed every key of
  * the read and was submitted after each key's last finished write (a finished write proves the key
- * held no read lock). Per key it keeps the last KEEP prefetches since that write (span, locks) and
- * the fewest locks among those it dropped; the bound is the fewest locks among the kept prefetches
- * of the read's first key that qualify, and the dropped ones (which may or may not qualify).
+ * held no read lock). Per key it keeps the last KEEP prefetches since that write (span, locks) that
+ * are not known to have made their read already (`spent`), and the fewest locks among those it
+ * dropped; the bound is the fewest locks among the kept prefetches of one key of the read (`pivot`)
+ * that qualify, and the dropped ones (which may or may not qualify). The same lists give every
+ * request that can have made a read (`candidates`, for reader-matching.ts).
  */
 export class ReaderBound {
   // Since each key's last finished write: prefetches listing it that took exactly 1 lock, the lock
@@ -85,6 +87,32 @@ export class ReaderBound {
     }
   }
 
+  /**
+   * Prefetch s (span) is proven to have made its read (reader-matching.ts): it can make no later
+   * read, so it leaves the lists of its keys, and a key's list fills up (and forgets) only with
+   * requests that may still read it.
+   */
+  spent(s: number, keys: ArrayLike<number>): void {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      let prev = 0;
+      for (let v = this.head.data[k]!; v !== 0; v = this.nNext.data[v - 1]!) {
+        if (this.nSpan.data[v - 1] !== s) {
+          prev = v;
+          continue;
+        }
+        const next = this.nNext.data[v - 1]!;
+        if (prev === 0) this.head.data[k] = next;
+        else this.nNext.data[prev - 1] = next;
+        if (this.tail.data[k] === v) this.tail.data[k] = prev;
+        this.nNext.data[v - 1] = this.free;
+        this.free = v;
+        this.count.data[k]!--;
+        break;
+      }
+    }
+  }
+
   /** A read of key k. */
   read(k: number): void {
     this.reads.data[k]!++;
@@ -136,21 +164,28 @@ export class ReaderBound {
   }
 
   /**
-   * Every prefetch that can have made a read of `keys` (it lists them all and was submitted after
-   * each one's last finished write), into `out`; false when some may have been forgotten (more than
-   * KEEP listed the read's first key since its write): then `out` is not the whole set.
+   * Every prefetch that can have made a read of `keys` (it was submitted after each key's last
+   * finished write and lists them all; under PREFIX, `prefix(s)`, as the read's leading keys, for
+   * such a request reads the prefix it found), into `out`; false when some may have been forgotten
+   * (more than KEEP unspent prefetches listed the key looked through): then `out` is not the whole set.
    */
-  candidates(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, m: ListMarker, out: number[]): boolean {
+  candidates(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, prefix: (s: number) => boolean, m: ListMarker, out: number[]): boolean {
     out.length = 0;
-    const k0 = keys[0]!;
+    const k0 = this.pivot(keys);
     if (this.dropped.data[k0] !== 0) return false;
     const latestWrite = this.latestWrite(keys);
     for (let v = this.head.data[k0]!; v !== 0; v = this.nNext.data[v - 1]!) {
       const s = this.nSpan.data[v - 1]!;
       if (startOf(s) < latestWrite) continue;
-      m.mark(keysOf(s));
+      const listed = keysOf(s);
       let all = true;
-      for (let i = 0; i < keys.length && all; i++) all = m.positionOf(keys[i]!) >= 0;
+      if (prefix(s)) {
+        all = keys.length <= listed.length;
+        for (let i = 0; i < keys.length && all; i++) all = listed[i] === keys[i];
+      } else {
+        m.mark(listed);
+        for (let i = 0; i < keys.length && all; i++) all = m.positionOf(keys[i]!) >= 0;
+      }
       if (all) out.push(s);
     }
     return true;
@@ -159,6 +194,25 @@ export class ReaderBound {
   /** The call of key k's last finished write (-1 none): prefetches before it no longer count for k. */
   lastWriteOf(k: number): number {
     return this.lastWrite.data[k]!;
+  }
+
+  /**
+   * The key of a read whose prefetches to look through: the request that made the read listed
+   * every key of it, so any key's list holds it (or dropped it). The shortest list that dropped
+   * none: a read of a hot key (listed by more than KEEP prefetches since its write) is often
+   * also a read of a colder one.
+   */
+  private pivot(keys: ArrayLike<number>): number {
+    let best = keys[0]!;
+    let bestCount = this.dropped.data[best] !== 0 ? Infinity : this.count.data[best]!;
+    for (let i = 1; i < keys.length && bestCount > 1; i++) {
+      const k = keys[i]!;
+      if (this.dropped.data[k] === 0 && this.count.data[k]! < bestCount) {
+        best = k;
+        bestCount = this.count.data[k]!;
+      }
+    }
+    return best;
   }
 
   private latestWrite(keys: ArrayLike<number>): number {
@@ -172,7 +226,7 @@ export class ReaderBound {
    * nothing, and any lock is at least one). `startOf` and `keysOf` describe spans; `m` is scratch.
    */
   fewestLocks(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, m: ListMarker): number {
-    const k0 = keys[0]!;
+    const k0 = this.pivot(keys);
     const latestWrite = this.latestWrite(keys);
     let least = this.dropped.data[k0]! || Infinity;
     for (let v = this.head.data[k0]!; v !== 0; v = this.nNext.data[v - 1]!) {

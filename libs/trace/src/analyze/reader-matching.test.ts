@@ -14,7 +14,7 @@ describe('ReaderMatching: requests proven read when the reads that only they can
     expect(m.add(10, [1, 2, 3])).toEqual([]);
     expect(m.add(11, [1, 2, 3])).toEqual([]);
     expect([1, 2, 3].some((s) => m.isUsed(s))).toBe(false);
-    expect(m.add(12, [3, 2, 1])).toEqual([{ requests: [3, 2, 1], reads: [10, 11, 12] }]);
+    expect(m.add(12, [3, 2, 1])).toEqual([{ requests: [1, 2, 3], reads: [10, 11, 12] }]);
     expect([1, 2, 3].every((s) => m.isUsed(s))).toBe(true);
   });
 
@@ -33,20 +33,40 @@ describe('ReaderMatching: requests proven read when the reads that only they can
     expect(m.add(13, [2, 7])).toEqual([{ requests: [7], reads: [13] }]);
   });
 
+  it('reads whose candidates overlap in a ring: the three requests are tight together though no read lists all three', () => {
+    const m = new ReaderMatching();
+    expect(m.add(10, [1, 2])).toEqual([]);
+    expect(m.add(11, [2, 3])).toEqual([]);
+    expect(m.add(12, [1, 3])).toEqual([{ requests: [1, 2, 3], reads: [10, 11, 12] }]);
+    expect([1, 2, 3].every((s) => m.isUsed(s))).toBe(true);
+  });
+
+  it('a group that spends a request can make the rest of its connected set tight', () => {
+    const m = new ReaderMatching();
+    expect(m.add(1, [1, 2, 3])).toEqual([]);
+    expect(m.add(2, [4, 5])).toEqual([]);
+    expect(m.add(3, [1, 4])).toEqual([]);
+    expect(m.add(4, [2, 5])).toEqual([]);
+    // Read 5 can only be 3's, which leaves read 1 with 1 or 2: then reads 1-4 fit requests 1, 2, 4, 5.
+    expect(m.add(5, [3])).toEqual([
+      { requests: [3], reads: [5] },
+      { requests: [1, 2, 4, 5], reads: [1, 2, 3, 4] },
+    ]);
+  });
+
   it('fewer reads than requests prove nothing; more reads than requests contradict the premises and prove nothing', () => {
     const m = new ReaderMatching();
     expect(m.add(10, [1, 2])).toEqual([]);
     expect(m.add(11, [3, 4, 5])).toEqual([]);
     expect(m.add(12, [3, 4, 5])).toEqual([]);
     expect([1, 2, 3, 4, 5].some((s) => m.isUsed(s))).toBe(false);
-    // Four reads within three requests (no pair of them tight before the fourth): impossible if
-    // each request reads once, so the trace broke a premise and none of them is called read.
+    // Three reads within two requests, none of the pairs tight before the third came: impossible if
+    // each request reads once (the trace broke a premise), so none of them is called read.
     const n = new ReaderMatching();
-    expect(n.add(10, [1, 2])).toEqual([]);
-    expect(n.add(11, [2, 3])).toEqual([]);
-    expect(n.add(12, [1, 3])).toEqual([]);
+    expect(n.add(10, [1, 2, 3])).toEqual([]);
+    expect(n.add(11, [1, 2, 3])).toEqual([]);
+    expect(n.add(12, [1, 2, 3])).toEqual([{ requests: [1, 2, 3], reads: [10, 11, 12] }]);
     expect(n.add(13, [1, 2, 3])).toEqual([]);
-    expect([1, 2, 3].some((s) => n.isUsed(s))).toBe(false);
   });
 
   it('a read no request can have made, or whose requests are all spent, is ignored', () => {

@@ -1,7 +1,10 @@
 /** Reads waiting for their possible requests to be used up; older ones are forgotten (see add). */
 const MAX_PENDING = 256;
+/** The most requests a read's connected set may have to be tried as a whole (see add). */
+const MAX_COMPONENT = 64;
 
 /** Requests proven to have made a group of reads between them, and those reads (their enter calls). */
+/** Both lists ascending. */
 export interface ReadGroup {
   requests: number[];
   reads: number[];
@@ -78,7 +81,30 @@ export class ReaderMatching {
       this.head = 0;
     }
     const groups: ReadGroup[] = [];
-    const queue = [c];
+    // The sets tried first are candidates of single reads; a tight set may also be their union.
+    // All the requests connected to a read is the one that matters: once every one of them was
+    // read, it is tight (each read's candidates lie in it, each of its requests made one). So the
+    // connected set of every read that changed (this one, and those a group reduced) is tried too.
+    let changed = [p];
+    while (changed.length > 0) {
+      const next: Pending[] = [];
+      const queue = changed.map((r) => r.cands);
+      this.settle(queue, groups, next);
+      for (const r of changed) {
+        if (!r.alive) continue;
+        const component = this.componentOf(r);
+        if (component !== null && component.length > r.cands.length) this.settle([component], groups, next);
+      }
+      changed = next.filter((r) => r.alive);
+    }
+    return groups;
+  }
+
+  /**
+   * Tries each set of requests in `queue` for tightness, and the sets its groups leave behind;
+   * the reads whose candidates a group reduced go to `reduced`.
+   */
+  private settle(queue: number[][], groups: ReadGroup[], reduced: Pending[]): void {
     while (queue.length > 0) {
       const u = queue.pop()!.filter((s) => !this.isUsed(s));
       if (u.length === 0) continue;
@@ -86,13 +112,38 @@ export class ReaderMatching {
       if (within.length !== u.length) continue;
       for (const r of within) this.forget(r);
       for (const s of u) this.markUsed(s);
-      groups.push({ requests: u, reads: within.map((r) => r.call).sort((a, b) => a - b) });
+      groups.push({ requests: [...u].sort((a, b) => a - b), reads: within.map((r) => r.call).sort((a, b) => a - b) });
       // The requests of u are spent: the reads that listed one of them have fewer candidates now.
       for (const s of u) {
-        for (const r of this.bySpan.get(s)?.slice() ?? []) this.reduce(r, queue);
+        for (const r of this.bySpan.get(s)?.slice() ?? []) {
+          this.reduce(r, queue);
+          reduced.push(r);
+        }
       }
     }
-    return groups;
+  }
+
+  /**
+   * The requests connected to pending read p through pending reads sharing candidates, or null past
+   * MAX_COMPONENT of them (a bound on the work per read; a larger set is simply not tried).
+   */
+  private componentOf(p: Pending): number[] | null {
+    const spans = new Set(p.cands);
+    const seen = new Set<Pending>([p]);
+    const frontier = [...p.cands];
+    while (frontier.length > 0) {
+      for (const r of this.bySpan.get(frontier.pop()!) ?? []) {
+        if (seen.has(r)) continue;
+        seen.add(r);
+        for (const x of r.cands) {
+          if (spans.has(x)) continue;
+          if (spans.size >= MAX_COMPONENT) return null;
+          spans.add(x);
+          frontier.push(x);
+        }
+      }
+    }
+    return [...spans];
   }
 
   /** Drops the spent candidates of pending read r; a read left with none contradicts the premises and is dropped. */

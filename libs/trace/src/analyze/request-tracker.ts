@@ -223,6 +223,7 @@ export class RequestTracker {
   /** A span's submit call and its keys, for the reader table (made once: a closure per enter was garbage). */
   private readonly startOf = (sp: number): number => this.start.data[sp]!;
   private readonly keysOfSpan = (sp: number): ArrayLike<number> => this.src.keysOfCall(this.start.data[sp]!);
+  private readonly prefixPolicy = (sp: number): boolean => (this.opts.data[sp]! & LockOpt.notPrefix) === 0;
   /** The last reservations made (REPAIR_WINDOW), oldest first, for findUnfinishedWrite. */
   private recentReservations: number[] = [];
 
@@ -392,6 +393,9 @@ export class RequestTracker {
       this.link(keys[i]!, s, i);
     }
     this.live.set(s, n);
+    // Reopened by a repair: a key no lock can be on now (its bound is 0) was never locked by it
+    // either (decideFreed). A fresh submit has just raised the bound of each of its keys.
+    for (let i = 0; i < n; i++) if (this.ledger.data[keys[i]!] === 0) this.missSlot(s, off + i);
   }
 
   private enter(call: number, keys: ArrayLike<number>): void {
@@ -407,9 +411,12 @@ export class RequestTracker {
     // after them were never locked. Requests that between them made a group of reads are bounded
     // by those reads (settleGroup).
     const cands = this.cands;
-    if (this.readers.candidates(keys, this.startOf, this.keysOfSpan, this.m1, cands)) {
+    if (this.readers.candidates(keys, this.startOf, this.keysOfSpan, this.prefixPolicy, this.m1, cands)) {
       if (cands.length === 1 && this.fits(cands[0]!, keys, 'prefix', -1)) this.neverLocked(cands[0]!, keys.length);
-      for (const g of this.matching.add(call, cands)) this.settleGroup(g);
+      for (const g of this.matching.add(call, cands)) {
+        for (const q of g.requests) this.readers.spent(q, this.keysOfSpan(q));
+        this.settleGroup(g);
+      }
     }
     // A read of the keys a request found, then one that took those from another, then any subset.
     let s = this.findReadAny(call, keys, ENTER_TRIES, -1);
@@ -833,6 +840,7 @@ export class RequestTracker {
     this.nExitReleased.set(x, 0);
     this.openSlots(x);
     removeAll(this.recentReads, x);
+    this.closeIfDone(x);
   }
 
   private noteRecent(s: number): void {

@@ -74,6 +74,12 @@ export interface TrafficSummary {
   /** Keys read (found prefixes) and looked up, over all requests. */
   keysFound: number;
   keysLookedUp: number;
+  /**
+   * Once the traffic is over (the generator ran to its end): the requests still holding read
+   * locks, cut off between their prefetch and their release by `records`, with the keys each
+   * found (and holds 1 lock on) and whether it read them. The ground truth of a lock analysis.
+   */
+  inFlight?: { read: boolean; keys: ObjectKey[] }[];
 }
 
 const ATTN_FULL = new AttnWindowDesc([-1]);
@@ -247,6 +253,8 @@ export function* trafficCalls(o: TrafficOptions, summary?: TrafficSummary): Gene
     s.byMethod[call.method] = (s.byMethod[call.method] ?? 0) + 1;
     yield call;
   }
+  // What the traffic leaves held: requests cut off between their prefetch and their release.
+  s.inFlight = active.filter((r) => r.step === 'enter' || r.step === 'exit' || r.step === 'release').map((r) => ({ read: r.step !== 'enter', keys: r.keys.slice(0, r.found) }));
 }
 
 const at = <M extends SmMethod>(method: M, t: number, args: SmArgs<M>): TrafficCall => ({ method, t, args }) as TrafficCall;
