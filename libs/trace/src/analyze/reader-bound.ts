@@ -1,4 +1,4 @@
-import { i32Column, u32Column } from './growable.ts';
+import { i32Column, u32Column, u8Column } from './growable.ts';
 import type { ListMarker } from './list-marker.ts';
 
 /** Prefetches remembered per key since its last finished write; older ones only lower `dropped`. */
@@ -11,13 +11,19 @@ const KEEP = 16;
  * For a read (enter) of some keys, a lower bound on the read locks its request took, whichever
  * request it was. A request can only read key k if it holds a lock on k, so it listed every key of
  * the read and was submitted after each key's last finished write (a finished write proves the key
- * held no read lock). Per key it keeps the last KEEP prefetches since that write (span, locks) that
- * are not known to have made their read already (`spent`), and the fewest locks among those it
- * dropped; the bound is the fewest locks among the kept prefetches of one key of the read (`pivot`)
+ * held no read lock). Per key it keeps the last KEEP prefetches since that write (span, locks),
+ * making room by dropping one known to have made its read already (`spent`) before any other, and
+ * the fewest locks among those it dropped otherwise; the bound is the fewest locks among the kept prefetches of one key of the read (`pivot`)
  * that qualify, and the dropped ones (which may or may not qualify). The same lists give every
  * request that can have made a read (`candidates`, for reader-matching.ts).
  */
 export class ReaderBound {
+  /**
+   * `spent(s)`: prefetch s is proven to have made its read already (reader-matching.ts): it can
+   * make no later read, so it is no candidate, and it is the first to leave a full list.
+   */
+  constructor(private readonly spent: (s: number) => boolean = () => false) {}
+
   // Since each key's last finished write: prefetches listing it that took exactly 1 lock, the lock
   // counts of those that took more (sorted; few), its reads and the locks released for it.
   private readonly ones = u32Column();
@@ -27,8 +33,10 @@ export class ReaderBound {
   private readonly head = i32Column();
   private readonly tail = i32Column();
   private readonly count = u32Column();
-  /** Fewest locks among dropped prefetches of the key (0: none dropped). */
+  /** Fewest locks among dropped prefetches of the key (0: none dropped), spent ones included: the floor stays a floor. */
   private readonly dropped = u32Column();
+  /** 1 once a prefetch of the key that may still read was dropped: its candidates are no longer known. */
+  private readonly forgot = u8Column();
   /** The key's last finished write (call; -1 none). */
   private readonly lastWrite = i32Column();
   private readonly nSpan = i32Column();
@@ -42,6 +50,7 @@ export class ReaderBound {
     for (const c of [this.head, this.tail]) c.resize(n);
     this.count.resize(n);
     this.dropped.resize(n);
+    this.forgot.resize(n);
     this.ones.resize(n);
     this.reads.resize(n);
     this.released.resize(n);
@@ -76,10 +85,10 @@ export class ReaderBound {
     if (t === 0) this.head.data[k] = node + 1;
     else this.nNext.data[t - 1] = node + 1;
     this.tail.data[k] = node + 1;
-    if (++this.count.data[k]! > KEEP) {
+    if (++this.count.data[k]! > KEEP && !this.dropSpent(k)) {
       const h = this.head.data[k]! - 1;
-      const d = this.dropped.data[k]!;
-      if (d === 0 || this.nLocks.data[h]! < d) this.dropped.data[k] = this.nLocks.data[h]!;
+      this.noteDropped(k, this.nLocks.data[h]!);
+      this.forgot.data[k] = 1;
       this.head.data[k] = this.nNext.data[h]!;
       this.nNext.data[h] = this.free;
       this.free = h + 1;
@@ -87,30 +96,30 @@ export class ReaderBound {
     }
   }
 
-  /**
-   * Prefetch s (span) is proven to have made its read (reader-matching.ts): it can make no later
-   * read, so it leaves the lists of its keys, and a key's list fills up (and forgets) only with
-   * requests that may still read it.
-   */
-  spent(s: number, keys: ArrayLike<number>): void {
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      let prev = 0;
-      for (let v = this.head.data[k]!; v !== 0; v = this.nNext.data[v - 1]!) {
-        if (this.nSpan.data[v - 1] !== s) {
-          prev = v;
-          continue;
-        }
-        const next = this.nNext.data[v - 1]!;
-        if (prev === 0) this.head.data[k] = next;
-        else this.nNext.data[prev - 1] = next;
-        if (this.tail.data[k] === v) this.tail.data[k] = prev;
-        this.nNext.data[v - 1] = this.free;
-        this.free = v;
-        this.count.data[k]!--;
-        break;
+  /** Unlinks the oldest spent prefetch from key k's list, if one is there: it makes room without forgetting. */
+  private dropSpent(k: number): boolean {
+    let prev = 0;
+    for (let v = this.head.data[k]!; v !== 0; v = this.nNext.data[v - 1]!) {
+      if (!this.spent(this.nSpan.data[v - 1]!)) {
+        prev = v;
+        continue;
       }
+      const next = this.nNext.data[v - 1]!;
+      if (prev === 0) this.head.data[k] = next;
+      else this.nNext.data[prev - 1] = next;
+      if (this.tail.data[k] === v) this.tail.data[k] = prev;
+      this.noteDropped(k, this.nLocks.data[v - 1]!);
+      this.nNext.data[v - 1] = this.free;
+      this.free = v;
+      this.count.data[k]!--;
+      return true;
     }
+    return false;
+  }
+
+  private noteDropped(k: number, locks: number): void {
+    const d = this.dropped.data[k]!;
+    if (d === 0 || locks < d) this.dropped.data[k] = locks;
   }
 
   /** A read of key k. */
@@ -161,6 +170,7 @@ export class ReaderBound {
     this.tail.data[k] = 0;
     this.count.data[k] = 0;
     this.dropped.data[k] = 0;
+    this.forgot.data[k] = 0;
   }
 
   /**
@@ -172,11 +182,11 @@ export class ReaderBound {
   candidates(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, prefix: (s: number) => boolean, m: ListMarker, out: number[]): boolean {
     out.length = 0;
     const k0 = this.pivot(keys);
-    if (this.dropped.data[k0] !== 0) return false;
+    if (this.forgot.data[k0] !== 0) return false;
     const latestWrite = this.latestWrite(keys);
     for (let v = this.head.data[k0]!; v !== 0; v = this.nNext.data[v - 1]!) {
       const s = this.nSpan.data[v - 1]!;
-      if (startOf(s) < latestWrite) continue;
+      if (this.spent(s) || startOf(s) < latestWrite) continue;
       const listed = keysOf(s);
       let all = true;
       if (prefix(s)) {
@@ -204,10 +214,10 @@ export class ReaderBound {
    */
   private pivot(keys: ArrayLike<number>): number {
     let best = keys[0]!;
-    let bestCount = this.dropped.data[best] !== 0 ? Infinity : this.count.data[best]!;
+    let bestCount = this.forgot.data[best] !== 0 ? Infinity : this.count.data[best]!;
     for (let i = 1; i < keys.length && bestCount > 1; i++) {
       const k = keys[i]!;
-      if (this.dropped.data[k] === 0 && this.count.data[k]! < bestCount) {
+      if (this.forgot.data[k] === 0 && this.count.data[k]! < bestCount) {
         best = k;
         bestCount = this.count.data[k]!;
       }
@@ -226,7 +236,8 @@ export class ReaderBound {
    * nothing, and any lock is at least one). `startOf` and `keysOf` describe spans; `m` is scratch.
    */
   fewestLocks(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, m: ListMarker): number {
-    const k0 = this.pivot(keys);
+    // Any key's list holds the read's request (or dropped it): the first key's, as it comes.
+    const k0 = keys[0]!;
     const latestWrite = this.latestWrite(keys);
     let least = this.dropped.data[k0]! || Infinity;
     for (let v = this.head.data[k0]!; v !== 0; v = this.nNext.data[v - 1]!) {

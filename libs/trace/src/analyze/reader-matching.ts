@@ -41,6 +41,9 @@ export class ReaderMatching {
   private readonly bySpan = new Map<number, Pending[]>();
   private head = 0;
   private alive = 0;
+  /** The fast path's group (one request, one read), reused. */
+  private readonly one = [0];
+  private readonly oneRead = [0];
 
   /** Whether request `s` is proven to have made a read. */
   isUsed(s: number): boolean {
@@ -60,16 +63,20 @@ export class ReaderMatching {
 
   /**
    * A read (enter) at `call` that only the requests `cands` can have made (all of them: see
-   * ReaderBound.candidates). Returns the groups this read completes, their requests marked used.
+   * ReaderBound.candidates). Calls `onGroup` for each group this read completes, its requests
+   * marked used (the lists are valid during the call only).
    */
-  add(call: number, cands: readonly number[]): ReadGroup[] {
+  add(call: number, cands: readonly number[], onGroup: (requests: readonly number[], reads: readonly number[]) => void): void {
     // The common case, one request that no pending read lists: its group is this read alone.
     if (cands.length === 1 && !this.isUsed(cands[0]!) && !this.bySpan.has(cands[0]!)) {
       this.markUsed(cands[0]!);
-      return [{ requests: [cands[0]!], reads: [call] }];
+      this.one[0] = cands[0]!;
+      this.oneRead[0] = call;
+      onGroup(this.one, this.oneRead);
+      return;
     }
     const c = cands.filter((s) => !this.isUsed(s));
-    if (c.length === 0) return [];
+    if (c.length === 0) return;
     const p: Pending = { call, cands: c, alive: true };
     this.pending.push(p);
     this.index(p);
@@ -97,7 +104,7 @@ export class ReaderMatching {
       }
       changed = next.filter((r) => r.alive);
     }
-    return groups;
+    for (const g of groups) onGroup(g.requests, g.reads);
   }
 
   /**

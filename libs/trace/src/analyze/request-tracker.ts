@@ -1,7 +1,7 @@
 import { CountColumn, i32Column, u32Column, u8Column, type Column } from './growable.ts';
 import { ListMarker } from './list-marker.ts';
 import { ReaderBound } from './reader-bound.ts';
-import { ReaderMatching, type ReadGroup } from './reader-matching.ts';
+import { ReaderMatching } from './reader-matching.ts';
 import { FLAG_KINDS, KeyShape, LockOpt, Role, SpanKind, type CountArray, type FlagKind, type KeyFate } from './types.ts';
 
 /** What the tracker reads back about earlier calls (CallIndex fits). */
@@ -95,7 +95,7 @@ const MAX_ANOMALY_EVENTS = 100_000;
 /** How far back a read that fits no open request looks for a request that took another's read. */
 const REPAIR_WINDOW = 512;
 /** The longest chain of reads moved to make room for one read. */
-const REPAIR_DEPTH = 8;
+const REPAIR_DEPTH = 64;
 
 /**
  * Request-level lock lifecycles of an entry-only trace, decided as LMCache's StorageManager
@@ -196,10 +196,19 @@ export class RequestTracker {
    */
   private readonly ledgerCut = new CountColumn();
   /** What the request of a read took at least, whichever request it was (see reader-bound.ts). */
-  private readonly readers = new ReaderBound();
   /** Which requests are proven read, whichever read was whose (see reader-matching.ts). */
   private readonly matching = new ReaderMatching();
+  private readonly readers = new ReaderBound((s) => this.matching.isUsed(s));
   private readonly cands: number[] = [];
+  /** A group of requests proven read (ReaderMatching; the reader lists skip them from now on): the bound is settled. */
+  private readonly onGroup = (requests: readonly number[], reads: readonly number[]): void => {
+    // The read being added, the only one its request can have made, as its prefix: its keys
+    // after the read were cut just now (neverLocked), so settling is only the bookkeeping.
+    if (requests.length === 1 && requests[0] === this.soleFit && reads[0] === this.current) this.ledgerCut.set(this.soleFit, 0);
+    else this.settleGroup(requests, reads);
+  };
+  /** In enter: the request the read being added is, by being the only one it can be and its prefix (-1: none). */
+  private soleFit = -1;
   /** Keys whose `ledger` reached 0 during the call being added (decideFreed). */
   private readonly zeroed: number[] = [];
   /** The call being added. */
@@ -412,11 +421,12 @@ export class RequestTracker {
     // by those reads (settleGroup).
     const cands = this.cands;
     if (this.readers.candidates(keys, this.startOf, this.keysOfSpan, this.prefixPolicy, this.m1, cands)) {
-      if (cands.length === 1 && this.fits(cands[0]!, keys, 'prefix', -1)) this.neverLocked(cands[0]!, keys.length);
-      for (const g of this.matching.add(call, cands)) {
-        for (const q of g.requests) this.readers.spent(q, this.keysOfSpan(q));
-        this.settleGroup(g);
+      this.soleFit = -1;
+      if (cands.length === 1 && this.fits(cands[0]!, keys, 'prefix', -1)) {
+        this.neverLocked(cands[0]!, keys.length);
+        this.soleFit = cands[0]!;
       }
+      this.matching.add(call, cands, this.onGroup);
     }
     // A read of the keys a request found, then one that took those from another, then any subset.
     let s = this.findReadAny(call, keys, ENTER_TRIES, -1);
@@ -770,30 +780,44 @@ export class RequestTracker {
    * whole path is found.
    */
   private repairFor(keys: ArrayLike<number>, before: number): number {
-    // Shortest path first: a deep chain of guesses is less likely than one swapped read.
-    for (let limit = 1; limit <= REPAIR_DEPTH; limit++) {
-      const s = this.repairPath(keys, before, limit, new Set());
-      if (s >= 0) return s;
+    // Breadth first: the shortest path of moves (a deep chain of guesses is less likely than one
+    // swapped read), each span tried once, at the depth it is first reached, and tried as soon as
+    // it is reached. (Trying each depth from the top with a set of tried spans could not find a
+    // two-move path through a span first tried at the end of a longer one: false anomalies with
+    // many identical requests in flight.)
+    const recent = this.recentReads;
+    const parent = new Map<number, number>();
+    let level: number[] = [-1];
+    for (let depth = 1; depth <= REPAIR_DEPTH && level.length > 0; depth++) {
+      const next: number[] = [];
+      for (const from of level) {
+        // The read that must find a home: the new one, or the read of the span reached last.
+        const k = from < 0 ? keys : this.src.keysOfCall(this.readList.data[from]!);
+        const b = from < 0 ? before : this.readList.data[from]!;
+        for (let i = recent.length - 1; i >= 0; i--) {
+          const x = recent[i]!;
+          if (parent.has(x) || this.start.data[x]! >= b || this.locks.data[x] === 0 || this.readList.data[x]! < 0 || !this.containsAllOf(x, k)) continue;
+          parent.set(x, from);
+          const readCall = this.readList.data[x]!;
+          const y = this.findReadAny(readCall, this.src.keysOfCall(readCall), ENTER_TRIES, -1);
+          if (y >= 0 && y !== x) return this.applyRepair(x, y, parent);
+          next.push(x);
+        }
+      }
+      level = next;
     }
     return -1;
   }
 
-  private repairPath(keys: ArrayLike<number>, before: number, limit: number, visited: Set<number>): number {
-    const recent = this.recentReads;
-    for (let i = recent.length - 1; i >= 0; i--) {
-      const x = recent[i]!;
-      if (visited.has(x) || this.start.data[x]! >= before || this.locks.data[x] === 0 || this.readList.data[x]! < 0 || !this.containsAllOf(x, keys)) continue;
-      visited.add(x);
-      const readCall = this.readList.data[x]!;
-      const readKeys = this.src.keysOfCall(readCall);
-      let y = this.findReadAny(readCall, readKeys, ENTER_TRIES, -1);
-      if (y === x) y = -1;
-      if (y < 0 && limit > 1) y = this.repairPath(readKeys, readCall, limit - 1, visited);
-      if (y < 0) continue;
+  /** Moves the reads along a repair path found by repairFor: x's to y, then each parent's to its child; returns the span freed first. */
+  private applyRepair(x: number, y: number, parent: Map<number, number>): number {
+    for (;;) {
       this.moveRead(x, y);
-      return x;
+      const p = parent.get(x)!;
+      if (p < 0) return x;
+      y = x;
+      x = p;
     }
-    return -1;
   }
 
   private containsAllOf(s: number, keys: ArrayLike<number>): boolean {
@@ -1099,11 +1123,11 @@ export class RequestTracker {
    * k's last write), where the bound still counts every request of g listing k: cut the rest.
    * The bound then counts the group as a whole, so no position of its requests is cut again.
    */
-  private settleGroup(g: ReadGroup): void {
-    for (const q of g.requests) if ((this.opts.data[q]! & LockOpt.notPrefix) !== 0 || this.locks.data[q] === 0) return;
-    if (g.requests.length === 1) return this.settleOne(g.requests[0]!, g.reads[0]!);
+  private settleGroup(requests: readonly number[], readCalls: readonly number[]): void {
+    for (const q of requests) if ((this.opts.data[q]! & LockOpt.notPrefix) !== 0 || this.locks.data[q] === 0) return;
+    if (requests.length === 1) return this.settleOne(requests[0]!, readCalls[0]!);
     const reads = new Map<number, number>();
-    for (const r of g.reads) {
+    for (const r of readCalls) {
       const keys = this.src.keysOfCall(r);
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
@@ -1111,7 +1135,7 @@ export class RequestTracker {
       }
     }
     const counted = new Map<number, number[]>();
-    for (const q of g.requests) {
+    for (const q of requests) {
       const keys = this.src.keysOfCall(this.start.data[q]!);
       const L = this.locks.data[q]!, start = this.start.data[q]!, cut = this.ledgerCut.data[q]!;
       for (let i = 0; i < cut; i++) {
@@ -1137,7 +1161,13 @@ export class RequestTracker {
   private settleOne(q: number, r: number): void {
     const keys = this.src.keysOfCall(this.start.data[q]!);
     const L = this.locks.data[q]!, start = this.start.data[q]!, cut = this.ledgerCut.data[q]!;
-    this.m2.mark(this.src.keysOfCall(r));
+    const read = this.src.keysOfCall(r);
+    // The common case: the read is q's prefix and its keys after were cut already (neverLocked).
+    if (cut <= read.length && isPrefixOf(read, keys)) {
+      this.ledgerCut.set(q, 0);
+      return;
+    }
+    this.m2.mark(read);
     for (let i = 0; i < cut; i++) {
       const k = keys[i]!;
       const w = this.readers.lastWriteOf(k);
@@ -1512,6 +1542,13 @@ export const SPAN_CLOSED = S_CLOSED;
 
 function sameList(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether `a` is where `b` begins. */
+function isPrefixOf(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length > b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }

@@ -75,11 +75,12 @@ export interface TrafficSummary {
   keysFound: number;
   keysLookedUp: number;
   /**
-   * Once the traffic is over (the generator ran to its end): the requests still holding read
-   * locks, cut off between their prefetch and their release by `records`, with the keys each
-   * found (and holds 1 lock on) and whether it read them. The ground truth of a lock analysis.
+   * Once the traffic is over (the generator ran to its end): the requests cut off between their
+   * prefetch and their release by `records`, with the keys each found (and holds 1 lock on; none
+   * for one whose prefetch found nothing), the keys it listed, and whether it read them. The ground
+   * truth of a lock analysis.
    */
-  inFlight?: { read: boolean; keys: ObjectKey[] }[];
+  inFlight?: { read: boolean; keys: ObjectKey[]; listed: ObjectKey[] }[];
 }
 
 const ATTN_FULL = new AttnWindowDesc([-1]);
@@ -253,8 +254,9 @@ export function* trafficCalls(o: TrafficOptions, summary?: TrafficSummary): Gene
     s.byMethod[call.method] = (s.byMethod[call.method] ?? 0) + 1;
     yield call;
   }
-  // What the traffic leaves held: requests cut off between their prefetch and their release.
-  s.inFlight = active.filter((r) => r.step === 'enter' || r.step === 'exit' || r.step === 'release').map((r) => ({ read: r.step !== 'enter', keys: r.keys.slice(0, r.found) }));
+  // What the traffic leaves held: requests cut off between their prefetch and their release (one
+  // that found nothing holds nothing, but lists keys a reader of the trace cannot rule out).
+  s.inFlight = active.filter((r) => r.step === 'enter' || r.step === 'exit' || r.step === 'release' || (r.found === 0 && (r.step === 'reserve' || r.step === 'finish'))).map((r) => ({ read: r.step === 'exit' || r.step === 'release', keys: r.keys.slice(0, r.found), listed: r.keys }));
 }
 
 const at = <M extends SmMethod>(method: M, t: number, args: SmArgs<M>): TrafficCall => ({ method, t, args }) as TrafficCall;
