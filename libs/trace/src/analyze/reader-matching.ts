@@ -3,8 +3,7 @@ const MAX_PENDING = 256;
 /** The most requests a read's connected set may have to be tried as a whole (see add). */
 const MAX_COMPONENT = 64;
 
-/** Requests proven to have made a group of reads between them, and those reads (their enter calls). */
-/** Both lists ascending. */
+/** Requests proven to have made a group of reads between them, and those reads (their enter calls), both ascending. */
 export interface ReadGroup {
   requests: number[];
   reads: number[];
