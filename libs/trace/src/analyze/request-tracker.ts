@@ -862,9 +862,10 @@ export class RequestTracker {
     this.nPaired.set(x, 0);
     this.nMiss.set(x, 0);
     this.nExitReleased.set(x, 0);
+    // Not closed here even if no slot is live (openSlots missed them all): a repair may hand x a
+    // read next (moveRead), which revives its slots; a closed span's slots are gone.
     this.openSlots(x);
     removeAll(this.recentReads, x);
-    this.closeIfDone(x);
   }
 
   private noteRecent(s: number): void {
