@@ -41,6 +41,13 @@ export class ListMarker {
     }
   }
 
+  /** Whether `list` holds every id of `ids` (marks `list`). */
+  coversAll(list: ArrayLike<number>, ids: ArrayLike<number>): boolean {
+    this.mark(list);
+    for (let i = 0; i < ids.length; i++) if (this.positionOf(ids[i]!) < 0) return false;
+    return true;
+  }
+
   /** Position of `id` in the marked list, or -1. */
   positionOf(id: number): number {
     let s = hash(id) & this.mask;
@@ -50,6 +57,13 @@ export class ListMarker {
     }
     return -1;
   }
+}
+
+/** Whether `a` is where `b` begins. */
+export function isPrefixOf(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length > b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Key ids are dense small integers: mix them so runs of ids spread over the table's low bits. */

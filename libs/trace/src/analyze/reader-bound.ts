@@ -1,5 +1,5 @@
 import { i32Column, u32Column, u8Column } from './growable.ts';
-import type { ListMarker } from './list-marker.ts';
+import { isPrefixOf, type ListMarker } from './list-marker.ts';
 
 /** Prefetches remembered per key since its last finished write; older ones only lower `dropped`. */
 const KEEP = 16;
@@ -13,9 +13,10 @@ const KEEP = 16;
  * the read and was submitted after each key's last finished write (a finished write proves the key
  * held no read lock). Per key it keeps the last KEEP prefetches since that write (span, locks),
  * making room by dropping one known to have made its read already (`spent`) before any other, and
- * the fewest locks among those it dropped otherwise; the bound is the fewest locks among the kept prefetches of one key of the read (`pivot`)
- * that qualify, and the dropped ones (which may or may not qualify). The same lists give every
- * request that can have made a read (`candidates`, for reader-matching.ts).
+ * the fewest locks among those it dropped; the bound is the fewest locks among the kept prefetches
+ * of the read's first key that qualify, and the dropped ones (which may or may not qualify). The
+ * same lists give every request that can have made a read (`candidates`, through the least-listed
+ * key of the read, `pivot`), for reader-matching.ts.
  */
 export class ReaderBound {
   /**
@@ -188,15 +189,7 @@ export class ReaderBound {
       const s = this.nSpan.data[v - 1]!;
       if (this.spent(s) || startOf(s) < latestWrite) continue;
       const listed = keysOf(s);
-      let all = true;
-      if (prefix(s)) {
-        all = keys.length <= listed.length;
-        for (let i = 0; i < keys.length && all; i++) all = listed[i] === keys[i];
-      } else {
-        m.mark(listed);
-        for (let i = 0; i < keys.length && all; i++) all = m.positionOf(keys[i]!) >= 0;
-      }
-      if (all) out.push(s);
+      if (prefix(s) ? isPrefixOf(keys, listed) : m.coversAll(listed, keys)) out.push(s);
     }
     return true;
   }
@@ -245,10 +238,7 @@ export class ReaderBound {
       if (L >= least) continue;
       const s = this.nSpan.data[v - 1]!;
       if (startOf(s) < latestWrite) continue;
-      m.mark(keysOf(s));
-      let all = true;
-      for (let i = 0; i < keys.length && all; i++) all = m.positionOf(keys[i]!) >= 0;
-      if (all) least = L;
+      if (m.coversAll(keysOf(s), keys)) least = L;
     }
     return least === Infinity ? 1 : Math.max(1, least);
   }

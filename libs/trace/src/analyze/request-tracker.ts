@@ -1,5 +1,5 @@
 import { CountColumn, i32Column, u32Column, u8Column, type Column } from './growable.ts';
-import { ListMarker } from './list-marker.ts';
+import { ListMarker, isPrefixOf } from './list-marker.ts';
 import { ReaderBound } from './reader-bound.ts';
 import { ReaderMatching } from './reader-matching.ts';
 import { FLAG_KINDS, KeyShape, LockOpt, Role, SpanKind, type CountArray, type FlagKind, type KeyFate } from './types.ts';
@@ -757,9 +757,7 @@ export class RequestTracker {
     const submitted = this.src.keysOfCall(this.start.data[s]!);
     const prefixPolicy = (this.opts.data[s]! & LockOpt.notPrefix) === 0;
     if (match === 'prefix') {
-      if (!prefixPolicy || keys.length > submitted.length) return false;
-      for (let i = 0; i < keys.length; i++) if (submitted[i] !== keys[i]) return false;
-      return true;
+      return prefixPolicy && isPrefixOf(keys, submitted);
     }
     if (match === 'sparse' && prefixPolicy) return false;
     const m = this.m1;
@@ -821,10 +819,7 @@ export class RequestTracker {
   }
 
   private containsAllOf(s: number, keys: ArrayLike<number>): boolean {
-    const m = this.m1;
-    m.mark(this.src.keysOfCall(this.start.data[s]!));
-    for (let i = 0; i < keys.length; i++) if (m.positionOf(keys[i]!) < 0) return false;
-    return true;
+    return this.m1.coversAll(this.src.keysOfCall(this.start.data[s]!), keys);
   }
 
   /** Moves read span x's read (enter or release, exit, first release) to open span y; x is left submitted. */
@@ -1543,13 +1538,6 @@ export const SPAN_CLOSED = S_CLOSED;
 
 function sameList(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Whether `a` is where `b` begins. */
-function isPrefixOf(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length > b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
