@@ -11,12 +11,8 @@
  * allocates is the same. Prints bytes per call per step and the functions that allocate most.
  */
 import { Session } from 'node:inspector/promises';
-import { closeSync, openAsBlob, openSync, readSync } from 'node:fs';
-import { IndexShard, ShardMerger, TraceAnalyzer, TraceReader, type CallIndexPart } from '@kvtrace/trace';
-import { UnitPlanner, type PlannedUnit } from '../src/load/shard-plan.ts';
+import { merge, readingPass, shards } from './node-steps.ts';
 
-const UNIT_BYTES = 16 * 1024 * 1024;
-const UNIT_RECORDS = 65536;
 const SAMPLING_BYTES = 16384;
 const TOP = 5;
 
@@ -47,53 +43,6 @@ async function allocated<T>(session: Session, step: () => Promise<T> | T): Promi
   return { result, total, byFunction };
 }
 
-/** The reading pass as the loading worker makes it: every record's table columns, and the units it plans. */
-async function readingPass(path: string): Promise<{ records: number; units: PlannedUnit[] }> {
-  const units: PlannedUnit[] = [];
-  const planner = new UnitPlanner(1, { maxBytes: UNIT_BYTES, maxRecords: UNIT_RECORDS }, (u) => units.push(u));
-  const reader = new TraceReader((await openAsBlob(path)).stream(), { decodeArgs: false, recycleRecords: true });
-  await reader.header();
-  let records = 0;
-  let check = 0;
-  for await (const recs of reader.batches()) {
-    for (const r of recs) {
-      planner.add(0, 0, r.offset, r.frameBytes, r.index);
-      check += r.t_mono + r.qualname.length;
-      records++;
-    }
-  }
-  planner.flush();
-  if (Number.isNaN(check)) throw new Error('unreachable: keeps the record fields read');
-  return { records, units };
-}
-
-function shards(path: string, units: PlannedUnit[]): CallIndexPart[] {
-  const fd = openSync(path, 'r');
-  try {
-    return units.map((u) => {
-      // A plain Uint8Array, as a shard worker gets (a Buffer's own subarray/slice allocate differently).
-      const bytes = new Uint8Array(u.end - u.start);
-      readSync(fd, bytes, 0, bytes.length, u.start);
-      const shard = new IndexShard(u.start);
-      shard.push(bytes);
-      return shard.finish().part;
-    });
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function merge(units: PlannedUnit[], parts: CallIndexPart[], records: number): TraceAnalyzer {
-  const a = new TraceAnalyzer();
-  a.reserve(records);
-  const m = new ShardMerger(a);
-  const ids = units.map((u) => m.plan(0, u.firstRecord, u.count));
-  ids.forEach((id, i) => m.deliver(id, parts[i]!));
-  m.advance(records);
-  a.trim();
-  return a;
-}
-
 const path = process.argv[2];
 if (!path) {
   process.stderr.write('usage: npx tsx apps/inspector/bench/garbage.ts TRACE.lct\n');
@@ -106,7 +55,6 @@ try {
   const { records, units } = read.result;
   const shard = await allocated(session, () => shards(path, units));
   const merged = await allocated(session, () => merge(units, shard.result, records));
-  if (merged.result.length !== records) throw new Error(`merged ${merged.result.length} calls of ${records}`);
   console.log(`${records} calls, ${units.length} units; JS allocated per call, garbage included (sampled every ${SAMPLING_BYTES / 1024} KiB):`);
   for (const [label, s] of [
     ['reading pass (loading worker)', read],

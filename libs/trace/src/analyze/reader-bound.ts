@@ -177,21 +177,22 @@ export class ReaderBound {
   /**
    * Every prefetch that can have made a read of `keys` (it was submitted after each key's last
    * finished write and lists them all; under PREFIX, `prefix(s)`, as the read's leading keys, for
-   * such a request reads the prefix it found), into `out`; false when some may have been forgotten
-   * (more than KEEP unspent prefetches listed the key looked through): then `out` is not the whole set.
+   * such a request reads the prefix it found), into out[0, n); returns n, or -1 when some may have
+   * been forgotten (more than KEEP unspent prefetches listed the key looked through): then there is
+   * no whole set to give. `out` is written by index, never truncated (see RequestTracker.cands).
    */
-  candidates(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, prefix: (s: number) => boolean, m: ListMarker, out: number[]): boolean {
-    out.length = 0;
+  candidates(keys: ArrayLike<number>, startOf: (s: number) => number, keysOf: (s: number) => ArrayLike<number>, prefix: (s: number) => boolean, m: ListMarker, out: number[]): number {
     const k0 = this.pivot(keys);
-    if (this.forgot.data[k0] !== 0) return false;
+    if (this.forgot.data[k0] !== 0) return -1;
     const latestWrite = this.latestWrite(keys);
+    let n = 0;
     for (let v = this.head.data[k0]!; v !== 0; v = this.nNext.data[v - 1]!) {
       const s = this.nSpan.data[v - 1]!;
       if (this.spent(s) || startOf(s) < latestWrite) continue;
       const listed = keysOf(s);
-      if (prefix(s) ? isPrefixOf(keys, listed) : m.coversAll(listed, keys)) out.push(s);
+      if (prefix(s) ? isPrefixOf(keys, listed) : m.coversAll(listed, keys)) out[n++] = s;
     }
-    return true;
+    return n;
   }
 
   /** The call of key k's last finished write (-1 none): prefetches before it no longer count for k. */

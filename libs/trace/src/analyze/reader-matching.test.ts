@@ -94,6 +94,27 @@ describe('ReaderMatching: requests proven read when the reads that only they can
     expect(m.isUsed(1) || m.isUsed(2)).toBe(false);
   });
 
+  it('only the first `count` candidates count (the tracker refills one array, never truncated); spent ones among them are skipped', () => {
+    const m = new ReaderMatching();
+    const groups: ReadGroup[] = [];
+    const onGroup = (requests: readonly number[], reads: readonly number[]) => void groups.push({ requests: [...requests], reads: [...reads] });
+    const cands = [1, 2, 9, 9];
+    // Two live entries: requests 9 left over from an earlier read are not candidates.
+    m.add(10, cands, onGroup, 2);
+    cands[0] = 2;
+    cands[1] = 1;
+    m.add(11, cands, onGroup, 2);
+    expect(groups).toEqual([{ requests: [1, 2], reads: [10, 11] }]);
+    expect(m.isUsed(9)).toBe(false);
+    // A read whose candidates are spent but one, which no pending read lists, is that one's.
+    groups.length = 0;
+    cands[0] = 1;
+    cands[1] = 2;
+    cands[2] = 5;
+    m.add(12, cands, onGroup, 3);
+    expect(groups).toEqual([{ requests: [5], reads: [12] }]);
+  });
+
   it('request ids past the first bytes of the used bits', () => {
     const m = new ReaderMatching();
     add(m, 1, [1 << 20]);

@@ -14,6 +14,8 @@ interface Pending {
   /** Requests that can have made this read and are not yet proven to have made another. */
   cands: number[];
   alive: boolean;
+  /** The componentOf search that last reached this read (its `epoch`). */
+  seen: number;
 }
 
 /**
@@ -61,22 +63,31 @@ export class ReaderMatching {
   }
 
   /**
-   * A read (enter) at `call` that only the requests `cands` can have made (all of them: see
+   * A read (enter) at `call` that only the requests cands[0, count) can have made (all of them: see
    * ReaderBound.candidates). Calls `onGroup` for each group this read completes, its requests
    * marked used (the lists are valid during the call only).
    */
-  add(call: number, cands: readonly number[], onGroup: (requests: readonly number[], reads: readonly number[]) => void): void {
+  add(call: number, cands: ArrayLike<number>, onGroup: (requests: readonly number[], reads: readonly number[]) => void, count = cands.length): void {
+    let unused = 0, last = -1, shared = false;
+    for (let i = 0; i < count; i++) {
+      const s = cands[i]!;
+      if (this.isUsed(s)) continue;
+      unused++;
+      last = s;
+      if (this.bySpan.has(s)) shared = true;
+    }
+    if (unused === 0) return;
     // The common case, one request that no pending read lists: its group is this read alone.
-    if (cands.length === 1 && !this.isUsed(cands[0]!) && !this.bySpan.has(cands[0]!)) {
-      this.markUsed(cands[0]!);
-      this.one[0] = cands[0]!;
+    if (unused === 1 && !shared) {
+      this.markUsed(last);
+      this.one[0] = last;
       this.oneRead[0] = call;
       onGroup(this.one, this.oneRead);
       return;
     }
-    const c = cands.filter((s) => !this.isUsed(s));
-    if (c.length === 0) return;
-    const p: Pending = { call, cands: c, alive: true };
+    const c = new Array<number>(unused);
+    for (let i = 0, j = 0; i < count; i++) if (!this.isUsed(cands[i]!)) c[j++] = cands[i]!;
+    const p: Pending = { call, cands: c, alive: true, seen: 0 };
     this.pending.push(p);
     this.index(p);
     this.alive++;
@@ -86,6 +97,9 @@ export class ReaderMatching {
       this.pending.splice(0, this.head);
       this.head = 0;
     }
+    // No pending read shares a candidate: this read's connected set is its own candidates, more
+    // than one, with one read in it: nothing is tight (the search below would find just that).
+    if (!shared) return;
     const groups: ReadGroup[] = [];
     // The sets tried first are candidates of single reads; a tight set may also be their union.
     // All the requests connected to a read is the one that matters: once every one of them was
@@ -118,7 +132,7 @@ export class ReaderMatching {
       if (within.length !== u.length) continue;
       for (const r of within) this.forget(r);
       for (const s of u) this.markUsed(s);
-      groups.push({ requests: [...u].sort((a, b) => a - b), reads: within.map((r) => r.call).sort((a, b) => a - b) });
+      groups.push({ requests: ascending(u), reads: ascending(within.map((r) => r.call)) });
       // The requests of u are spent: the reads that listed one of them have fewer candidates now.
       for (const s of u) {
         for (const r of this.bySpan.get(s)?.slice() ?? []) {
@@ -134,23 +148,36 @@ export class ReaderMatching {
    * MAX_COMPONENT of them (a bound on the work per read; a larger set is simply not tried).
    */
   private componentOf(p: Pending): number[] | null {
-    const spans = new Set(p.cands);
-    const seen = new Set<Pending>([p]);
-    const frontier = [...p.cands];
-    while (frontier.length > 0) {
-      for (const r of this.bySpan.get(frontier.pop()!) ?? []) {
-        if (seen.has(r)) continue;
-        seen.add(r);
+    // Scratch kept between calls (a Set and arrays per read were most of what the merge allocated).
+    const spans = this.spans;
+    spans.clear();
+    const epoch = ++this.epoch;
+    p.seen = epoch;
+    const frontier = this.frontier;
+    let top = 0;
+    for (const x of p.cands) {
+      spans.add(x);
+      frontier[top++] = x;
+    }
+    while (top > 0) {
+      const list = this.bySpan.get(frontier[--top]!);
+      if (list === undefined) continue;
+      for (const r of list) {
+        if (r.seen === epoch) continue;
+        r.seen = epoch;
         for (const x of r.cands) {
           if (spans.has(x)) continue;
           if (spans.size >= MAX_COMPONENT) return null;
           spans.add(x);
-          frontier.push(x);
+          frontier[top++] = x;
         }
       }
     }
     return [...spans];
   }
+  private readonly spans = new Set<number>();
+  private readonly frontier: number[] = [];
+  private epoch = 0;
 
   /** Drops the spent candidates of pending read r; a read left with none contradicts the premises and is dropped. */
   private reduce(r: Pending, queue: number[][]): void {
@@ -201,4 +228,18 @@ export class ReaderMatching {
       if (list.length === 0) this.bySpan.delete(s);
     }
   }
+}
+
+/**
+ * Sorts a short list of numbers ascending, in place (a group has at most MAX_COMPONENT): the
+ * built-in sort with a comparator allocated a work area per call, most of what the groups cost.
+ */
+function ascending(a: number[]): number[] {
+  for (let i = 1; i < a.length; i++) {
+    const v = a[i]!;
+    let j = i;
+    for (; j > 0 && a[j - 1]! > v; j--) a[j] = a[j - 1]!;
+    a[j] = v;
+  }
+  return a;
 }

@@ -195,10 +195,16 @@ export class RequestTracker {
    * (nKeys: all counted): positions proven never locked are taken out of the bound once.
    */
   private readonly ledgerCut = new CountColumn();
-  /** What the request of a read took at least, whichever request it was (see reader-bound.ts). */
   /** Which requests are proven read, whichever read was whose (see reader-matching.ts). */
   private readonly matching = new ReaderMatching();
+  /** What the request of a read took at least, whichever request it was (see reader-bound.ts). */
   private readonly readers = new ReaderBound((s) => this.matching.isUsed(s));
+  /**
+   * A read's candidates (ReaderBound.candidates), the first of them valid. This and `zeroed` are
+   * filled by index and never truncated: an array emptied by `length = 0` gets a new backing store
+   * at its next push, garbage on every read and release that grew the loading worker's young
+   * generation (apps/inspector/bench/garbage.ts).
+   */
   private readonly cands: number[] = [];
   /** A group of requests proven read (ReaderMatching; the reader lists skip them from now on): the bound is settled. */
   private readonly onGroup = (requests: readonly number[], reads: readonly number[]): void => {
@@ -209,8 +215,9 @@ export class RequestTracker {
   };
   /** In enter: the request the read being added is, by being the only one it can be and its prefix (-1: none). */
   private soleFit = -1;
-  /** Keys whose `ledger` reached 0 during the call being added (decideFreed). */
+  /** Keys whose `ledger` reached 0 during the call being added (decideFreed): the first nZeroed. */
   private readonly zeroed: number[] = [];
+  private nZeroed = 0;
   /** The call being added. */
   private current = -1;
   // Per call: the span it belongs to (-1: none).
@@ -321,7 +328,7 @@ export class RequestTracker {
         this.finishWrite(x.call, keys);
         break;
     }
-    if (this.zeroed.length > 0) this.decideFreed();
+    if (this.nZeroed > 0) this.decideFreed();
   }
 
   /** Lowers key k's upper bound by `by` (never below 0), noting when it reaches 0 (decideFreed). */
@@ -329,7 +336,7 @@ export class RequestTracker {
     const was = this.ledger.data[k]!;
     const now = Math.max(0, was - by);
     this.ledger.data[k] = now;
-    if (now === 0 && was > 0) this.zeroed.push(k);
+    if (now === 0 && was > 0) this.zeroed[this.nZeroed++] = k;
   }
 
   /**
@@ -339,7 +346,9 @@ export class RequestTracker {
    * still finds the request it closes.
    */
   private decideFreed(): void {
-    for (const k of this.zeroed) {
+    // Up to nZeroed as it is now: deciding may zero more keys, which are taken in turn.
+    for (let i = 0; i < this.nZeroed; i++) {
+      const k = this.zeroed[i]!;
       if (this.ledger.data[k] !== 0) continue;
       for (let v = this.head.data[k]!; v !== 0; ) {
         const node = v - 1;
@@ -355,7 +364,7 @@ export class RequestTracker {
         v = next;
       }
     }
-    this.zeroed.length = 0;
+    this.nZeroed = 0;
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -420,13 +429,14 @@ export class RequestTracker {
     // after them were never locked. Requests that between them made a group of reads are bounded
     // by those reads (settleGroup).
     const cands = this.cands;
-    if (this.readers.candidates(keys, this.startOf, this.keysOfSpan, this.prefixPolicy, this.m1, cands)) {
+    const n = this.readers.candidates(keys, this.startOf, this.keysOfSpan, this.prefixPolicy, this.m1, cands);
+    if (n >= 0) {
       this.soleFit = -1;
-      if (cands.length === 1 && this.fits(cands[0]!, keys, 'prefix', -1)) {
+      if (n === 1 && this.fits(cands[0]!, keys, 'prefix', -1)) {
         this.neverLocked(cands[0]!, keys.length);
         this.soleFit = cands[0]!;
       }
-      this.matching.add(call, cands, this.onGroup);
+      this.matching.add(call, cands, this.onGroup, n);
     }
     // A read of the keys a request found, then one that took those from another, then any subset.
     let s = this.findReadAny(call, keys, ENTER_TRIES, -1);
