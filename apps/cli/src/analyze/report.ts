@@ -66,7 +66,7 @@ export function renderText(j: AnalysisJson): string {
   const r = j.requests, l = j.lifecycles;
   lines.push(
     `  calls:     ${n(j.calls)}`,
-    `  requests:  ${n(r.total)} reads (${n(r.with_hits)} with hits, ${n(r.all_miss)} all miss, ${n(r.undecided)} undecided${r.warm ? `, ${n(r.warm)} warm` : ''}), ${n(r.writes)} writes`,
+    `  requests:  ${n(r.total)} reads (${n(r.with_hits)} with hits, ${n(r.all_miss)} all miss, ${n(r.undecided)} undecided${r.warm ? `, ${n(r.warm)} warm` : ''}${r.unpaired_reads ? `; ${n(r.unpaired_reads)} reads unpaired` : ''}), ${n(r.writes)} writes`,
     '',
     formatTable(
       ['locks at the end (keys)', 'paired', 'leaked', 'undecided', 'other'],

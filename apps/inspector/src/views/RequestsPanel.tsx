@@ -55,6 +55,11 @@ export function RequestsPanel({ analysis, store, onJump }: { analysis: AnalysisS
       <p className="muted panel-hint">
         {formatCount(l.reads_paired)} read and {formatCount(l.writes_paired)} write key locks taken and given back; {formatCount(l.writes_refused)} reservations refused. Leaked and undecided count keys.
       </p>
+      {r.unpaired_reads > 0 && (
+        <p className="muted panel-hint" data-testid="unpaired-reads">
+          {formatCount(r.unpaired_reads)} reads were made by one of several identical requests in flight but could not be paired with one: not anomalies, and counted in the locks above.
+        </p>
+      )}
       <h3 className="sub-title">Phase latency (one per request)</h3>
       <PhaseTable
         phases={s.phases}
@@ -65,7 +70,7 @@ export function RequestsPanel({ analysis, store, onJump }: { analysis: AnalysisS
       <h3 className="sub-title">
         Flags {flagged.length === 0 ? <span className="badge badge-ok">none</span> : <span className="badge badge-warn">{flagged.length} kinds</span>}
       </h3>
-      {flagged.length === 0 && <p className="muted panel-hint">Every request pairs up: no lock left held or undecided, no call that pairs with nothing.</p>}
+      {flagged.length === 0 && <p className="muted panel-hint">{r.unpaired_reads > 0 ? 'No lock left held or undecided, no call that pairs with nothing.' : 'Every request pairs up: no lock left held or undecided, no call that pairs with nothing.'}</p>}
       {flagged.map((k) => {
         const groups = byKind.get(k) ?? [];
         const t = FLAG_TEXT[k];

@@ -601,6 +601,10 @@ export class CallIndex {
   lockOptsOf(call: number): number {
     return this.opts.data[call]!;
   }
+  /** The call's key list id: calls with equal lists (same keys, same order) have the same id. */
+  listOfCall(call: number): number {
+    return this.keyList.data[call]!;
+  }
   keyCountOf(call: number): number {
     const l = this.keyList.data[call]!;
     return this.listOff.data[l + 1]! - this.listOff.data[l]!;

@@ -190,7 +190,7 @@ export function phaseStats<T = undefined>(spans: RequestSpans, alsoSorted?: (pha
 export function requestSummary(t: RequestTracker, spans: RequestSpans = requestSpans(t), stats: Record<PhaseName, DurationStats> = phaseStats(spans).stats): RequestSummary {
   const { readHeld, readMaybe, writeMaybe } = endState(t);
 
-  const requests = { total: 0, with_hits: 0, all_miss: 0, undecided: 0, leaked: 0, warm: 0, writes: 0 };
+  const requests = { total: 0, with_hits: 0, all_miss: 0, undecided: 0, leaked: 0, warm: 0, writes: 0, unpaired_reads: t.unpairedReadCalls };
   for (let s = 0; s < spans.length; s++) {
     if (spans.kind[s] === SpanKind.write) {
       requests.writes++;

@@ -190,6 +190,25 @@ describe('request lifecycles (rules of request-tracker.ts)', () => {
     expect(flagged(s, 'read_leaked')).toEqual([s.id(A)]);
   });
 
+  it('an anomaly is what the trace proves: an exit once exits of its keys outnumber their reads, a read once every request that could have made it made another', () => {
+    const s = new Script();
+    s.prefetch([A]);
+    s.prefetch([A]);
+    s.enter([A]);
+    s.enter([A]);
+    s.exit([A]);
+    s.exit([A]);
+    expect(s.a.summary().flagCounts.exit_without_enter).toBe(0);
+    s.exit([A]);
+    expect(s.a.summary().flagCounts.exit_without_enter).toBe(1);
+    // Both requests listing A are proven to have made a read each: a third read has no request.
+    expect(s.a.summary().flagCounts.enter_without_submit).toBe(0);
+    s.enter([A]);
+    const sum = s.a.summary();
+    expect(sum.flagCounts.enter_without_submit).toBe(1);
+    expect(sum.requests.unpaired_reads).toBe(0);
+  });
+
   it('two requests with the same keys: each read and release finds one of them, nothing is flagged', () => {
     const s = new Script();
     s.reserve([A, B]);

@@ -85,9 +85,9 @@ export const FLAG_RULES: Readonly<Record<FlagKind, string>> = {
     'The key was submitted for prefetch but never read or released, and no later write proves it was missing: it may hold a read lock, or the prefetch may simply not have found it.',
   write_undecided:
     'reserve_write listed the key and no finish_write followed, and nothing later proves the reservation was refused: it may hold a write lock, or it was refused (exists, locked, no_space).',
-  enter_without_submit: 'read_prefetched_results.__enter__ listed the key, but no open submit_prefetch_task of the trace lists all of that read\'s keys.',
-  exit_without_enter: 'read_prefetched_results.__exit__ listed the key with no open __enter__ of the same keys.',
-  release_without_lock: 'finish_read_prefetched listed the key while no request of the trace held a read lock on it (the server counts this as an unbalanced release).',
+  enter_without_submit: 'read_prefetched_results.__enter__ listed the key, but no submit_prefetch_task of the trace can have made that read: none lists all its keys since they were last written, or each that does made another read.',
+  exit_without_enter: 'read_prefetched_results.__exit__ listed the key, but every __enter__ of the same keys before it had exited already.',
+  release_without_lock: 'finish_read_prefetched gave back more read locks on the key than the requests of the trace can hold on it (the server counts this as an unbalanced release).',
   finish_without_reserve: 'finish_write listed the key while no open reserve_write of the trace lists it (the reservation may precede the start of the trace).',
 };
 
@@ -215,6 +215,12 @@ export interface RequestCounts {
   /** WARM prefetches (no locks). */
   warm: number;
   writes: number;
+  /**
+   * Reads (enter calls) that requests of the trace can have made but the pairing gave to none:
+   * with many identical requests in flight its guesses can use up the ones a read could be. Not
+   * anomalies; the per-key lock bounds count them.
+   */
+  unpaired_reads: number;
 }
 
 export interface RequestSummary {
