@@ -467,10 +467,11 @@ export class RequestTracker {
     if (s < 0) {
       // An anomaly only when no request of the trace can have made this read: none lists its keys
       // since their last writes, or each that does is proven to have made another read (n = 0).
-      // Otherwise one of them made it, and the pairing's guesses among identical requests in
-      // flight (over a hot prefix, past what the repair search reaches) gave the ones it could have
-      // been other reads: the read stays unpaired, counted; the per-key lock bounds count it all
-      // the same (floor above, the ledger at its release).
+      // Otherwise one of them may have made it (n > 0; or n = -1, more requests listed a key than
+      // the lists remember), and the pairing's guesses among identical requests in flight (over a
+      // hot prefix, past what the repair search reaches) gave the ones it could have been other
+      // reads: the read stays unpaired, counted; the per-key lock bounds count it all the same
+      // (floor above, the ledger at its release).
       if (n === 0) return this.anomaly('enter_without_submit', call, keys);
       this.unpairedReads++;
       return;
