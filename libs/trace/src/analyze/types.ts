@@ -80,7 +80,7 @@ export type FlagKind = (typeof FLAG_KINDS)[number];
 
 export const FLAG_RULES: Readonly<Record<FlagKind, string>> = {
   read_leaked:
-    'The key was read (read_prefetched_results enter/exit of the request that submitted it) and no finish_read_prefetched gave all its read locks back: the lock is still held at the end of the trace.',
+    'The key was read (read_prefetched_results enter/exit of the request that submitted it) and no finish_read_prefetched gave all its read locks back: the lock is still held at the end of the trace. The key is proven held; which request holds it is the pairing\'s choice when several requests listed the same keys.',
   read_undecided:
     'The key was submitted for prefetch but never read or released, and no later write proves it was missing: it may hold a read lock, or the prefetch may simply not have found it.',
   write_undecided:
