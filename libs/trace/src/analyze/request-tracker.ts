@@ -250,6 +250,7 @@ export class RequestTracker {
   /** A span's submit call and its keys, for the reader table (made once: a closure per enter was garbage). */
   private readonly startOf = (sp: number): number => this.start.data[sp]!;
   private readonly keysOfSpan = (sp: number): ArrayLike<number> => this.src.keysOfCall(this.start.data[sp]!);
+  /** Whether a read span's request was made under PREFIX (it locks and reads the leading keys it found). */
   private readonly prefixPolicy = (sp: number): boolean => (this.opts.data[sp]! & LockOpt.notPrefix) === 0;
   /** The last reservations made (REPAIR_WINDOW), oldest first, for findUnfinishedWrite. */
   private recentReservations: number[] = [];
@@ -804,7 +805,7 @@ export class RequestTracker {
     // With `extra` (a release's extra_count), a request matched by its keys must also have taken 1 + extra locks.
     if (extra >= 0 && this.locks.data[s] !== 1 + extra) return false;
     const submitted = this.src.keysOfCall(this.start.data[s]!);
-    const prefixPolicy = (this.opts.data[s]! & LockOpt.notPrefix) === 0;
+    const prefixPolicy = this.prefixPolicy(s);
     if (match === 'prefix') {
       return prefixPolicy && isPrefixOf(keys, submitted);
     }
@@ -1136,7 +1137,7 @@ export class RequestTracker {
         else {
           // No enter or release of k since this PREFIX request was submitted: it never locked k
           // (or lost it with a failed L2 load, which drops the rest too), so none of the keys after.
-          if ((this.opts.data[s]! & LockOpt.notPrefix) === 0 && this.lastTouch.data[k]! < this.start.data[s]!) this.neverLocked(s, pos + 1);
+          if (this.prefixPolicy(s) && this.lastTouch.data[k]! < this.start.data[s]!) this.neverLocked(s, pos + 1);
           this.noReadLock(s, pos);
         }
       }
@@ -1169,7 +1170,7 @@ export class RequestTracker {
    * The bound then counts the group as a whole, so no position of its requests is cut again.
    */
   private settleGroup(requests: readonly number[], readCalls: readonly number[]): void {
-    for (const q of requests) if ((this.opts.data[q]! & LockOpt.notPrefix) !== 0 || this.locks.data[q] === 0) return;
+    for (const q of requests) if (!this.prefixPolicy(q) || this.locks.data[q] === 0) return;
     if (requests.length === 1) return this.settleOne(requests[0]!, readCalls[0]!);
     const reads = new Map<number, number>();
     for (const r of readCalls) {
@@ -1249,7 +1250,7 @@ export class RequestTracker {
     if (st === K_PENDING && this.left[j]! > 0) {
       this.missSlot(s, j);
       // PREFIX stops at the first miss: none of the later keys was locked either.
-      if ((this.opts.data[s]! & LockOpt.notPrefix) === 0) {
+      if (this.prefixPolicy(s)) {
         const n = this.nKeys.data[s]!;
         for (let i = pos + 1; i < n; i++) if (this.kst[off + i] === K_PENDING && this.left[off + i]! > 0) this.missSlot(s, off + i);
       }
